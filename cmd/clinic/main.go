@@ -1,0 +1,164 @@
+// Command clinic runs the clinic-management server.
+//
+// Usage: clinic [serve|worker|migrate up|migrate status|version|help]
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"clinic/internal/app"
+	"clinic/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "clinic:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "clinic", buildVersion())
+		return nil
+	case "serve", "worker", "migrate":
+	default:
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "worker":
+		return work(ctx, cfg, log)
+	default:
+		sub := "up"
+		if len(args) > 0 {
+			sub = args[0]
+		}
+		return migrate(ctx, cfg, log, sub, stdout)
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR=%q: %w", cfg.Addr, err)
+	}
+	return a.Run(ctx, ln, cfg.JobWorkers > 0)
+}
+
+func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Run(ctx, nil, true)
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, sub string, stdout io.Writer) error {
+	switch sub {
+	case "up":
+		applied, err := app.MigrateUp(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations up to date", "applied_now", applied)
+		return nil
+	case "status":
+		rows, err := app.MigrateStatus(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VERSION\tNAME\tAPPLIED AT")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Version, r.Name, r.AppliedAt)
+		}
+		return tw.Flush()
+	default:
+		return fmt.Errorf("unknown migrate command %q (want up or status)", sub)
+	}
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return version
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `clinic: clinic management for small medical, dental and therapy clinics.
+
+Usage:
+  clinic [command]
+
+Commands:
+  serve            Run the web server and, unless WORKERS=0, background job workers (default).
+  worker           Run only background job workers (for separate worker servers).
+  migrate up       Apply pending database migrations (serve does this by itself).
+  migrate status   List migrations and when each was applied.
+  version          Print the version.
+  help             Show this help.
+
+Environment variables:
+`)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, v := range config.Vars {
+		def := v.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		name := v.Name
+		if v.Secret {
+			name += " (or " + v.Name + "_FILE)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, def, strings.TrimSpace(v.Help))
+	}
+	_ = tw.Flush()
+}
+

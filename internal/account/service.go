@@ -1,0 +1,354 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"clinic/internal/apperr"
+	"clinic/internal/platform/db"
+)
+
+// Service implements sign-up, login, memberships and API tokens.
+type Service struct {
+	db     *db.DB
+	store  *Store
+	params PasswordParams
+	// dummyHash is checked for unknown e-mails so that a login takes as long
+	// whether or not the account exists.
+	dummyHash string
+	now       func() time.Time
+}
+
+// NewService returns a Service. Zero params mean DefaultPasswordParams.
+func NewService(d *db.DB, params PasswordParams) (*Service, error) {
+	if params.MemoryKiB == 0 {
+		params = DefaultPasswordParams
+	}
+	dummy, err := HashPassword("not-a-real-password", params)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, store: NewStore(d), params: params, dummyHash: dummy, now: time.Now}, nil
+}
+
+// Store returns the underlying store.
+func (s *Service) Store() *Store { return s.store }
+
+// NewID returns a new time-ordered unique id (UUIDv7).
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// SignupInput is what a new clinic owner submits.
+type SignupInput struct {
+	ClinicName string `json:"clinic_name"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+}
+
+// Signup creates a clinic, its owner and the owner's membership in one
+// transaction.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, error) {
+	in.ClinicName = strings.TrimSpace(in.ClinicName)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = NormalizeEmail(in.Email)
+	fields := map[string]string{}
+	checkName(fields, "clinic_name", in.ClinicName)
+	checkName(fields, "name", in.Name)
+	checkEmail(fields, "email", in.Email)
+	checkPassword(fields, "password", in.Password)
+	if len(fields) > 0 {
+		return Clinic{}, User{}, apperr.Validation(fields)
+	}
+	hash, err := HashPassword(in.Password, s.params)
+	if err != nil {
+		return Clinic{}, User{}, err
+	}
+	now := s.now()
+	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: "America/Sao_Paulo", Locale: "pt-BR", CreatedAt: db.Time(now)}
+	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
+	base := Slugify(in.ClinicName)
+	for attempt := 0; ; attempt++ {
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			slug, err := s.freeSlug(ctx, tx, base)
+			if err != nil {
+				return err
+			}
+			c.Slug = slug
+			if err := s.store.createClinic(ctx, tx, &c); err != nil {
+				return err
+			}
+			if err := s.store.createUser(ctx, tx, &u); err != nil {
+				return err
+			}
+			return s.store.addMembership(ctx, tx, c.ID, u.ID, RoleOwner, now)
+		})
+		// Two sign-ups racing for one slug: the loser tries the next one.
+		if err != nil && db.IsUniqueViolation(err) && !apperr.Is(err, apperr.Conflict) && attempt < 5 {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return Clinic{}, User{}, apperr.Validation(map[string]string{"email": "An account with this e-mail already exists."})
+		}
+		return Clinic{}, User{}, err
+	}
+	return c, u, nil
+}
+
+func (s *Service) freeSlug(ctx context.Context, tx *sql.Tx, base string) (string, error) {
+	slug := base
+	for i := 2; ; i++ {
+		taken, err := s.store.slugTaken(ctx, tx, slug)
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			return slug, nil
+		}
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// errBadCredentials is the one answer for an unknown e-mail and a wrong
+// password alike.
+var errBadCredentials = apperr.New(apperr.Unauthorized, "E-mail or password is incorrect.")
+
+// Authenticate returns the user with that e-mail and password. Unknown
+// e-mail and wrong password give the same error after the same work.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	u, err := s.store.UserByEmail(ctx, s.db, NormalizeEmail(email))
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return User{}, err
+	}
+	hash := u.PasswordHash
+	if err != nil || hash == "" {
+		hash = s.dummyHash
+	}
+	ok, cerr := CheckPassword(password, hash)
+	if cerr != nil {
+		return User{}, cerr
+	}
+	if err != nil || u.PasswordHash == "" || !ok {
+		return User{}, errBadCredentials
+	}
+	return u, nil
+}
+
+// User returns a user by id.
+func (s *Service) User(ctx context.Context, id string) (User, error) { return s.store.User(ctx, id) }
+
+// Memberships lists a user's clinics and roles.
+func (s *Service) Memberships(ctx context.Context, userID string) ([]Membership, error) {
+	return s.store.Memberships(ctx, userID)
+}
+
+// Role returns a user's role in a clinic; NotFound when not a member.
+func (s *Service) Role(ctx context.Context, clinicID, userID string) (Role, error) {
+	return s.store.Role(ctx, clinicID, userID)
+}
+
+// AddUserInput adds a user to a clinic.
+type AddUserInput struct {
+	Email    string  `json:"email"`
+	Name     string  `json:"name"`
+	Role     Role    `json:"role"`
+	Password *string `json:"password"`
+}
+
+// AddUser adds a user to p's clinic with a role, creating the account when
+// the e-mail is new. Only owners and admins may; admins cannot make owners.
+// A new account without a password cannot log in until one is set.
+func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (User, Role, error) {
+	if !p.Role.ManagesClinic() {
+		return User{}, "", apperr.New(apperr.Forbidden, "Only owners and admins can add users.")
+	}
+	in.Email = NormalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	fields := map[string]string{}
+	checkEmail(fields, "email", in.Email)
+	checkName(fields, "name", in.Name)
+	if !in.Role.Valid() {
+		fields["role"] = "Role must be one of owner, admin, professional, receptionist, financial."
+	}
+	if in.Password != nil {
+		checkPassword(fields, "password", *in.Password)
+	}
+	if len(fields) > 0 {
+		return User{}, "", apperr.Validation(fields)
+	}
+	if !p.Role.CanGrant(in.Role) {
+		return User{}, "", apperr.New(apperr.Forbidden, "Your role cannot grant the role %s.", in.Role)
+	}
+	hash := ""
+	if in.Password != nil {
+		h, err := HashPassword(*in.Password, s.params)
+		if err != nil {
+			return User{}, "", err
+		}
+		hash = h
+	}
+	now := s.now()
+	var u User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		existing, err := s.store.UserByEmail(ctx, tx, in.Email)
+		switch {
+		case err == nil:
+			u = existing
+		case apperr.Is(err, apperr.NotFound):
+			u = User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
+			if err := s.store.createUser(ctx, tx, &u); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		return s.store.addMembership(ctx, tx, p.ClinicID, u.ID, in.Role, now)
+	})
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, in.Role, nil
+}
+
+// CreateTokenInput names a new API token and its role.
+type CreateTokenInput struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+}
+
+// TokenPrefix starts every API token, so that leaked tokens are easy to spot.
+const TokenPrefix = "clk_"
+
+// CreateToken creates an API token for p's clinic and returns it with the
+// secret, which is shown only this once (only its hash is stored).
+func (s *Service) CreateToken(ctx context.Context, p Principal, in CreateTokenInput) (Token, string, error) {
+	if !p.Role.ManagesClinic() {
+		return Token{}, "", apperr.New(apperr.Forbidden, "Only owners and admins can create API tokens.")
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	fields := map[string]string{}
+	checkName(fields, "name", in.Name)
+	if !in.Role.Valid() {
+		fields["role"] = "Role must be one of owner, admin, professional, receptionist, financial."
+	}
+	if len(fields) > 0 {
+		return Token{}, "", apperr.Validation(fields)
+	}
+	if !p.Role.CanGrant(in.Role) {
+		return Token{}, "", apperr.New(apperr.Forbidden, "Your role cannot grant the role %s.", in.Role)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return Token{}, "", fmt.Errorf("account: token: %w", err)
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	t := Token{ID: NewID(), ClinicID: p.ClinicID, Name: in.Name, Role: in.Role, CreatedBy: p.UserID, CreatedAt: db.Time(s.now())}
+	if err := s.store.createToken(ctx, t, HashToken(secret)); err != nil {
+		return Token{}, "", err
+	}
+	return t, secret, nil
+}
+
+// RevokeToken revokes one of p's clinic's tokens.
+func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
+	if !p.Role.ManagesClinic() {
+		return apperr.New(apperr.Forbidden, "Only owners and admins can revoke API tokens.")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return notFound("Token")
+	}
+	return s.store.revokeToken(ctx, p.ClinicID, id, s.now())
+}
+
+// TokenPrincipal returns the principal of a live API token secret;
+// Unauthorized when it is unknown or revoked.
+func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) {
+		return Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
+	}
+	t, err := s.store.tokenByHash(ctx, HashToken(secret))
+	if apperr.Is(err, apperr.NotFound) {
+		return Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{TokenID: t.ID, ClinicID: t.ClinicID, Role: t.Role}, nil
+}
+
+// HashToken returns the stored form of a high-entropy secret (SHA-256, hex).
+func HashToken(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// Slugify turns a clinic name into a URL slug: lower-case ASCII letters and
+// digits separated by single hyphens ("Clínica São João" → "clinica-sao-joao").
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= 48 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "clinic"
+	}
+	return b.String()
+}
+
+func checkName(fields map[string]string, field, v string) {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0:
+		fields[field] = "Required."
+	case n > 200:
+		fields[field] = "Must be at most 200 characters."
+	}
+}
+
+func checkEmail(fields map[string]string, field, v string) {
+	if v == "" {
+		fields[field] = "Required."
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || len(v) > 254 || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
+		fields[field] = "Must be a valid e-mail address."
+	}
+}
+
+func checkPassword(fields map[string]string, field, v string) {
+	switch n := utf8.RuneCountInString(v); {
+	case n < MinPasswordLength:
+		fields[field] = fmt.Sprintf("Must have at least %d characters.", MinPasswordLength)
+	case len(v) > 1024:
+		fields[field] = "Must be at most 1024 bytes."
+	}
+}

@@ -1,0 +1,201 @@
+// Package app wires clinic together: it picks every backend from the
+// configuration, starts the HTTP server and the job workers, and stops them.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"clinic/internal/account"
+	"clinic/internal/config"
+	"clinic/internal/httpapi"
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/ratelimit"
+	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/session"
+)
+
+// App is a wired clinic instance.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Redis    redis.UniversalClient
+	Registry *prometheus.Registry
+	Sessions session.Store
+	Limiter  ratelimit.Limiter
+	Accounts *account.Service
+	API      *httpapi.Server
+
+	closers []io.Closer
+	cancel  context.CancelFunc
+	bg      chan struct{}
+}
+
+// New opens every backend named by cfg, migrates the database, and builds
+// the API. It logs one line per subsystem with the backend it chose.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry(), bg: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.DB)
+	if a.DB.Dialect == db.SQLite {
+		log.Info("database: sqlite (embedded)", "path", a.DB.Path, "shared_with", "set DATABASE_URL=postgres://… to use PostgreSQL")
+	} else {
+		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
+	}
+	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.DB, "clinic"))
+	applied, err := a.DB.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database: migrations applied", "count", len(applied), "latest", applied[len(applied)-1].Version)
+	}
+
+	if cfg.RedisURL != "" {
+		a.Redis, err = redisx.New(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.closers = append(a.closers, a.Redis)
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		perr := a.Redis.Ping(pctx).Err()
+		cancel()
+		if perr != nil {
+			log.Warn("redis: unreachable at start-up; requests that need it answer 503 until it is back", "err", perr)
+		} else {
+			log.Info("redis: connected")
+		}
+	}
+
+	a.Sessions, err = session.New(cfg.Session(), a.DB, a.Redis, "clinic:session:")
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.Sessions.(io.Closer); ok {
+		a.closers = append(a.closers, c)
+	}
+	logBackend(log, "sessions", cfg.Session(), "set REDIS_URL to share sessions through Redis")
+
+	a.Limiter, err = ratelimit.New(cfg.RateLimit(), a.Redis, a.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.Limiter.(io.Closer); ok {
+		a.closers = append(a.closers, c)
+	}
+	logBackend(log, "rate limits", cfg.RateLimit(), "set REDIS_URL to make limits global across servers")
+
+	a.Accounts, err = account.NewService(a.DB, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1})
+	if err != nil {
+		return nil, err
+	}
+
+	a.API, err = httpapi.New(httpapi.Deps{
+		Config:   cfg,
+		Log:      log,
+		Accounts: a.Accounts,
+		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
+			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
+		}),
+		Limiter:  a.Limiter,
+		Registry: a.Registry,
+		Checks:   a.checks(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	go func() {
+		defer close(a.bg)
+		session.RunCleaner(bgctx, a.Sessions, 0, log)
+	}()
+	return a, nil
+}
+
+func logBackend(log *slog.Logger, subsystem, backend, hint string) {
+	switch backend {
+	case "memory", "db", "file":
+		log.Info(subsystem+": "+backend+" (embedded)", "to_share", hint)
+	default:
+		log.Info(subsystem + ": " + backend)
+	}
+}
+
+func (a *App) checks() []httpapi.Check {
+	cs := []httpapi.Check{{Name: "database", Backend: string(a.DB.Dialect), Check: a.DB.PingContext}}
+	if a.Redis != nil {
+		cs = append(cs, httpapi.Check{Name: "redis", Backend: "redis", Check: func(ctx context.Context) error {
+			return a.Redis.Ping(ctx).Err()
+		}})
+	}
+	return cs
+}
+
+// Serve runs the HTTP server on ln until ctx is done, then shuts down
+// gracefully: stop accepting, finish in-flight requests within
+// SHUTDOWN_TIMEOUT.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.API,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("http: listening", "addr", ln.Addr().String(), "url", a.Config.BaseURL)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("http: shutting down", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("http: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http: %w", err)
+	}
+	return nil
+}
+
+// Close stops background work and closes every backend.
+func (a *App) Close() error {
+	if a.cancel != nil {
+		a.cancel()
+		<-a.bg
+	}
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i].Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

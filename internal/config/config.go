@@ -1,0 +1,417 @@
+// Package config loads clinic's configuration from environment variables.
+//
+// Every setting is one variable listed in Vars, with its default and help
+// text; `clinic --help` and the README table are made from the same list.
+// A secret may instead be read from a file named by NAME_FILE.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is clinic's whole configuration.
+type Config struct {
+	Addr            string
+	BaseURL         string
+	DatabaseURL     string
+	RedisURL        string
+	LogFormat       string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+	TrustProxy      bool
+
+	SessionBackend         string
+	SessionIdleTimeout     time.Duration
+	SessionAbsoluteTimeout time.Duration
+
+	CacheBackend  string
+	CacheMaxBytes int64
+
+	RateLimitBackend   string
+	RateLoginIP        Rate
+	RateLoginEmail     Rate
+	RateSignupIP       Rate
+	RateAPIClinic      Rate
+	RatePublicIP       Rate
+	JobWorkers         int
+	JobMaxAttempts     int
+	JobTimeout         time.Duration
+	JobRescueAfter     time.Duration
+	FilesURL           string
+	S3Endpoint         string
+	S3Region           string
+	S3AccessKeyID      string
+	S3SecretAccessKey  string
+	S3PathStyle        bool
+	PasswordMemoryKiB  uint32
+	PasswordIterations uint32
+}
+
+// Rate is a rate limit written N/DURATION, such as 10/1m.
+type Rate struct {
+	N      int
+	Period time.Duration
+}
+
+// String formats r as N/DURATION.
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Period) }
+
+// ParseRate parses N/DURATION (N > 0, DURATION > 0), e.g. "10/1m".
+func ParseRate(s string) (Rate, error) {
+	n, d, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, errors.New("want N/DURATION such as 10/1m")
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || count <= 0 {
+		return Rate{}, errors.New("N must be a whole number above 0")
+	}
+	period, err := time.ParseDuration(strings.TrimSpace(d))
+	if err != nil || period <= 0 {
+		return Rate{}, errors.New("DURATION must be a positive Go duration such as 1m or 30s")
+	}
+	return Rate{N: count, Period: period}, nil
+}
+
+// Var describes one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Help    string
+	// Secret variables may be given as NAME_FILE and are never printed.
+	Secret bool
+	set    func(c *Config, v string) error
+}
+
+// Vars lists every environment variable clinic reads, in display order.
+var Vars = []Var{
+	{Name: "ADDR", Default: ":8080", Help: "Address the HTTP server listens on.", set: func(c *Config, v string) error {
+		if _, _, err := splitHostPort(v); err != nil {
+			return err
+		}
+		c.Addr = v
+		return nil
+	}},
+	{Name: "BASE_URL", Default: "http://localhost:8080", Help: "Public URL of the site; https makes cookies Secure.", set: func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("want an absolute http:// or https:// URL")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{Name: "DATABASE_URL", Default: "", Secret: true, Help: "Empty: SQLite file ./data/clinic.db. sqlite:PATH for another file, postgres://… for PostgreSQL.", set: func(c *Config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") &&
+			!strings.HasPrefix(v, "sqlite:") && !strings.HasPrefix(v, "file:") {
+			return errors.New("want postgres://…, postgresql://… or sqlite:PATH")
+		}
+		if strings.HasPrefix(v, "postgres") {
+			if _, err := url.Parse(v); err != nil {
+				return errors.New("not a valid URL")
+			}
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{Name: "REDIS_URL", Default: "", Secret: true, Help: "redis:// or rediss:// URL. When set, sessions, cache and rate limits default to Redis (shared by all servers).", set: func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+				return errors.New("want redis://host:port[/db] or rediss://…")
+			}
+		}
+		c.RedisURL = v
+		return nil
+	}},
+	{Name: "LOG_FORMAT", Default: "", Help: "text or json. Empty: text on a terminal, json otherwise.", set: func(c *Config, v string) error {
+		if err := oneOf(v, "", "text", "json"); err != nil {
+			return err
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error.", set: func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Help: "How long shutdown waits for in-flight requests and running jobs.", set: durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{Name: "MAX_BODY_BYTES", Default: "1048576", Help: "Largest JSON request body accepted (bytes); larger ones get 413.", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errors.New("want a whole number of bytes above 0")
+		}
+		c.MaxBodyBytes = n
+		return nil
+	}},
+	{Name: "TRUST_PROXY", Default: "false", Help: "Take the client IP from X-Forwarded-For (only behind a load balancer you control).", set: boolVar(func(c *Config) *bool { return &c.TrustProxy })},
+	{Name: "SESSION_BACKEND", Default: "", Help: "memory, db or redis. Empty: redis when REDIS_URL is set, else db.", set: func(c *Config, v string) error {
+		if err := oneOf(v, "", "memory", "db", "redis"); err != nil {
+			return err
+		}
+		c.SessionBackend = v
+		return nil
+	}},
+	{Name: "SESSION_IDLE_TIMEOUT", Default: "12h", Help: "A session unused this long ends.", set: durationVar(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
+	{Name: "SESSION_ABSOLUTE_TIMEOUT", Default: "168h", Help: "A session ends this long after login, however active.", set: durationVar(func(c *Config) *time.Duration { return &c.SessionAbsoluteTimeout })},
+	{Name: "CACHE_BACKEND", Default: "", Help: "memory, redis or tiered (memory in front of Redis, invalidated by pub/sub). Empty: redis when REDIS_URL is set, else memory.", set: func(c *Config, v string) error {
+		if err := oneOf(v, "", "memory", "redis", "tiered"); err != nil {
+			return err
+		}
+		c.CacheBackend = v
+		return nil
+	}},
+	{Name: "CACHE_MAX_BYTES", Default: "67108864", Help: "Size bound of the in-process cache (bytes).", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errors.New("want a whole number of bytes above 0")
+		}
+		c.CacheMaxBytes = n
+		return nil
+	}},
+	{Name: "RATE_LIMIT_BACKEND", Default: "", Help: "memory or redis. Empty: redis when REDIS_URL is set, else memory.", set: func(c *Config, v string) error {
+		if err := oneOf(v, "", "memory", "redis"); err != nil {
+			return err
+		}
+		c.RateLimitBackend = v
+		return nil
+	}},
+	{Name: "RATE_LIMIT_LOGIN_IP", Default: "20/1m", Help: "Login attempts allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateLoginIP })},
+	{Name: "RATE_LIMIT_LOGIN_EMAIL", Default: "10/1m", Help: "Login attempts allowed per e-mail address.", set: rateVar(func(c *Config) *Rate { return &c.RateLoginEmail })},
+	{Name: "RATE_LIMIT_SIGNUP_IP", Default: "5/1h", Help: "Sign-ups allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateSignupIP })},
+	{Name: "RATE_LIMIT_API_CLINIC", Default: "6000/1m", Help: "API requests allowed per clinic.", set: rateVar(func(c *Config) *Rate { return &c.RateAPIClinic })},
+	{Name: "RATE_LIMIT_PUBLIC_IP", Default: "120/1m", Help: "Public page requests allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RatePublicIP })},
+	{Name: "WORKERS", Default: "10", Help: "Background job workers run by `clinic serve` (0 turns them off; `clinic worker` runs only workers).", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		c.JobWorkers = n
+		return nil
+	}},
+	{Name: "JOB_MAX_ATTEMPTS", Default: "10", Help: "Attempts before a failing job is discarded.", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number, 1 or more")
+		}
+		c.JobMaxAttempts = n
+		return nil
+	}},
+	{Name: "JOB_TIMEOUT", Default: "1m", Help: "Longest a job may run before it is cancelled and retried.", set: durationVar(func(c *Config) *time.Duration { return &c.JobTimeout })},
+	{Name: "JOB_RESCUE_AFTER", Default: "5m", Help: "A job left running by a dead worker is retried after this (must exceed JOB_TIMEOUT).", set: durationVar(func(c *Config) *time.Duration { return &c.JobRescueAfter })},
+	{Name: "FILES_URL", Default: "file://./data/files", Help: "Where uploads go: file://DIR or s3://BUCKET[/PREFIX].", set: func(c *Config, v string) error {
+		if !strings.HasPrefix(v, "file://") && !strings.HasPrefix(v, "s3://") {
+			return errors.New("want file://DIR or s3://BUCKET")
+		}
+		c.FilesURL = v
+		return nil
+	}},
+	{Name: "S3_ENDPOINT", Default: "", Help: "S3-compatible endpoint URL, e.g. https://s3.amazonaws.com or http://127.0.0.1:7070.", set: func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("want an http:// or https:// URL")
+			}
+		}
+		c.S3Endpoint = v
+		return nil
+	}},
+	{Name: "S3_REGION", Default: "us-east-1", Help: "S3 region.", set: func(c *Config, v string) error { c.S3Region = v; return nil }},
+	{Name: "S3_ACCESS_KEY_ID", Default: "", Secret: true, Help: "S3 access key id.", set: func(c *Config, v string) error { c.S3AccessKeyID = v; return nil }},
+	{Name: "S3_SECRET_ACCESS_KEY", Default: "", Secret: true, Help: "S3 secret access key.", set: func(c *Config, v string) error { c.S3SecretAccessKey = v; return nil }},
+	{Name: "S3_PATH_STYLE", Default: "false", Help: "Use path-style S3 URLs (most self-hosted S3 servers need true).", set: boolVar(func(c *Config) *bool { return &c.S3PathStyle })},
+	{Name: "PASSWORD_HASH_MEMORY_KIB", Default: "19456", Help: "argon2id memory per password hash (KiB).", set: func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n < 1024 {
+			return errors.New("want a whole number of KiB, 1024 or more")
+		}
+		c.PasswordMemoryKiB = uint32(n)
+		return nil
+	}},
+	{Name: "PASSWORD_HASH_ITERATIONS", Default: "2", Help: "argon2id iterations per password hash.", set: func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number, 1 or more")
+		}
+		c.PasswordIterations = uint32(n)
+		return nil
+	}},
+}
+
+// Load reads the configuration from the process environment.
+func Load() (Config, error) { return LoadFrom(os.Getenv) }
+
+// LoadFrom reads the configuration through getenv. Every invalid variable is
+// reported, each with its name and bad value (secrets are not echoed).
+func LoadFrom(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	for _, v := range Vars {
+		val, fromFile, err := lookup(getenv, v)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := v.set(&c, val); err != nil {
+			shown := fmt.Sprintf("%q", val)
+			if v.Secret {
+				shown = "(secret)"
+			}
+			name := v.Name
+			if fromFile {
+				name += "_FILE"
+			}
+			errs = append(errs, fmt.Errorf("%s=%s: %v", name, shown, err))
+		}
+	}
+	if len(errs) == 0 {
+		errs = append(errs, c.validate()...)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, v Var) (val string, fromFile bool, err error) {
+	val = getenv(v.Name)
+	if v.Secret {
+		if f := getenv(v.Name + "_FILE"); f != "" {
+			if val != "" {
+				return "", false, fmt.Errorf("%s and %s_FILE are both set: set one", v.Name, v.Name)
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", false, fmt.Errorf("%s_FILE=%q: %v", v.Name, f, err)
+			}
+			return strings.TrimSpace(string(b)), true, nil
+		}
+	}
+	if val == "" {
+		val = v.Default
+	}
+	return val, false, nil
+}
+
+// validate checks rules that involve more than one variable.
+func (c *Config) validate() []error {
+	var errs []error
+	if c.RedisURL == "" {
+		for name, v := range map[string]string{"SESSION_BACKEND": c.SessionBackend, "CACHE_BACKEND": c.CacheBackend, "RATE_LIMIT_BACKEND": c.RateLimitBackend} {
+			if v == "redis" || v == "tiered" {
+				errs = append(errs, fmt.Errorf("%s=%q: needs REDIS_URL, which is not set", name, v))
+			}
+		}
+	}
+	if strings.HasPrefix(c.FilesURL, "s3://") && c.S3Endpoint == "" {
+		errs = append(errs, fmt.Errorf("FILES_URL=%q: needs S3_ENDPOINT, which is not set", c.FilesURL))
+	}
+	if c.SessionIdleTimeout <= 0 || c.SessionAbsoluteTimeout <= 0 {
+		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be above 0"))
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		errs = append(errs, fmt.Errorf("JOB_RESCUE_AFTER=%q: must exceed JOB_TIMEOUT (%s)", c.JobRescueAfter, c.JobTimeout))
+	}
+	return errs
+}
+
+// Session returns the session backend in effect.
+func (c *Config) Session() string { return pick(c.SessionBackend, c.RedisURL, "redis", "db") }
+
+// Cache returns the cache backend in effect.
+func (c *Config) Cache() string { return pick(c.CacheBackend, c.RedisURL, "redis", "memory") }
+
+// RateLimit returns the rate limit backend in effect.
+func (c *Config) RateLimit() string { return pick(c.RateLimitBackend, c.RedisURL, "redis", "memory") }
+
+// SecureCookies reports whether cookies must carry the Secure flag.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func pick(set, redisURL, shared, embedded string) string {
+	switch {
+	case set != "":
+		return set
+	case redisURL != "":
+		return shared
+	default:
+		return embedded
+	}
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	var names []string
+	for _, a := range allowed {
+		if a != "" {
+			names = append(names, a)
+		}
+	}
+	return fmt.Errorf("unknown value, want one of %s", strings.Join(names, ", "))
+}
+
+func durationVar(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 30s, 15m or 12h")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func boolVar(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func rateVar(field func(*Config) *Rate) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		r, err := ParseRate(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = r
+		return nil
+	}
+}
+
+func splitHostPort(v string) (string, int, error) {
+	i := strings.LastIndex(v, ":")
+	if i < 0 {
+		return "", 0, errors.New("want HOST:PORT or :PORT")
+	}
+	p, err := strconv.Atoi(v[i+1:])
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, errors.New("want HOST:PORT or :PORT with a port from 0 to 65535")
+	}
+	return v[:i], p, nil
+}
+
+type lines []error
+
+func (l lines) Error() string {
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n  ")
+}
+
+func joinLines(errs []error) error { return lines(errs) }

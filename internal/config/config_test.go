@@ -1,0 +1,102 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestDefaultsNeedNothing(t *testing.T) {
+	t.Parallel()
+	c, err := config.LoadFrom(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.Addr)
+	require.Equal(t, "", c.DatabaseURL)
+	require.Equal(t, "db", c.Session())
+	require.Equal(t, "memory", c.Cache())
+	require.Equal(t, "memory", c.RateLimit())
+	require.Equal(t, int64(1<<20), c.MaxBodyBytes)
+	require.Equal(t, 10, c.JobWorkers)
+	require.Equal(t, config.Rate{N: 10, Period: time.Minute}, c.RateLoginEmail)
+	require.False(t, c.SecureCookies())
+}
+
+func TestRedisURLMovesSharedSubsystems(t *testing.T) {
+	t.Parallel()
+	c, err := config.LoadFrom(env(map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0", "BASE_URL": "https://clinic.example"}))
+	require.NoError(t, err)
+	require.Equal(t, "redis", c.Session())
+	require.Equal(t, "redis", c.Cache())
+	require.Equal(t, "redis", c.RateLimit())
+	require.True(t, c.SecureCookies())
+}
+
+func TestInvalidValuesNameVariableAndValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"bad database url", map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL=(secret)", "postgres://"}},
+		{"bad redis url", map[string]string{"REDIS_URL": "http://x"}, []string{"REDIS_URL=(secret)", "redis://"}},
+		{"unknown backend", map[string]string{"SESSION_BACKEND": "mongo"}, []string{`SESSION_BACKEND="mongo"`, "memory, db, redis"}},
+		{"unknown cache backend", map[string]string{"CACHE_BACKEND": "memcached"}, []string{`CACHE_BACKEND="memcached"`}},
+		{"unparsable duration", map[string]string{"SESSION_IDLE_TIMEOUT": "ten minutes"}, []string{`SESSION_IDLE_TIMEOUT="ten minutes"`, "duration"}},
+		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, []string{`SHUTDOWN_TIMEOUT="-1s"`}},
+		{"bad rate", map[string]string{"RATE_LIMIT_LOGIN_IP": "lots"}, []string{`RATE_LIMIT_LOGIN_IP="lots"`, "N/DURATION"}},
+		{"bad port", map[string]string{"ADDR": "localhost"}, []string{`ADDR="localhost"`}},
+		{"bad base url", map[string]string{"BASE_URL": "clinic.example"}, []string{`BASE_URL="clinic.example"`}},
+		{"bad bool", map[string]string{"TRUST_PROXY": "maybe"}, []string{`TRUST_PROXY="maybe"`, "true or false"}},
+		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, []string{`LOG_LEVEL="loud"`}},
+		{"redis backend without redis", map[string]string{"CACHE_BACKEND": "redis"}, []string{`CACHE_BACKEND="redis"`, "REDIS_URL"}},
+		{"s3 without endpoint", map[string]string{"FILES_URL": "s3://bucket"}, []string{`FILES_URL="s3://bucket"`, "S3_ENDPOINT"}},
+		{"negative workers", map[string]string{"WORKERS": "-2"}, []string{`WORKERS="-2"`}},
+		{"two errors at once", map[string]string{"WORKERS": "x", "MAX_BODY_BYTES": "0"}, []string{`WORKERS="x"`, `MAX_BODY_BYTES="0"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.LoadFrom(env(tt.env))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				require.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "db")
+	require.NoError(t, os.WriteFile(f, []byte("postgres://u:p@h/db\n"), 0o600))
+	c, err := config.LoadFrom(env(map[string]string{"DATABASE_URL_FILE": f}))
+	require.NoError(t, err)
+	require.Equal(t, "postgres://u:p@h/db", c.DatabaseURL)
+
+	_, err = config.LoadFrom(env(map[string]string{"DATABASE_URL_FILE": f, "DATABASE_URL": "postgres://x/y"}))
+	require.ErrorContains(t, err, "both set")
+
+	_, err = config.LoadFrom(env(map[string]string{"DATABASE_URL_FILE": filepath.Join(t.TempDir(), "missing")}))
+	require.ErrorContains(t, err, "DATABASE_URL_FILE=")
+}
+
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	for _, v := range config.Vars {
+		require.True(t, strings.Contains(readme, "`"+v.Name+"`"), "README.md does not document %s", v.Name)
+	}
+}

@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
+	"clinic/internal/config"
+	"clinic/internal/platform/ratelimit"
+	"clinic/internal/platform/session"
+)
+
+// handlerFunc is an API handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+var (
+	errNoSession = apperr.New(apperr.Unauthorized, "Please log in.")
+	errCSRF      = apperr.New(apperr.Forbidden, "Cross-site request refused.")
+)
+
+func principalOf(ctx context.Context) account.Principal {
+	p, _ := ctx.Value(ctxPrincipal).(account.Principal)
+	return p
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", true
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// checkCSRF refuses cross-origin state-changing browser requests (Fetch
+// metadata and Origin checks) unless they carry an API token, which a browser
+// never attaches by itself.
+func (s *Server) checkCSRF(r *http.Request) error {
+	if _, ok := bearer(r); ok {
+		return nil
+	}
+	if err := s.csrf.Check(r); err != nil {
+		return errCSRF
+	}
+	return nil
+}
+
+// public serves h to anyone, behind the CSRF check.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkCSRF(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate resolves the caller from an API token or the session cookie.
+func (s *Server) authenticate(r *http.Request) (account.Principal, error) {
+	if tok, ok := bearer(r); ok {
+		if tok == "" {
+			return account.Principal{}, apperr.New(apperr.Unauthorized, "The Authorization header must be Bearer <token>.")
+		}
+		return s.Accounts.TokenPrincipal(r.Context(), tok)
+	}
+	d, err := s.Sessions.Load(r.Context(), s.Sessions.Token(r))
+	if errors.Is(err, session.ErrNotFound) {
+		return account.Principal{}, errNoSession
+	}
+	if err != nil {
+		return account.Principal{}, err
+	}
+	return account.Principal{UserID: d.UserID}, nil
+}
+
+// authenticated serves h to a logged-in user or API token (401 otherwise).
+func (s *Server) authenticated(h handlerFunc) http.Handler {
+	return s.public(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
+	})
+}
+
+// errNoClinic answers for a clinic the caller does not belong to, exactly as
+// for one that does not exist.
+var errNoClinic = apperr.New(apperr.NotFound, "Clinic not found.")
+
+// inClinic serves h for {clinic_id} when the caller belongs to that clinic,
+// with the caller's role in it; 404 otherwise. The per-clinic API rate limit
+// applies.
+func (s *Server) inClinic(h handlerFunc) http.Handler {
+	return s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
+		p := principalOf(r.Context())
+		clinicID := r.PathValue("clinic_id")
+		if _, err := uuid.Parse(clinicID); err != nil {
+			return errNoClinic
+		}
+		switch {
+		case p.TokenID != "":
+			if p.ClinicID != clinicID {
+				return errNoClinic
+			}
+		default:
+			role, err := s.Accounts.Role(r.Context(), clinicID, p.UserID)
+			if apperr.Is(err, apperr.NotFound) {
+				return errNoClinic
+			}
+			if err != nil {
+				return err
+			}
+			p.ClinicID, p.Role = clinicID, role
+		}
+		if err := s.limit(w, r, "api:clinic:"+clinicID, s.Config.RateAPIClinic); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
+	})
+}
+
+// limit counts one event under key against rate, sets the RateLimit-*
+// headers, and returns a rate_limited error when over the limit.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request, key string, rate config.Rate) error {
+	if s.Limiter == nil || rate.N == 0 {
+		return nil
+	}
+	res, err := s.Limiter.Allow(r.Context(), key, ratelimit.Limit{Rate: rate.N, Period: rate.Period})
+	if err != nil {
+		return err
+	}
+	ratelimit.WriteHeaders(w.Header(), res)
+	if !res.Allowed {
+		secs := int(math.Ceil(res.RetryAfter.Seconds()))
+		return &apperr.Error{Code: apperr.RateLimited, Message: "Too many requests. Please wait a moment and try again.",
+			Details: map[string]any{"retry_after_seconds": max(secs, 1)}}
+	}
+	return nil
+}

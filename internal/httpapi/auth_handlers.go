@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
+)
+
+type clinicJSON struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type userJSON struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+func toUserJSON(u account.User) userJSON { return userJSON{ID: u.ID, Email: u.Email, Name: u.Name} }
+
+// signup creates a clinic with its owner and logs the owner in.
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limit(w, r, "signup:ip:"+s.clientIP(r), s.Config.RateSignupIP); err != nil {
+		return err
+	}
+	var in account.SignupInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	c, u, err := s.Accounts.Signup(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(w, r, u.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"clinic": clinicJSON{ID: c.ID, Slug: c.Slug, Name: c.Name},
+		"user":   toUserJSON(u),
+	})
+	return nil
+}
+
+type loginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// login checks credentials and starts a new session (a fresh token, so a
+// token planted before login is worthless after it).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limit(w, r, "login:ip:"+s.clientIP(r), s.Config.RateLoginIP); err != nil {
+		return err
+	}
+	var in loginInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	if in.Email == "" || in.Password == "" {
+		fields := map[string]string{}
+		if in.Email == "" {
+			fields["email"] = "Required."
+		}
+		if in.Password == "" {
+			fields["password"] = "Required."
+		}
+		return apperr.Validation(fields)
+	}
+	if err := s.limit(w, r, "login:email:"+account.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
+		return err
+	}
+	u, err := s.Accounts.Authenticate(r.Context(), in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(w, r, u.ID); err != nil {
+		return err
+	}
+	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(u), "clinics": clinics})
+	return nil
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
+	if err := s.Sessions.Destroy(r.Context(), s.Sessions.Token(r)); err != nil {
+		return err
+	}
+	token, d, err := s.Sessions.Create(r.Context(), userID)
+	if err != nil {
+		return err
+	}
+	s.Sessions.SetCookie(w, token, d)
+	return nil
+}
+
+// logout destroys the session; it succeeds without one too.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Sessions.Destroy(r.Context(), s.Sessions.Token(r)); err != nil {
+		return err
+	}
+	s.Sessions.ClearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// me describes the caller: the user and their clinics, or for an API token
+// its one clinic and role.
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	if p.TokenID != "" {
+		c, err := s.Accounts.Store().Clinic(r.Context(), p.ClinicID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"user":    nil,
+			"token":   map[string]any{"id": p.TokenID},
+			"clinics": []account.Membership{{ClinicID: c.ID, Slug: c.Slug, Name: c.Name, Role: p.Role}},
+		})
+		return nil
+	}
+	u, err := s.Accounts.User(r.Context(), p.UserID)
+	if apperr.Is(err, apperr.NotFound) {
+		return errNoSession
+	}
+	if err != nil {
+		return err
+	}
+	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(u), "clinics": clinics})
+	return nil
+}
+
+// addUser adds a user to the clinic (owners and admins).
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	if !p.Role.ManagesClinic() {
+		return apperr.New(apperr.Forbidden, "Only owners and admins can add users.")
+	}
+	var in account.AddUserInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	u, role, err := s.Accounts.AddUser(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u), "role": role})
+	return nil
+}
+
+// createToken creates an API token; the secret is in this answer only.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	if !p.Role.ManagesClinic() {
+		return apperr.New(apperr.Forbidden, "Only owners and admins can create API tokens.")
+	}
+	var in account.CreateTokenInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	t, secret, err := s.Accounts.CreateToken(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": t.ID, "token": secret, "name": t.Name, "role": t.Role, "clinic_id": t.ClinicID, "created_at": t.CreatedAt,
+	})
+	return nil
+}
+
+// revokeToken revokes an API token of the clinic.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.RevokeToken(r.Context(), principalOf(r.Context()), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package httpapi serves clinic's JSON API under /api/v1 and the operations
+// endpoints (/healthz, /readyz, /metrics).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"clinic/internal/account"
+	"clinic/internal/config"
+	"clinic/internal/platform/ratelimit"
+	"clinic/internal/platform/session"
+)
+
+// Check is one dependency that /readyz reports.
+type Check struct {
+	Name    string
+	Backend string
+	Check   func(ctx context.Context) error
+}
+
+// Deps is what the API needs; app wires it.
+type Deps struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Accounts *account.Service
+	Sessions *session.Manager
+	Limiter  ratelimit.Limiter
+	Registry *prometheus.Registry
+	Checks   []Check
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	metrics *httpMetrics
+	csrf    *http.CrossOriginProtection
+	handler http.Handler
+}
+
+// New builds the API handler.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d, log: d.Log, csrf: http.NewCrossOriginProtection()}
+	if d.Registry != nil {
+		m, err := newHTTPMetrics(d.Registry)
+		if err != nil {
+			return nil, err
+		}
+		s.metrics = m
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = s.recoverPanics(s.requestID(s.observe(s.limitBody(mux))))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Registry != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	}
+
+	mux.Handle("POST /api/v1/signup", s.public(s.signup))
+	mux.Handle("POST /api/v1/login", s.public(s.login))
+	mux.Handle("POST /api/v1/logout", s.public(s.logout))
+	mux.Handle("GET /api/v1/me", s.authenticated(s.me))
+	mux.Handle("POST /api/v1/clinics/{clinic_id}/users", s.inClinic(s.addUser))
+	mux.Handle("POST /api/v1/clinics/{clinic_id}/tokens", s.inClinic(s.createToken))
+	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
+
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNoRoute)
+	})
+}
+
+const readyTimeout = 3 * time.Second

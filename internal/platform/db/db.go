@@ -1,0 +1,215 @@
+// Package db opens clinic's SQL database, SQLite (embedded default) or
+// PostgreSQL, behind one *sql.DB, and applies the embedded migrations.
+//
+// Queries are written once with $1, $2… placeholders, which both engines
+// accept. Times are stored in UTC (see Time).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names a database engine.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. It embeds *sql.DB for queries; Pool is the
+// underlying pgx pool on PostgreSQL (nil on SQLite) for users that need pgx
+// directly, such as the job queue.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	Pool    *pgxpool.Pool
+	// Path is the SQLite file path (empty on PostgreSQL).
+	Path string
+}
+
+// Options tunes Open.
+type Options struct {
+	// MaxConns bounds the connection pool (0 picks a default per engine).
+	MaxConns int
+}
+
+// DefaultSQLitePath is where the embedded database lives when no URL is set.
+const DefaultSQLitePath = "./data/clinic.db"
+
+// Open opens the database named by rawURL: "" or sqlite:PATH / file:PATH for
+// SQLite, postgres:// or postgresql:// for PostgreSQL. It pings the database
+// before returning.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	switch {
+	case rawURL == "":
+		return openSQLite(ctx, DefaultSQLitePath, opts)
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//"), opts)
+	case strings.HasPrefix(rawURL, "file:"):
+		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(rawURL, "file:"), "//"), opts)
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return openPostgres(ctx, rawURL, opts)
+	default:
+		return nil, fmt.Errorf("db: unsupported database URL scheme in %q (want postgres:// or sqlite:PATH)", Redact(rawURL))
+	}
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("db: create directory for %s: %w", path, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Every transaction takes the write lock at BEGIN, so a transaction that
+	// reads then writes never fails with SQLITE_BUSY half-way: writers queue
+	// on the busy timeout instead, which makes check-then-insert atomic.
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	dsn := "file:" + path + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	n := opts.MaxConns
+	if n == 0 {
+		n = max(4, runtime.GOMAXPROCS(0)*2)
+	}
+	sdb.SetMaxOpenConns(n)
+	sdb.SetMaxIdleConns(n)
+	sdb.SetConnMaxIdleTime(0)
+	if err := sdb.PingContext(ctx); err != nil {
+		_ = sdb.Close()
+		return nil, fmt.Errorf("db: ping sqlite %s: %w", path, err)
+	}
+	return &DB{DB: sdb, Dialect: SQLite, Path: path}, nil
+}
+
+func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse postgres url %s: %w", Redact(rawURL), err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = int32(opts.MaxConns)
+	} else if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = int32(max(8, runtime.GOMAXPROCS(0)*4))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: connect postgres %s: %w", Redact(rawURL), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: ping postgres %s: %w", Redact(rawURL), err)
+	}
+	sdb := stdlib.OpenDBFromPool(pool)
+	return &DB{DB: sdb, Dialect: Postgres, Pool: pool}, nil
+}
+
+// Close closes the database and, on PostgreSQL, its pool.
+func (db *DB) Close() error {
+	err := db.DB.Close()
+	if db.Pool != nil {
+		db.Pool.Close()
+	}
+	return err
+}
+
+// Tx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise (also on panic).
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Time normalises t for storage: UTC, microsecond precision (what PostgreSQL
+// keeps), so that both engines return what was written and SQLite's text
+// timestamps sort in time order.
+func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		c := sqErr.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY ||
+			(c&0xff == sqlite3.SQLITE_CONSTRAINT && strings.Contains(sqErr.Error(), "UNIQUE constraint failed"))
+	}
+	return false
+}
+
+// IsExclusionViolation reports whether err is a PostgreSQL exclusion
+// constraint violation (23P01).
+func IsExclusionViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23P01"
+}
+
+// ConstraintName returns the name of the violated constraint, when the engine
+// reports it (PostgreSQL only).
+func ConstraintName(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
+// Redact hides the password of a database URL for logs and messages.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,92 @@
+package db_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
+)
+
+func TestMigrationsMatchAcrossEngines(t *testing.T) {
+	t.Parallel()
+	lite, err := db.Migrations(db.SQLite)
+	require.NoError(t, err)
+	pg, err := db.Migrations(db.Postgres)
+	require.NoError(t, err)
+	require.NotEmpty(t, lite)
+	require.Len(t, pg, len(lite), "both engines must carry the same migrations")
+	for i := range lite {
+		require.Equal(t, lite[i].Version, pg[i].Version)
+		require.Equal(t, lite[i].Name, pg[i].Name)
+	}
+}
+
+func TestMigrateFromEmptyIsIdempotent(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		// dbtest already migrated once: a second run applies nothing.
+		applied, err := d.Migrate(ctx)
+		require.NoError(t, err)
+		require.Empty(t, applied)
+		st, err := d.MigrationStatus(ctx)
+		require.NoError(t, err)
+		for _, s := range st {
+			require.False(t, s.AppliedAt.IsZero(), "migration %d not applied", s.Version)
+		}
+	})
+}
+
+func TestTimesRoundTripAndUniqueViolation(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := db.Time(time.Date(2026, 3, 8, 6, 30, 0, 123456789, time.FixedZone("X", -5*3600)))
+		_, err := d.ExecContext(ctx, `INSERT INTO clinics (id, name, slug, created_at) VALUES ($1, $2, $3, $4)`,
+			"0190a1b2-0000-7000-8000-000000000001", "A", "a", now)
+		require.NoError(t, err)
+		var got time.Time
+		require.NoError(t, d.QueryRowContext(ctx, `SELECT created_at FROM clinics WHERE slug = $1`, "a").Scan(&got))
+		require.True(t, now.Equal(got), "want %v got %v", now, got)
+
+		_, err = d.ExecContext(ctx, `INSERT INTO clinics (id, name, slug, created_at) VALUES ($1, $2, $3, $4)`,
+			"0190a1b2-0000-7000-8000-000000000002", "B", "a", now)
+		require.Error(t, err)
+		require.True(t, db.IsUniqueViolation(err), "want unique violation, got %v", err)
+	})
+}
+
+func TestTxRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO clinics (id, name, slug, created_at) VALUES ($1, 'A', 'a', $2)`,
+				"0190a1b2-0000-7000-8000-000000000003", db.Time(time.Now()))
+			require.NoError(t, err)
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		var n int
+		require.NoError(t, d.QueryRowContext(ctx, `SELECT COUNT(*) FROM clinics`).Scan(&n))
+		require.Zero(t, n)
+	})
+}
+
+func TestOpenRejectsUnknownScheme(t *testing.T) {
+	t.Parallel()
+	_, err := db.Open(context.Background(), "mysql://root@localhost/x", db.Options{})
+	require.ErrorContains(t, err, "unsupported database URL scheme")
+}
+
+func TestRedactHidesPassword(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "postgres://u:xxxxx@h/db", db.Redact("postgres://u:secret@h/db"))
+}
