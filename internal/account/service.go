@@ -103,7 +103,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, err
 	}
 	if err != nil {
 		if apperr.Is(err, apperr.Conflict) {
-			return Clinic{}, User{}, apperr.Validation(map[string]string{"email": "An account with this e-mail already exists."})
+			return Clinic{}, User{}, &apperr.Error{Code: apperr.Conflict, Message: "An account with this e-mail already exists; log in instead.",
+				Fields: map[string]string{"email": "An account with this e-mail already exists."}}
 		}
 		return Clinic{}, User{}, err
 	}

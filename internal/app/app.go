@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	} else {
 		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
 	}
-	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.DB, "clinic"))
+	a.Registry.MustRegister(a.DB.Collector())
 	applied, err := a.DB.Migrate(ctx)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,198 @@
+// Package apptest starts whole clinic instances for end-to-end API tests and
+// gives them a small JSON client with a cookie jar.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/app"
+	"clinic/internal/config"
+)
+
+// Instance is a running clinic server.
+type Instance struct {
+	*app.App
+	URL string
+}
+
+// Config returns the configuration a test instance starts from: defaults,
+// the given database URL, and cheap password hashing (still argon2id).
+func Config(t testing.TB, databaseURL string, env map[string]string) config.Config {
+	t.Helper()
+	vars := map[string]string{
+		"PASSWORD_HASH_MEMORY_KIB": "1024", "PASSWORD_HASH_ITERATIONS": "1",
+		// Every test client comes from 127.0.0.1: per-IP limits would trip
+		// across unrelated tests. Tests of those limits set them explicitly.
+		"RATE_LIMIT_SIGNUP_IP": "100000/1m", "RATE_LIMIT_LOGIN_IP": "100000/1m",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.LoadFrom(func(k string) string { return vars[k] })
+	require.NoError(t, err)
+	cfg.DatabaseURL = databaseURL
+	return cfg
+}
+
+// Start runs an instance with cfg on a free local port until the test ends.
+func Start(t testing.TB, cfg config.Config) *Instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	level := slog.LevelWarn
+	if os.Getenv("TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	a, err := app.New(ctx, cfg, log)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln, cfg.JobWorkers > 0) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Error("apptest: instance did not stop within 30s")
+		}
+		_ = a.Close()
+	})
+	return &Instance{App: a, URL: "http://" + ln.Addr().String()}
+}
+
+// New starts an instance on databaseURL with env applied over the defaults.
+func New(t testing.TB, databaseURL string, env map[string]string) *Instance {
+	t.Helper()
+	return Start(t, Config(t, databaseURL, env))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Client is a JSON API client with its own cookie jar (one browser).
+type Client struct {
+	t      testing.TB
+	Base   string
+	HTTP   *http.Client
+	Header http.Header
+}
+
+// Client returns a new client (empty cookie jar) for the instance.
+func (in *Instance) Client(t testing.TB) *Client { return NewClient(t, in.URL) }
+
+// NewClient returns a client for base with an empty cookie jar.
+func NewClient(t testing.TB, base string) *Client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &Client{t: t, Base: base, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Header: http.Header{}}
+}
+
+// Response is a finished request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.Body, &m), "body: %s", r.Body)
+	return m
+}
+
+// Decode decodes the body into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.Body, v), "body: %s", r.Body)
+}
+
+// ErrorCode returns error.code of an error answer ("" otherwise).
+func (r *Response) ErrorCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// Do sends body (marshalled to JSON unless it is a string or []byte) and
+// returns the answer.
+func (c *Client) Do(method, path string, body any, header ...http.Header) *Response {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		require.NoError(c.t, err)
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.Base+path, rd)
+	require.NoError(c.t, err)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	for _, h := range header {
+		for k, v := range h {
+			req.Header[k] = v
+		}
+	}
+	res, err := c.HTTP.Do(req)
+	require.NoError(c.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Signup creates a clinic and logs this client in as its owner; it returns
+// the clinic id and user id.
+func (c *Client) Signup(clinicName, email string) (clinicID, userID string) {
+	c.t.Helper()
+	res := c.Do("POST", "/api/v1/signup", map[string]string{
+		"clinic_name": clinicName, "name": "Owner of " + clinicName, "email": email, "password": "correct horse battery",
+	})
+	require.Equal(c.t, http.StatusCreated, res.Status, "signup: %s", res.Body)
+	var out struct {
+		Clinic struct{ ID string } `json:"clinic"`
+		User   struct{ ID string } `json:"user"`
+	}
+	res.Decode(c.t, &out)
+	return out.Clinic.ID, out.User.ID
+}
+
+// Login logs this client in.
+func (c *Client) Login(email, password string) *Response {
+	c.t.Helper()
+	return c.Do("POST", "/api/v1/login", map[string]string{"email": email, "password": password})
+}
