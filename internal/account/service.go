@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"clinic/internal/apperr"
+	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
 
@@ -25,6 +27,7 @@ import (
 type Service struct {
 	db     *db.DB
 	store  *Store
+	cache  cache.Cache
 	params PasswordParams
 	// dummyHash is checked for unknown e-mails so that a login takes as long
 	// whether or not the account exists.
@@ -32,8 +35,9 @@ type Service struct {
 	now       func() time.Time
 }
 
-// NewService returns a Service. Zero params mean DefaultPasswordParams.
-func NewService(d *db.DB, params PasswordParams) (*Service, error) {
+// NewService returns a Service that caches clinic settings and roles in c.
+// Zero params mean DefaultPasswordParams.
+func NewService(d *db.DB, c cache.Cache, params PasswordParams) (*Service, error) {
 	if params.MemoryKiB == 0 {
 		params = DefaultPasswordParams
 	}
@@ -41,7 +45,7 @@ func NewService(d *db.DB, params PasswordParams) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, store: NewStore(d), params: params, dummyHash: dummy, now: time.Now}, nil
+	return &Service{db: d, store: NewStore(d), cache: c, params: params, dummyHash: dummy, now: time.Now}, nil
 }
 
 // Store returns the underlying store.
@@ -158,9 +162,82 @@ func (s *Service) Memberships(ctx context.Context, userID string) ([]Membership,
 	return s.store.Memberships(ctx, userID)
 }
 
-// Role returns a user's role in a clinic; NotFound when not a member.
+// Cache lifetimes. Every write that changes a cached value deletes it, so
+// these only bound how long an entry nobody reads stays around.
+const (
+	roleTTL   = 5 * time.Minute
+	clinicTTL = 10 * time.Minute
+)
+
+// tenantCache returns the cache view of one clinic: every key it holds is
+// prefixed with the clinic id, so that no clinic can read another's entries.
+func (s *Service) tenantCache(clinicID string) cache.Cache {
+	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+}
+
+// Role returns a user's role in a clinic (cached); NotFound when not a
+// member.
 func (s *Service) Role(ctx context.Context, clinicID, userID string) (Role, error) {
-	return s.store.Role(ctx, clinicID, userID)
+	return cache.LoadJSON(ctx, s.tenantCache(clinicID), "role:"+userID, roleTTL, func(ctx context.Context) (Role, error) {
+		return s.store.Role(ctx, clinicID, userID)
+	})
+}
+
+// Clinic returns a clinic's settings (cached). Callers must have checked
+// that the caller belongs to it.
+func (s *Service) Clinic(ctx context.Context, clinicID string) (Clinic, error) {
+	return cache.LoadJSON(ctx, s.tenantCache(clinicID), "clinic", clinicTTL, func(ctx context.Context) (Clinic, error) {
+		return s.store.Clinic(ctx, clinicID)
+	})
+}
+
+// UpdateClinicInput changes a clinic's settings; nil fields stay as they are.
+type UpdateClinicInput struct {
+	Name     *string `json:"name"`
+	TimeZone *string `json:"time_zone"`
+	Locale   *string `json:"locale"`
+}
+
+// Locales lists the interface languages clinic speaks.
+var Locales = []string{"pt-BR", "en"}
+
+// UpdateClinic changes p's clinic settings (owners and admins) and returns
+// them. The cached copy is dropped after the write, on every server.
+func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinicInput) (Clinic, error) {
+	if !p.Role.ManagesClinic() {
+		return Clinic{}, apperr.New(apperr.Forbidden, "Only owners and admins can change clinic settings.")
+	}
+	c, err := s.store.Clinic(ctx, p.ClinicID)
+	if err != nil {
+		return Clinic{}, err
+	}
+	fields := map[string]string{}
+	if in.Name != nil {
+		c.Name = strings.TrimSpace(*in.Name)
+		checkName(fields, "name", c.Name)
+	}
+	if in.TimeZone != nil {
+		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
+			fields["time_zone"] = "Must be an IANA time zone such as America/Sao_Paulo."
+		}
+		c.TimeZone = *in.TimeZone
+	}
+	if in.Locale != nil {
+		if !slices.Contains(Locales, *in.Locale) {
+			fields["locale"] = "Must be pt-BR or en."
+		}
+		c.Locale = *in.Locale
+	}
+	if len(fields) > 0 {
+		return Clinic{}, apperr.Validation(fields)
+	}
+	if err := s.store.updateClinic(ctx, c); err != nil {
+		return Clinic{}, err
+	}
+	if err := s.tenantCache(p.ClinicID).Delete(ctx, "clinic"); err != nil {
+		return Clinic{}, err
+	}
+	return c, nil
 }
 
 // AddUserInput adds a user to a clinic.
@@ -221,6 +298,9 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (Us
 		return s.store.addMembership(ctx, tx, p.ClinicID, u.ID, in.Role, now)
 	})
 	if err != nil {
+		return User{}, "", err
+	}
+	if err := s.tenantCache(p.ClinicID).Delete(ctx, "role:"+u.ID); err != nil {
 		return User{}, "", err
 	}
 	return u, in.Role, nil

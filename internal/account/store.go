@@ -193,3 +193,15 @@ func (s *Store) tokenByHash(ctx context.Context, hash string) (Token, error) {
 	t.CreatedBy = createdBy.String
 	return t, nil
 }
+
+func (s *Store) updateClinic(ctx context.Context, c Clinic) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE clinics SET name = $2, time_zone = $3, locale = $4 WHERE id = $1`,
+		c.ID, c.Name, c.TimeZone, c.Locale)
+	if err != nil {
+		return fmt.Errorf("account store: update clinic: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return notFound("Clinic")
+	}
+	return nil
+}

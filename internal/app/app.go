@@ -19,6 +19,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
+	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/redisx"
@@ -34,6 +35,7 @@ type App struct {
 	Registry *prometheus.Registry
 	Sessions session.Store
 	Limiter  ratelimit.Limiter
+	Cache    cache.Cache
 	Accounts *account.Service
 	API      *httpapi.Server
 
@@ -106,7 +108,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	logBackend(log, "rate limits", cfg.RateLimit(), "set REDIS_URL to make limits global across servers")
 
-	a.Accounts, err = account.NewService(a.DB, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1})
+	a.Cache, err = cache.New(ctx, cache.Config{Backend: cfg.Cache(), Name: "app", MaxBytes: cfg.CacheMaxBytes}, a.Redis, a.Registry)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.Cache)
+	logBackend(log, "cache", cfg.Cache(), "set REDIS_URL to share the cache (never stale across servers)")
+
+	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -412,3 +412,48 @@ func TestOperationsEndpoints(t *testing.T) {
 		}
 	})
 }
+
+func TestClinicSettings(t *testing.T) {
+	t.Parallel()
+	each(t, nil, func(t *testing.T, in *apptest.Instance) {
+		owner := in.Client(t)
+		clinicID, _ := owner.Signup("Clinic A", email("owner"))
+		other := in.Client(t)
+		otherClinic, _ := other.Signup("Clinic B", email("other"))
+		recep := email("recep")
+		require.Equal(t, http.StatusCreated, owner.Do("POST", "/api/v1/clinics/"+clinicID+"/users", map[string]any{"email": recep, "name": "R", "role": "receptionist", "password": password}).Status)
+		rc := in.Client(t)
+		require.Equal(t, http.StatusOK, rc.Login(recep, password).Status)
+
+		res := rc.Do("GET", "/api/v1/clinics/"+clinicID, nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		require.Equal(t, "America/Sao_Paulo", res.JSON(t)["time_zone"])
+		require.Equal(t, "pt-BR", res.JSON(t)["locale"])
+
+		tests := []struct {
+			name   string
+			client *apptest.Client
+			clinic string
+			body   map[string]any
+			status int
+			code   string
+		}{
+			{"receptionist cannot change settings", rc, clinicID, map[string]any{"name": "X"}, 403, "forbidden"},
+			{"another clinic is not found", owner, otherClinic, map[string]any{"name": "X"}, 404, "not_found"},
+			{"unknown time zone", owner, clinicID, map[string]any{"time_zone": "Mars/Olympus"}, 400, "invalid"},
+			{"unknown locale", owner, clinicID, map[string]any{"locale": "fr"}, 400, "invalid"},
+			{"empty name", owner, clinicID, map[string]any{"name": " "}, 400, "invalid"},
+			{"owner changes zone and locale", owner, clinicID, map[string]any{"time_zone": "America/Manaus", "locale": "en"}, 200, ""},
+		}
+		for _, tt := range tests {
+			res := tt.client.Do("PATCH", "/api/v1/clinics/"+tt.clinic, tt.body)
+			require.Equal(t, tt.status, res.Status, "%s: %s", tt.name, res.Body)
+			require.Equal(t, tt.code, res.ErrorCode(), tt.name)
+		}
+		// The cached copy was dropped: everyone reads the new settings.
+		res = rc.Do("GET", "/api/v1/clinics/"+clinicID, nil)
+		require.Equal(t, "America/Manaus", res.JSON(t)["time_zone"])
+		require.Equal(t, "en", res.JSON(t)["locale"])
+		require.Equal(t, "Clinic A", res.JSON(t)["name"], "a failed update changed nothing")
+	})
+}

@@ -125,20 +125,20 @@ func (s *Server) inClinic(h handlerFunc) http.Handler {
 			}
 			p.ClinicID, p.Role = clinicID, role
 		}
-		if err := s.limit(w, r, "api:clinic:"+clinicID, s.Config.RateAPIClinic); err != nil {
+		if err := s.limit(w, r, "api:clinic", clinicID, s.Config.RateAPIClinic); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
 	})
 }
 
-// limit counts one event under key against rate, sets the RateLimit-*
+// limit counts one event under key, in the limit called name, against rate, sets the RateLimit-*
 // headers, and returns a rate_limited error when over the limit.
-func (s *Server) limit(w http.ResponseWriter, r *http.Request, key string, rate config.Rate) error {
+func (s *Server) limit(w http.ResponseWriter, r *http.Request, name, key string, rate config.Rate) error {
 	if s.Limiter == nil || rate.N == 0 {
 		return nil
 	}
-	res, err := s.Limiter.Allow(r.Context(), key, ratelimit.Limit{Rate: rate.N, Period: rate.Period})
+	res, err := ratelimit.WithPrefix(s.Limiter, name+":").Allow(r.Context(), key, ratelimit.Limit{Rate: rate.N, Period: rate.Period})
 	if err != nil {
 		return err
 	}

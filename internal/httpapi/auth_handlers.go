@@ -23,7 +23,7 @@ func toUserJSON(u account.User) userJSON { return userJSON{ID: u.ID, Email: u.Em
 
 // signup creates a clinic with its owner and logs the owner in.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	if err := s.limit(w, r, "signup:ip:"+s.clientIP(r), s.Config.RateSignupIP); err != nil {
+	if err := s.limit(w, r, "signup:ip", s.clientIP(r), s.Config.RateSignupIP); err != nil {
 		return err
 	}
 	var in account.SignupInput
@@ -52,7 +52,7 @@ type loginInput struct {
 // login checks credentials and starts a new session (a fresh token, so a
 // token planted before login is worthless after it).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := s.limit(w, r, "login:ip:"+s.clientIP(r), s.Config.RateLoginIP); err != nil {
+	if err := s.limit(w, r, "login:ip", s.clientIP(r), s.Config.RateLoginIP); err != nil {
 		return err
 	}
 	var in loginInput
@@ -69,7 +69,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return apperr.Validation(fields)
 	}
-	if err := s.limit(w, r, "login:email:"+account.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
+	if err := s.limit(w, r, "login:email", account.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
 		return err
 	}
 	u, err := s.Accounts.Authenticate(r.Context(), in.Email, in.Password)
@@ -184,5 +184,33 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// getClinic returns the clinic's settings.
+func (s *Server) getClinic(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Accounts.Clinic(r.Context(), principalOf(r.Context()).ClinicID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// updateClinic changes the clinic's settings (owners and admins).
+func (s *Server) updateClinic(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	if !p.Role.ManagesClinic() {
+		return apperr.New(apperr.Forbidden, "Only owners and admins can change clinic settings.")
+	}
+	var in account.UpdateClinicInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	c, err := s.Accounts.UpdateClinic(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -77,6 +77,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/login", s.public(s.login))
 	mux.Handle("POST /api/v1/logout", s.public(s.logout))
 	mux.Handle("GET /api/v1/me", s.authenticated(s.me))
+	mux.Handle("GET /api/v1/clinics/{clinic_id}", s.inClinic(s.getClinic))
+	mux.Handle("PATCH /api/v1/clinics/{clinic_id}", s.inClinic(s.updateClinic))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/users", s.inClinic(s.addUser))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/tokens", s.inClinic(s.createToken))
 	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
