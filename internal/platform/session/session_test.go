@@ -1,0 +1,132 @@
+package session_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/session"
+	"clinic/internal/platform/session/sessiontest"
+	"clinic/internal/platform/testenv"
+)
+
+func TestMemory(t *testing.T) {
+	t.Parallel()
+	sessiontest.Run(t, func(t *testing.T) session.Store {
+		// No janitor: the contract counts what DeleteExpired removes.
+		return session.NewMemory(0)
+	})
+}
+
+func TestDB(t *testing.T) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		sessiontest.Run(t, func(t *testing.T) session.Store { return session.NewDB(dbtest.SQLite(t)) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		sessiontest.Run(t, func(t *testing.T) session.Store { return session.NewDB(dbtest.Postgres(t)) })
+	})
+}
+
+func TestDBShared(t *testing.T) {
+	t.Parallel()
+	dbtest.EachURL(t, func(t *testing.T, url string) {
+		sessiontest.RunShared(t, func(t *testing.T) (session.Store, session.Store) {
+			// Two servers: two connection pools on one database.
+			return session.NewDB(openDB(t, url)), session.NewDB(openDB(t, url))
+		})
+	})
+}
+
+func TestRedis(t *testing.T) {
+	t.Parallel()
+	sessiontest.Run(t, func(t *testing.T) session.Store {
+		return session.NewRedis(redisClient(t), redisPrefix(t))
+	})
+}
+
+func TestRedisShared(t *testing.T) {
+	t.Parallel()
+	sessiontest.RunShared(t, func(t *testing.T) (session.Store, session.Store) {
+		prefix := redisPrefix(t)
+		return session.NewRedis(redisClient(t), prefix), session.NewRedis(redisClient(t), prefix)
+	})
+}
+
+func BenchmarkFind(b *testing.B) {
+	data := make([]byte, 512)
+	stores := []struct {
+		name string
+		new  func(b *testing.B) session.Store
+	}{
+		{"memory", func(*testing.B) session.Store { return session.NewMemory(0) }},
+		{"db-sqlite", func(b *testing.B) session.Store { return session.NewDB(dbtest.SQLite(b)) }},
+		{"redis", func(b *testing.B) session.Store { return session.NewRedis(redisClient(b), redisPrefix(b)) }},
+	}
+	for _, s := range stores {
+		b.Run(s.name, func(b *testing.B) {
+			st := s.new(b)
+			ctx := b.Context()
+			require.NoError(b, st.Save(ctx, "bench", data, time.Now().Add(time.Hour)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := st.Find(ctx, "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// openDB opens and migrates the database at url, closing it when t ends.
+func openDB(t *testing.T, url string) *db.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	d, err := db.Open(ctx, url, db.Options{MaxConns: 4})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	_, err = d.Migrate(ctx)
+	require.NoError(t, err)
+	return d
+}
+
+// redisClient returns a client for TEST_REDIS_URL (skipping without it),
+// closed when tb ends.
+func redisClient(tb testing.TB) redis.UniversalClient {
+	tb.Helper()
+	rdb, err := redisx.New(testenv.RedisURL(tb))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = rdb.Close() })
+	require.NoError(tb, rdb.Ping(tb.Context()).Err(), "Redis at TEST_REDIS_URL is unreachable")
+	return rdb
+}
+
+// redisPrefix returns a key prefix no other test uses and deletes its keys
+// when tb ends.
+func redisPrefix(tb testing.TB) string {
+	tb.Helper()
+	prefix := testenv.RandomName("test:session:") + ":"
+	tb.Cleanup(func() {
+		rdb, err := redisx.New(testenv.RedisURL(tb))
+		if err != nil {
+			return
+		}
+		defer rdb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	return prefix
+}
