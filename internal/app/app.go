@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		}
 	}
 
-	a.Sessions, err = session.New(cfg.Session(), a.DB, a.Redis, "clinic:session:")
+	a.Sessions, err = session.New(cfg.Session(), a.DB, a.Redis, cfg.RedisPrefix+"session:")
 	if err != nil {
 		return nil, err
 	}
@@ -99,16 +99,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	logBackend(log, "sessions", cfg.Session(), "set REDIS_URL to share sessions through Redis")
 
-	a.Limiter, err = ratelimit.New(cfg.RateLimit(), a.Redis, a.Registry)
+	limiter, err := ratelimit.New(cfg.RateLimit(), a.Redis, a.Registry)
 	if err != nil {
 		return nil, err
 	}
-	if c, ok := a.Limiter.(io.Closer); ok {
+	if c, ok := limiter.(io.Closer); ok {
 		a.closers = append(a.closers, c)
+	}
+	a.Limiter = limiter
+	if cfg.RateLimit() == "redis" {
+		a.Limiter = ratelimit.WithPrefix(limiter, cfg.RedisPrefix)
 	}
 	logBackend(log, "rate limits", cfg.RateLimit(), "set REDIS_URL to make limits global across servers")
 
-	a.Cache, err = cache.New(ctx, cache.Config{Backend: cfg.Cache(), Name: "app", MaxBytes: cfg.CacheMaxBytes}, a.Redis, a.Registry)
+	a.Cache, err = cache.New(ctx, cache.Config{Backend: cfg.Cache(), Name: "app", MaxBytes: cfg.CacheMaxBytes, KeyPrefix: cfg.RedisPrefix + "cache:"}, a.Redis, a.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ type Config struct {
 	BaseURL         string
 	DatabaseURL     string
 	RedisURL        string
+	RedisPrefix     string
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -129,6 +130,13 @@ var Vars = []Var{
 			}
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{Name: "REDIS_PREFIX", Default: "clinic:", Help: "Prefix of every Redis key clinic writes (lets several deployments share one Redis).", set: func(c *Config, v string) error {
+		if strings.ContainsAny(v, " \t\r\n") {
+			return errors.New("must not contain spaces")
+		}
+		c.RedisPrefix = v
 		return nil
 	}},
 	{Name: "LOG_FORMAT", Default: "", Help: "text or json. Empty: text on a terminal, json otherwise.", set: func(c *Config, v string) error {

@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,8 +26,13 @@ import (
 // Instance is a running clinic server.
 type Instance struct {
 	*app.App
-	URL string
+	URL  string
+	stop func()
 }
+
+// Stop shuts the instance down (gracefully) before the test ends; stopping
+// twice is harmless.
+func (in *Instance) Stop() { in.stop() }
 
 // Config returns the configuration a test instance starts from: defaults,
 // the given database URL, and cheap password hashing (still argon2id).
@@ -62,17 +68,21 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, ln, cfg.JobWorkers > 0) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(30 * time.Second):
-			t.Error("apptest: instance did not stop within 30s")
-		}
-		_ = a.Close()
-	})
-	return &Instance{App: a, URL: "http://" + ln.Addr().String()}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(30 * time.Second):
+				t.Error("apptest: instance did not stop within 30s")
+			}
+			require.NoError(t, a.Close())
+		})
+	}
+	t.Cleanup(stop)
+	return &Instance{App: a, URL: "http://" + ln.Addr().String(), stop: stop}
 }
 
 // New starts an instance on databaseURL with env applied over the defaults.
