@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"clinic/internal/account"
+	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
 	"clinic/internal/platform/cache"
@@ -75,6 +76,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 
 	if cfg.RedisURL != "" {
+		redisx.QuietLogs(log)
 		a.Redis, err = redisx.New(cfg.RedisURL)
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		Config:   cfg,
 		Log:      log,
 		Accounts: a.Accounts,
+		Audit:    audit.NewService(a.DB),
 		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
 			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
 		}),

@@ -11,6 +11,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
@@ -128,7 +129,9 @@ func (s *Server) inClinic(h handlerFunc) http.Handler {
 		if err := s.limit(w, r, "api:clinic", clinicID, s.Config.RateAPIClinic); err != nil {
 			return err
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
+		ctx := context.WithValue(r.Context(), ctxPrincipal, p)
+		ctx = audit.WithActor(ctx, audit.Actor{ClinicID: clinicID, UserID: p.UserID, TokenID: p.TokenID, IP: s.clientIP(r), RequestID: requestID(ctx)})
+		return h(w, r.WithContext(ctx))
 	})
 }
 

@@ -12,9 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"clinic/internal/account"
+	"clinic/internal/appointment"
+	"clinic/internal/audit"
 	"clinic/internal/config"
+	"clinic/internal/patient"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
+	"clinic/internal/schedule"
+	"clinic/internal/waitlist"
 )
 
 // Check is one dependency that /readyz reports.
@@ -29,10 +34,16 @@ type Deps struct {
 	Config   config.Config
 	Log      *slog.Logger
 	Accounts *account.Service
-	Sessions *session.Manager
-	Limiter  ratelimit.Limiter
-	Registry *prometheus.Registry
-	Checks   []Check
+	Audit    *audit.Service
+
+	Patients     *patient.Service
+	Schedule     *schedule.Service
+	Appointments *appointment.Service
+	Waitlist     *waitlist.Service
+	Sessions     *session.Manager
+	Limiter      ratelimit.Limiter
+	Registry     *prometheus.Registry
+	Checks       []Check
 }
 
 // Server is the HTTP API.
@@ -82,6 +93,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/users", s.inClinic(s.addUser))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/tokens", s.inClinic(s.createToken))
 	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
+
+	mux.Handle("GET /api/v1/clinics/{clinic_id}/audit", s.inClinic(s.listAudit))
+	s.patientRoutes(mux)
+	s.scheduleRoutes(mux)
+	s.appointmentRoutes(mux)
+	s.waitlistRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strings"
@@ -101,4 +102,15 @@ func IsConnErr(err error) bool {
 	return strings.Contains(s, "connection refused") || strings.Contains(s, "i/o timeout") ||
 		strings.Contains(s, "EOF") || strings.Contains(s, "broken pipe") ||
 		strings.Contains(s, "LOADING")
+}
+
+// QuietLogs sends go-redis's own log lines (a "failed to dial" per attempt
+// while Redis is down) to log at debug level, so that an outage shows as one
+// clear warning from clinic instead of a flood. It sets a process-wide logger.
+func QuietLogs(log *slog.Logger) { redis.SetLogger(slogLogger{log}) }
+
+type slogLogger struct{ log *slog.Logger }
+
+func (l slogLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

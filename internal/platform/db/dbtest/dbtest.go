@@ -6,8 +6,10 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,6 +79,10 @@ func PostgresURL(t testing.TB) string {
 	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	extensionsOnce.Do(func() { extensionsErr = createExtensions(ctx, admin) })
+	if extensionsErr != nil {
+		t.Fatalf("dbtest: PostgreSQL at %s: %v", db.Redact(base), extensionsErr)
+	}
 	schema := testenv.RandomName("test_")
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		t.Fatalf("dbtest: PostgreSQL at %s unreachable or unusable: create schema: %v", db.Redact(base), err)
@@ -99,6 +105,31 @@ func PostgresURL(t testing.TB) string {
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+var (
+	extensionsOnce sync.Once
+	extensionsErr  error
+)
+
+// createExtensions installs the extensions the migrations use into the public
+// schema once, before any test schema is migrated: parallel CREATE EXTENSION
+// calls could otherwise race, and an extension created inside a test schema
+// would vanish with it.
+func createExtensions(ctx context.Context, admin *sql.DB) error {
+	for _, ext := range []string{"pg_trgm", "btree_gist"} {
+		var err error
+		for range 5 {
+			if _, err = admin.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS `+ext+` WITH SCHEMA public`); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // another test process created it at the same moment
+		}
+		if err != nil {
+			return fmt.Errorf("create extension %s: %w", ext, err)
+		}
+	}
+	return nil
 }
 
 func open(t testing.TB, rawURL string) *db.DB {

@@ -1,0 +1,7 @@
+package httpapi
+
+import "net/http"
+
+func (s *Server) patientRoutes(mux *http.ServeMux) {
+	_ = mux
+}

@@ -1,0 +1,7 @@
+package httpapi
+
+import "net/http"
+
+func (s *Server) scheduleRoutes(mux *http.ServeMux) {
+	_ = mux
+}

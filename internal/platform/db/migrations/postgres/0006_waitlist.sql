@@ -1,0 +1,35 @@
+-- A patient waiting for a professional (or any, when professional_id is
+-- NULL) within a date range and, optionally, a daily time window in the
+-- clinic's local time.
+CREATE TABLE waitlist_entries (
+	id UUID PRIMARY KEY,
+	clinic_id UUID NOT NULL REFERENCES clinics (id),
+	patient_id UUID NOT NULL REFERENCES patients (id),
+	professional_id UUID REFERENCES professionals (id),
+	from_date TEXT NOT NULL,            -- YYYY-MM-DD
+	to_date TEXT NOT NULL,              -- YYYY-MM-DD, inclusive
+	earliest_minute INTEGER CHECK (earliest_minute BETWEEN 0 AND 1439),
+	latest_minute INTEGER CHECK (latest_minute BETWEEN 1 AND 1440),
+	duration_minutes INTEGER NOT NULL DEFAULT 30 CHECK (duration_minutes BETWEEN 5 AND 720),
+	notes TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'offered', 'booked', 'removed')),
+	created_at TIMESTAMPTZ NOT NULL,
+	updated_at TIMESTAMPTZ NOT NULL,
+	CHECK (to_date >= from_date)
+);
+CREATE INDEX waitlist_entries_clinic_idx ON waitlist_entries (clinic_id, status, created_at);
+
+-- A freed slot offered to a waiting patient (sending it is the
+-- notifications' job).
+CREATE TABLE waitlist_offers (
+	id UUID PRIMARY KEY,
+	clinic_id UUID NOT NULL REFERENCES clinics (id),
+	entry_id UUID NOT NULL REFERENCES waitlist_entries (id),
+	professional_id UUID NOT NULL REFERENCES professionals (id),
+	starts_at TIMESTAMPTZ NOT NULL,
+	ends_at TIMESTAMPTZ NOT NULL,
+	status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'accepted', 'declined', 'expired')),
+	created_at TIMESTAMPTZ NOT NULL,
+	UNIQUE (entry_id, professional_id, starts_at)
+);
+CREATE INDEX waitlist_offers_clinic_idx ON waitlist_offers (clinic_id, created_at);
