@@ -161,4 +161,3 @@ Environment variables:
 	}
 	_ = tw.Flush()
 }
-

