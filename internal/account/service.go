@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"clinic/internal/apperr"
+	"clinic/internal/audit"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
@@ -231,7 +232,13 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 	if len(fields) > 0 {
 		return Clinic{}, apperr.Validation(fields)
 	}
-	if err := s.store.updateClinic(ctx, c); err != nil {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.store.updateClinic(ctx, tx, c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.ClinicID, audit.ActionUpdate, "clinic", c.ID, "")
+	})
+	if err != nil {
 		return Clinic{}, err
 	}
 	if err := s.tenantCache(p.ClinicID).Delete(ctx, "clinic"); err != nil {
@@ -295,7 +302,10 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (Us
 		default:
 			return err
 		}
-		return s.store.addMembership(ctx, tx, p.ClinicID, u.ID, in.Role, now)
+		if err := s.store.addMembership(ctx, tx, p.ClinicID, u.ID, in.Role, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.ClinicID, audit.ActionCreate, "membership", u.ID, "")
 	})
 	if err != nil {
 		return User{}, "", err
@@ -339,7 +349,13 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, in CreateTokenIn
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	t := Token{ID: NewID(), ClinicID: p.ClinicID, Name: in.Name, Role: in.Role, CreatedBy: p.UserID, CreatedAt: db.Time(s.now())}
-	if err := s.store.createToken(ctx, t, HashToken(secret)); err != nil {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.store.createToken(ctx, tx, t, HashToken(secret)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.ClinicID, audit.ActionCreate, "api_token", t.ID, "")
+	})
+	if err != nil {
 		return Token{}, "", err
 	}
 	return t, secret, nil
@@ -353,7 +369,12 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 	if _, err := uuid.Parse(id); err != nil {
 		return notFound("Token")
 	}
-	return s.store.revokeToken(ctx, p.ClinicID, id, s.now())
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.store.revokeToken(ctx, tx, p.ClinicID, id, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.ClinicID, audit.ActionDelete, "api_token", id, "")
+	})
 }
 
 // TokenPrincipal returns the principal of a live API token secret;

@@ -147,12 +147,12 @@ func (s *Store) Clinic(ctx context.Context, id string) (Clinic, error) {
 	return c, nil
 }
 
-func (s *Store) createToken(ctx context.Context, t Token, hash string) error {
+func (s *Store) createToken(ctx context.Context, tx *sql.Tx, t Token, hash string) error {
 	var createdBy any
 	if t.CreatedBy != "" {
 		createdBy = t.CreatedBy
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (id, clinic_id, name, role, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, clinic_id, name, role, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		t.ID, t.ClinicID, t.Name, string(t.Role), hash, createdBy, db.Time(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("account store: create token: %w", err)
@@ -162,8 +162,8 @@ func (s *Store) createToken(ctx context.Context, t Token, hash string) error {
 
 // revokeToken marks a clinic's token revoked; NotFound when the clinic has
 // no such token. Revoking twice is not an error.
-func (s *Store) revokeToken(ctx context.Context, clinicID, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE clinic_id = $1 AND id = $2`,
+func (s *Store) revokeToken(ctx context.Context, tx *sql.Tx, clinicID, id string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE clinic_id = $1 AND id = $2`,
 		clinicID, id, db.Time(at))
 	if err != nil {
 		return fmt.Errorf("account store: revoke token: %w", err)
@@ -194,8 +194,8 @@ func (s *Store) tokenByHash(ctx context.Context, hash string) (Token, error) {
 	return t, nil
 }
 
-func (s *Store) updateClinic(ctx context.Context, c Clinic) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE clinics SET name = $2, time_zone = $3, locale = $4 WHERE id = $1`,
+func (s *Store) updateClinic(ctx context.Context, tx *sql.Tx, c Clinic) error {
+	res, err := tx.ExecContext(ctx, `UPDATE clinics SET name = $2, time_zone = $3, locale = $4 WHERE id = $1`,
 		c.ID, c.Name, c.TimeZone, c.Locale)
 	if err != nil {
 		return fmt.Errorf("account store: update clinic: %w", err)
