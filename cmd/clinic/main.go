@@ -80,16 +80,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("ADDR=%q: %w", cfg.Addr, err)
 	}
-	return a.Run(ctx, ln, cfg.JobWorkers > 0)
+	return a.Run(ctx, ln)
 }
 
 func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.JobWorkers == 0 {
+		cfg.JobWorkers = 10 // a worker process always works jobs
+	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return a.Run(ctx, nil, true)
+	return a.Run(ctx, nil)
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, sub string, stdout io.Writer) error {

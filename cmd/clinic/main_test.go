@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,5 +46,8 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"migrate", "status"}, &out, &out))
 	require.Contains(t, out.String(), "0001")
-	require.NotContains(t, out.String(), "pending")
+	require.Contains(t, out.String(), "river-")
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		require.False(t, strings.HasSuffix(line, "pending"), "not applied: %s", line)
+	}
 }

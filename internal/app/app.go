@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
 
 	"clinic/internal/account"
 	"clinic/internal/appointment"
@@ -22,8 +24,10 @@ import (
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
 	"clinic/internal/patient"
+	"clinic/internal/platform/blob"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
+	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/redisx"
 	"clinic/internal/platform/session"
@@ -44,20 +48,20 @@ type App struct {
 	Accounts *account.Service
 	API      *httpapi.Server
 
+	Queue        *queue.Queue
+	Files        blob.Store
 	Patients     *patient.Service
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
 
 	closers []io.Closer
-	cancel  context.CancelFunc
-	bg      chan struct{}
 }
 
 // New opens every backend named by cfg, migrates the database, and builds
 // the API. It logs one line per subsystem with the backend it chose.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
-	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry(), bg: make(chan struct{})}
+	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -82,6 +86,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	if len(applied) > 0 {
 		log.Info("database: migrations applied", "count", len(applied), "latest", applied[len(applied)-1].Version)
+	}
+	if _, err := queue.Migrate(ctx, a.DB); err != nil {
+		return nil, err
 	}
 
 	if cfg.RedisURL != "" {
@@ -135,6 +142,38 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		return nil, err
 	}
 
+	a.Files, err = blob.New(ctx, blob.Config{
+		URL: cfg.FilesURL, S3Endpoint: cfg.S3Endpoint, S3Region: cfg.S3Region,
+		S3AccessKeyID: cfg.S3AccessKeyID, S3SecretAccessKey: cfg.S3SecretAccessKey, S3PathStyle: cfg.S3PathStyle,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("FILES_URL: %w", err)
+	}
+	if strings.HasPrefix(cfg.FilesURL, "s3://") {
+		log.Info("files: s3", "url", cfg.FilesURL, "endpoint", cfg.S3Endpoint)
+	} else {
+		logBackend(log, "files", "file", "set FILES_URL=s3://bucket and S3_* to store uploads in S3")
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
+	a.Queue, err = queue.New(a.DB, queue.Config{
+		RunWorkers:   cfg.JobWorkers > 0,
+		Queues:       map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1)},
+		MaxAttempts:  cfg.JobMaxAttempts,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobRescueAfter,
+		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute)),
+	}, workers, a.Registry, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.JobWorkers > 0 {
+		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true)
+	} else {
+		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
+	}
+
 	a.Patients = patient.NewService(a.DB, a.Cache)
 	a.Schedule = schedule.NewService(a.DB, a.Cache)
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs())
@@ -150,6 +189,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
+		Jobs:         a.Queue,
 		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
 			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
 		}),
@@ -160,12 +200,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if err != nil {
 		return nil, err
 	}
-	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.cancel = cancel
-	go func() {
-		defer close(a.bg)
-		session.RunCleaner(bgctx, a.Sessions, 0, log)
-	}()
 	return a, nil
 }
 
@@ -180,6 +214,13 @@ func logBackend(log *slog.Logger, subsystem, backend, hint string) {
 
 func (a *App) checks() []httpapi.Check {
 	cs := []httpapi.Check{{Name: "database", Backend: string(a.DB.Dialect), Check: a.DB.PingContext}}
+	if p, ok := a.Files.(blob.Pinger); ok {
+		backend := "file"
+		if strings.HasPrefix(a.Config.FilesURL, "s3://") {
+			backend = "s3"
+		}
+		cs = append(cs, httpapi.Check{Name: "files", Backend: backend, Check: p.Ping})
+	}
 	if a.Redis != nil {
 		cs = append(cs, httpapi.Check{Name: "redis", Backend: "redis", Check: func(ctx context.Context) error {
 			return a.Redis.Ping(ctx).Err()
@@ -222,10 +263,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close stops background work and closes every backend.
 func (a *App) Close() error {
-	if a.cancel != nil {
-		a.cancel()
-		<-a.bg
-	}
 	var errs []error
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		if err := a.closers[i].Close(); err != nil {
@@ -236,4 +273,12 @@ func (a *App) Close() error {
 }
 
 // jobs returns the job enqueuer for services (the durable queue).
-func (a *App) jobs() appointment.Enqueuer { return nil }
+func (a *App) jobs() appointment.Enqueuer { return a.Queue }
+
+// periodic returns the periodic jobs when this process runs workers.
+func periodic(cfg config.Config, jobs ...*river.PeriodicJob) []*river.PeriodicJob {
+	if cfg.JobWorkers == 0 {
+		return nil
+	}
+	return jobs
+}

@@ -8,17 +8,34 @@ import (
 
 	"clinic/internal/config"
 	"clinic/internal/platform/db"
+	"clinic/internal/platform/queue"
 )
 
 // Run serves HTTP on ln (when ln is not nil) and runs the job workers (when
-// workers is true) until ctx is done, then stops both gracefully.
-func (a *App) Run(ctx context.Context, ln net.Listener, workers bool) error {
-	if ln == nil {
-		a.Log.Info("worker: running", "http", "off")
-		<-ctx.Done()
-		return nil
+// WORKERS > 0) until ctx is done, then stops both gracefully: HTTP first
+// (in-flight requests finish), then the workers (running jobs finish within
+// SHUTDOWN_TIMEOUT; the rest are released to another worker).
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	if a.Config.JobWorkers > 0 {
+		if err := a.Queue.Start(ctx); err != nil {
+			return err
+		}
 	}
-	return a.Serve(ctx, ln)
+	var err error
+	if ln == nil {
+		a.Log.Info("worker: running jobs only", "http", "off")
+		<-ctx.Done()
+	} else {
+		err = a.Serve(ctx, ln)
+	}
+	if a.Config.JobWorkers > 0 {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout+5*time.Second)
+		defer cancel()
+		if serr := a.Queue.Stop(sctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
 }
 
 // MigrationRow is one line of `clinic migrate status`.
@@ -36,7 +53,11 @@ func MigrateUp(ctx context.Context, cfg config.Config) (int, error) {
 	}
 	defer d.Close()
 	applied, err := d.Migrate(ctx)
-	return len(applied), err
+	if err != nil {
+		return len(applied), err
+	}
+	river, err := queue.Migrate(ctx, d)
+	return len(applied) + len(river), err
 }
 
 // MigrateStatus lists every migration and when it was applied.
@@ -57,6 +78,17 @@ func MigrateStatus(ctx context.Context, cfg config.Config) ([]MigrationRow, erro
 			at = s.AppliedAt.UTC().Format(time.RFC3339)
 		}
 		rows = append(rows, MigrationRow{Version: fmt.Sprintf("%04d", s.Version), Name: s.Name, AppliedAt: at})
+	}
+	rs, err := queue.MigrationStatus(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range rs {
+		at := "pending"
+		if s.Applied {
+			at = "applied"
+		}
+		rows = append(rows, MigrationRow{Version: fmt.Sprintf("river-%03d", s.Version), Name: "river " + s.Name, AppliedAt: at})
 	}
 	return rows, nil
 }

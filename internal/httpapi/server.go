@@ -16,6 +16,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/patient"
+	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
@@ -40,6 +41,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
+	Jobs         *queue.Queue
 	Sessions     *session.Manager
 	Limiter      ratelimit.Limiter
 	Registry     *prometheus.Registry
@@ -95,6 +97,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
 
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/audit", s.inClinic(s.listAudit))
+	mux.Handle("GET /api/v1/clinics/{clinic_id}/jobs/failed", s.inClinic(s.listFailedJobs))
+	mux.Handle("POST /api/v1/clinics/{clinic_id}/jobs/{job_id}/retry", s.inClinic(s.retryJob))
 	s.patientRoutes(mux)
 	s.scheduleRoutes(mux)
 	s.appointmentRoutes(mux)

@@ -67,7 +67,7 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln, cfg.JobWorkers > 0) }()
+	go func() { done <- a.Run(ctx, ln) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
