@@ -58,9 +58,26 @@ type App struct {
 	closers []io.Closer
 }
 
+// Option adjusts how New builds an App.
+type Option func(*options)
+
+type options struct {
+	workers []func(*river.Workers)
+}
+
+// WithWorkers registers extra job workers (for job kinds outside clinic's
+// own packages, such as tests' own jobs).
+func WithWorkers(register func(*river.Workers)) Option {
+	return func(o *options) { o.workers = append(o.workers, register) }
+}
+
 // New opens every backend named by cfg, migrates the database, and builds
 // the API. It logs one line per subsystem with the backend it chose.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
@@ -157,6 +174,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
+	for _, register := range o.workers {
+		register(workers)
+	}
 	a.Queue, err = queue.New(a.DB, queue.Config{
 		RunWorkers:   cfg.JobWorkers > 0,
 		Queues:       map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1)},

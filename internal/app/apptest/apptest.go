@@ -54,7 +54,7 @@ func Config(t testing.TB, databaseURL string, env map[string]string) config.Conf
 }
 
 // Start runs an instance with cfg on a free local port until the test ends.
-func Start(t testing.TB, cfg config.Config) *Instance {
+func Start(t testing.TB, cfg config.Config, opts ...app.Option) *Instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	level := slog.LevelWarn
@@ -62,7 +62,7 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, log, opts...)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
