@@ -49,7 +49,7 @@ func TestFailedJobsAdminAPI(t *testing.T) {
 			ID     int64
 			Kind   string
 			State  string
-			Errors []struct{ Error string }
+			Errors []struct{ Message string }
 		}
 		require.Eventually(t, func() bool {
 			r := owner.Do("GET", "/api/v1/clinics/"+clinicID+"/jobs/failed", nil)
@@ -59,7 +59,7 @@ func TestFailedJobsAdminAPI(t *testing.T) {
 					ID     int64
 					Kind   string
 					State  string
-					Errors []struct{ Error string }
+					Errors []struct{ Message string }
 				}
 			}
 			r.Decode(t, &body)
@@ -69,7 +69,7 @@ func TestFailedJobsAdminAPI(t *testing.T) {
 		require.Equal(t, jobID, items[0].ID)
 		require.Equal(t, "test_always_fails", items[0].Kind)
 		require.NotEmpty(t, items[0].Errors)
-		require.Contains(t, items[0].Errors[0].Error, "partner system refused")
+		require.Contains(t, items[0].Errors[0].Message, "partner system refused")
 
 		r := other.Do("GET", "/api/v1/clinics/"+otherID+"/jobs/failed", nil)
 		require.Equal(t, http.StatusOK, r.Status)
