@@ -73,11 +73,11 @@ func ParseRate(s string) (Rate, error) {
 	}
 	count, err := strconv.Atoi(strings.TrimSpace(n))
 	if err != nil || count <= 0 {
-		return Rate{}, errors.New("N must be a whole number above 0")
+		return Rate{}, errors.New("the count before the slash must be a whole number above 0")
 	}
 	period, err := time.ParseDuration(strings.TrimSpace(d))
 	if err != nil || period <= 0 {
-		return Rate{}, errors.New("DURATION must be a positive Go duration such as 1m or 30s")
+		return Rate{}, errors.New("the period after the slash must be a positive duration such as 1m or 30s")
 	}
 	return Rate{N: count, Period: period}, nil
 }
