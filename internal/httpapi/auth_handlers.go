@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
@@ -21,6 +22,38 @@ type userJSON struct {
 
 func toUserJSON(u account.User) userJSON { return userJSON{ID: u.ID, Email: u.Email, Name: u.Name} }
 
+type signupResponse struct {
+	Clinic clinicJSON `json:"clinic"`
+	User   userJSON   `json:"user"`
+}
+
+// meResponse describes the caller. User is null for an API token, which has
+// Token instead.
+type meResponse struct {
+	User    *userJSON            `json:"user"`
+	Token   *tokenRef            `json:"token,omitempty"`
+	Clinics []account.Membership `json:"clinics"`
+}
+
+type tokenRef struct {
+	ID string `json:"id"`
+}
+
+type addUserResponse struct {
+	User userJSON     `json:"user"`
+	Role account.Role `json:"role"`
+}
+
+// tokenCreated carries the token secret: it is shown only in this answer.
+type tokenCreated struct {
+	ID        string       `json:"id"`
+	Token     string       `json:"token"`
+	Name      string       `json:"name"`
+	Role      account.Role `json:"role"`
+	ClinicID  string       `json:"clinic_id"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
 // signup creates a clinic with its owner and logs the owner in.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limit(w, r, "signup:ip", s.clientIP(r), s.Config.RateSignupIP); err != nil {
@@ -37,10 +70,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"clinic": clinicJSON{ID: c.ID, Slug: c.Slug, Name: c.Name},
-		"user":   toUserJSON(u),
-	})
+	writeJSON(w, http.StatusCreated, signupResponse{Clinic: clinicJSON{ID: c.ID, Slug: c.Slug, Name: c.Name}, User: toUserJSON(u)})
 	return nil
 }
 
@@ -83,7 +113,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(u), "clinics": clinics})
+	uj := toUserJSON(u)
+	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
 	return nil
 }
 
@@ -118,10 +149,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"user":    nil,
-			"token":   map[string]any{"id": p.TokenID},
-			"clinics": []account.Membership{{ClinicID: c.ID, Slug: c.Slug, Name: c.Name, Role: p.Role}},
+		writeJSON(w, http.StatusOK, meResponse{
+			Token:   &tokenRef{ID: p.TokenID},
+			Clinics: []account.Membership{{ClinicID: c.ID, Slug: c.Slug, Name: c.Name, Role: p.Role}},
 		})
 		return nil
 	}
@@ -136,7 +166,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(u), "clinics": clinics})
+	uj := toUserJSON(u)
+	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
 	return nil
 }
 
@@ -154,7 +185,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u), "role": role})
+	writeJSON(w, http.StatusCreated, addUserResponse{User: toUserJSON(u), Role: role})
 	return nil
 }
 
@@ -172,9 +203,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": t.ID, "token": secret, "name": t.Name, "role": t.Role, "clinic_id": t.ClinicID, "created_at": t.CreatedAt,
-	})
+	writeJSON(w, http.StatusCreated, tokenCreated{ID: t.ID, Token: secret, Name: t.Name, Role: t.Role, ClinicID: t.ClinicID, CreatedAt: t.CreatedAt})
 	return nil
 }
 
@@ -210,6 +239,12 @@ func (s *Server) updateClinic(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.Accounts.UpdateClinic(r.Context(), p, in)
 	if err != nil {
 		return err
+	}
+	if in.TimeZone != nil && s.Schedule != nil {
+		// Working hours are clinic-local: availability moves with the zone.
+		if err := s.Schedule.InvalidateAvailability(r.Context(), p.ClinicID); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, c)
 	return nil

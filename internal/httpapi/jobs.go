@@ -5,7 +5,12 @@ import (
 	"strconv"
 
 	"clinic/internal/apperr"
+	"clinic/internal/platform/queue"
 )
+
+type jobList struct {
+	Items []queue.Job `json:"items"`
+}
 
 // listFailedJobs lists the clinic's failed background jobs (retrying or
 // given up), newest first (owners and admins).
@@ -18,7 +23,7 @@ func (s *Server) listFailedJobs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": jobs})
+	writeJSON(w, http.StatusOK, jobList{Items: jobs})
 	return nil
 }
 

@@ -55,6 +55,7 @@ type Server struct {
 	metrics *httpMetrics
 	csrf    *http.CrossOriginProtection
 	handler http.Handler
+	router  *router
 }
 
 // New builds the API handler.
@@ -70,22 +71,23 @@ func New(d Deps) (*Server, error) {
 		}
 		s.metrics = m
 	}
-	mux := http.NewServeMux()
-	s.routes(mux)
-	s.handler = s.recoverPanics(s.requestID(s.observe(s.limitBody(mux))))
+	s.router = &router{ServeMux: http.NewServeMux()}
+	s.routes(s.router)
+	s.handler = s.recoverPanics(s.requestID(s.observe(s.limitBody(s.router))))
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) routes(mux *http.ServeMux) {
+func (s *Server) routes(mux *router) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Registry != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	}
 
+	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.Handle("POST /api/v1/signup", s.public(s.signup))
 	mux.Handle("POST /api/v1/login", s.public(s.login))
 	mux.Handle("POST /api/v1/logout", s.public(s.logout))
@@ -99,10 +101,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/audit", s.inClinic(s.listAudit))
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/jobs/failed", s.inClinic(s.listFailedJobs))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/jobs/{job_id}/retry", s.inClinic(s.retryJob))
-	s.patientRoutes(mux)
-	s.scheduleRoutes(mux)
-	s.appointmentRoutes(mux)
-	s.waitlistRoutes(mux)
+	s.patientRoutes(mux.ServeMux)
+	s.scheduleRoutes(mux.ServeMux)
+	s.appointmentRoutes(mux.ServeMux)
+	s.waitlistRoutes(mux.ServeMux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)
