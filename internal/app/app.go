@@ -174,6 +174,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
+	waitlist.RegisterWorkers(workers, a.DB)
 	for _, register := range o.workers {
 		register(workers)
 	}

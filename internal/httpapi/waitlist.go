@@ -1,7 +1,69 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+
+	"clinic/internal/apperr"
+	"clinic/internal/waitlist"
+)
 
 func (s *Server) waitlistRoutes(mux *http.ServeMux) {
-	_ = mux
+	mux.Handle("GET /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.listWaitlist))
+	mux.Handle("POST /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.createWaitlistEntry))
+	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/waitlist/{id}", s.inClinic(s.removeWaitlistEntry))
+	mux.Handle("GET /api/v1/clinics/{clinic_id}/waitlist/{id}/offers", s.inClinic(s.listWaitlistOffers))
+}
+
+// listWaitlist lists the open entries, oldest first (?professional_id=,
+// ?cursor=, ?limit=).
+func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := waitlist.ListFilter{ProfessionalID: q.Get("professional_id"), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return apperr.Validation(map[string]string{"limit": "Must be a number from 1 to " + strconv.Itoa(waitlist.MaxPageSize) + "."})
+		}
+		f.Limit = n
+	}
+	page, err := s.Waitlist.List(r.Context(), principalOf(r.Context()), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// createWaitlistEntry adds a patient to the waitlist.
+func (s *Server) createWaitlistEntry(w http.ResponseWriter, r *http.Request) error {
+	var in waitlist.CreateInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	e, err := s.Waitlist.Create(r.Context(), principalOf(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, e)
+	return nil
+}
+
+// removeWaitlistEntry takes an entry off the waitlist.
+func (s *Server) removeWaitlistEntry(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Waitlist.Remove(r.Context(), principalOf(r.Context()), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listWaitlistOffers lists the offers recorded for an entry.
+func (s *Server) listWaitlistOffers(w http.ResponseWriter, r *http.Request) error {
+	offers, err := s.Waitlist.Offers(r.Context(), principalOf(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": offers})
+	return nil
 }

@@ -15,9 +15,13 @@ CREATE TABLE waitlist_entries (
 	status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'offered', 'booked', 'removed')),
 	created_at TIMESTAMPTZ NOT NULL,
 	updated_at TIMESTAMPTZ NOT NULL,
-	CHECK (to_date >= from_date)
+	CHECK (to_date >= from_date),
+	CHECK (earliest_minute IS NULL OR latest_minute IS NULL OR latest_minute > earliest_minute)
 );
-CREATE INDEX waitlist_entries_clinic_idx ON waitlist_entries (clinic_id, status, created_at);
+-- The slot-freed job walks a clinic's waiting entries oldest first.
+CREATE INDEX waitlist_entries_clinic_idx ON waitlist_entries (clinic_id, status, created_at, id);
+-- The list shows the open (waiting or offered) entries oldest first.
+CREATE INDEX waitlist_entries_open_idx ON waitlist_entries (clinic_id, created_at, id) WHERE status IN ('waiting', 'offered');
 
 -- A freed slot offered to a waiting patient (sending it is the
 -- notifications' job).
@@ -30,6 +34,10 @@ CREATE TABLE waitlist_offers (
 	ends_at TIMESTAMPTZ NOT NULL,
 	status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'accepted', 'declined', 'expired')),
 	created_at TIMESTAMPTZ NOT NULL,
+	CHECK (ends_at > starts_at),
 	UNIQUE (entry_id, professional_id, starts_at)
 );
 CREATE INDEX waitlist_offers_clinic_idx ON waitlist_offers (clinic_id, created_at);
+-- A slot has at most one open (pending or sent) offer, even when two runs of
+-- one slot-freed job race on several workers.
+CREATE UNIQUE INDEX waitlist_offers_open_slot_uq ON waitlist_offers (professional_id, starts_at) WHERE status IN ('pending', 'sent');
