@@ -1,17 +1,152 @@
-// Package schedule holds professionals, rooms, working hours, exceptions and
-// availability.
+// Package schedule holds a clinic's professionals, rooms, weekly working
+// hours, date exceptions (time off, extra hours) and the availability that
+// follows from them and from the booked appointments.
+//
+// # Time
+//
+// Working hours and exceptions are stored as clinic-local wall-clock times
+// (minutes since local midnight, on a weekday or a date) and are turned into
+// UTC instants only when expanded, day by day, in the clinic's time zone
+// (account.Clinic.TimeZone). A local day that changes to or from daylight
+// saving time therefore keeps its local hours: 08:00–12:00 in
+// America/New_York is 12:00–16:00 UTC on 2026-03-08 and 13:00–17:00 UTC the
+// day before. A rule that ends at "24:00" ends at the next local midnight.
+// A local time that does not exist (inside a spring-forward gap) is resolved
+// as time.Date does.
+//
+// # For the appointment service
+//
+// WorkingIntervals gives the concrete intervals in which a professional
+// works; Professional, ProfessionalForUser and Room resolve ids within one
+// clinic (NotFound for any other clinic's ids); InvalidateAvailability must
+// be called after every change that can change availability (the
+// appointment service calls it after every booking change).
+//
+// # Availability and caching
+//
+// Availability answers are cached for availabilityTTL under a key that holds
+// the clinic's current generation. The generation lives in the cache next to
+// the clinic's time zone (the "state" entry); InvalidateAvailability deletes
+// that entry, so the next request starts a new generation and every earlier
+// answer of the clinic is unreachable at once, on every server sharing the
+// cache. An answer computed from data read before a change can only be stored
+// under the generation that the change invalidated.
 package schedule
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
 
-// Service manages professionals, rooms and working hours.
+// Service manages professionals, rooms, working hours and exceptions, and
+// computes availability. Every method is scoped by clinic: an id of another
+// clinic is not found.
 type Service struct {
 	db    *db.DB
 	cache cache.Cache
+	now   func() time.Time
+	// zones caches loaded *time.Location by name (LoadLocation reads the
+	// zone database every time).
+	zones sync.Map
 }
 
-// NewService returns a Service.
-func NewService(d *db.DB, c cache.Cache) *Service { return &Service{db: d, cache: c} }
+// NewService returns a Service on d that caches availability in c.
+func NewService(d *db.DB, c cache.Cache) *Service {
+	return &Service{db: d, cache: c, now: time.Now}
+}
+
+// Clock is a clinic-local time of day in minutes since midnight, 0 to 1440
+// ("24:00", the end of the day). It reads and writes as "HH:MM".
+type Clock int
+
+// EndOfDay is the Clock of the next midnight ("24:00").
+const EndOfDay Clock = 24 * 60
+
+// String formats c as "HH:MM".
+func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
+
+// ParseClock parses "HH:MM" (00:00 to 24:00).
+func ParseClock(s string) (Clock, error) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) != 2 || len(m) != 2 {
+		return 0, fmt.Errorf("schedule: time %q is not HH:MM", s)
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 24 || mm < 0 || mm > 59 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("schedule: time %q is not HH:MM between 00:00 and 24:00", s)
+	}
+	return Clock(hh*60 + mm), nil
+}
+
+// DateLayout is the layout of dates (clinic-local calendar days).
+const DateLayout = "2006-01-02"
+
+// idOK reports whether s is a well-formed id; a malformed id is simply not
+// found (PostgreSQL would refuse it in a UUID column).
+func idOK(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// canon returns the canonical (lower-case) form of an id, and whether s is
+// one.
+func canon(s string) (string, bool) {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}
+
+func notFound(what string) error { return apperr.New(apperr.NotFound, "%s not found.", what) }
+
+var (
+	errProfessionalNotFound = notFound("Professional")
+	errRoomNotFound         = notFound("Room")
+	errExceptionNotFound    = notFound("Exception")
+)
+
+func forbidden(msg string) error { return apperr.New(apperr.Forbidden, "%s", msg) }
+
+// queryer is a *sql.DB, *sql.Tx or *db.DB.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+func checkText(fields map[string]string, field, v string, required bool, max int) {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0 && required:
+		fields[field] = "Required."
+	case n > max:
+		fields[field] = fmt.Sprintf("Must be at most %d characters.", max)
+	}
+}
+
+// newID returns a new time-ordered id.
+func newID() string { return account.NewID() }

@@ -33,7 +33,9 @@ CREATE TABLE working_hours (
 	room_id UUID REFERENCES rooms (id),
 	CHECK (end_minute > start_minute)
 );
-CREATE INDEX working_hours_professional_idx ON working_hours (professional_id, weekday);
+-- Every query is scoped by clinic; one professional's week, or a whole
+-- clinic's for availability.
+CREATE INDEX working_hours_professional_idx ON working_hours (clinic_id, professional_id, weekday);
 
 -- Date exceptions, in the clinic's local time: kind 'off' (time off,
 -- holiday) or 'extra' (extra hours). NULL minutes mean the whole day.
@@ -50,4 +52,7 @@ CREATE TABLE schedule_exceptions (
 	created_at TIMESTAMPTZ NOT NULL,
 	CHECK ((start_minute IS NULL AND end_minute IS NULL) OR (start_minute IS NOT NULL AND end_minute IS NOT NULL AND end_minute > start_minute))
 );
-CREATE INDEX schedule_exceptions_professional_idx ON schedule_exceptions (professional_id, date);
+-- One professional's exceptions by date (list), and a clinic's by date
+-- (availability of all professionals).
+CREATE INDEX schedule_exceptions_professional_idx ON schedule_exceptions (clinic_id, professional_id, date);
+CREATE INDEX schedule_exceptions_clinic_date_idx ON schedule_exceptions (clinic_id, date);

@@ -1,0 +1,110 @@
+package schedule
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"clinic/internal/apperr"
+	"clinic/internal/platform/cache"
+)
+
+// Cache lifetimes. The state entry outlives the availability answers so that
+// they are not orphaned early; it also bounds how long a changed clinic time
+// zone takes to reach availability (unless InvalidateAvailability is called).
+const (
+	availabilityTTL = time.Minute
+	stateTTL        = 5 * time.Minute
+)
+
+// stateKey is the cache key (under the clinic prefix) of the clinic's state.
+const stateKey = "schedule:state"
+
+// clinicState is what availability needs of a clinic before it can look an
+// answer up: the current cache generation and the time zone.
+type clinicState struct {
+	Gen      string `json:"gen"`
+	TimeZone string `json:"tz"`
+}
+
+// tenantCache returns the cache view of one clinic (keys prefixed with its
+// id, as in package account).
+func (s *Service) tenantCache(clinicID string) cache.Cache {
+	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+}
+
+// state returns the clinic's state from the cache, starting a new
+// generation when there is none. When the cache cannot answer, it reads the
+// time zone from the database and returns an empty Gen: the caller must then
+// not cache anything.
+func (s *Service) state(ctx context.Context, clinicID string) (clinicState, error) {
+	if !idOK(clinicID) {
+		return clinicState{}, notFound("Clinic")
+	}
+	st, err := cache.LoadJSON(ctx, s.tenantCache(clinicID), stateKey, stateTTL, func(ctx context.Context) (clinicState, error) {
+		return s.loadState(ctx, clinicID)
+	})
+	switch {
+	case err == nil:
+		return st, nil
+	case st.TimeZone != "":
+		// Loaded but not stored: usable, but not as a generation.
+		return clinicState{TimeZone: st.TimeZone}, nil
+	case apperr.Is(err, apperr.Unavailable):
+		st, err = s.loadState(ctx, clinicID)
+		return clinicState{TimeZone: st.TimeZone}, err
+	default:
+		return clinicState{}, err
+	}
+}
+
+func (s *Service) loadState(ctx context.Context, clinicID string) (clinicState, error) {
+	var tz string
+	err := s.db.QueryRowContext(ctx, `SELECT time_zone FROM clinics WHERE id = $1`, clinicID).Scan(&tz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return clinicState{}, notFound("Clinic")
+	}
+	if err != nil {
+		return clinicState{}, fmt.Errorf("schedule: clinic time zone: %w", err)
+	}
+	return clinicState{Gen: newID(), TimeZone: tz}, nil
+}
+
+// Location returns the clinic's time zone (cached; a change of the clinic's
+// zone shows within stateTTL, or at once after InvalidateAvailability).
+// NotFound for an unknown clinic.
+func (s *Service) Location(ctx context.Context, clinicID string) (*time.Location, error) {
+	st, err := s.state(ctx, clinicID)
+	if err != nil {
+		return nil, err
+	}
+	return s.zone(st.TimeZone)
+}
+
+func (s *Service) zone(name string) (*time.Location, error) {
+	if l, ok := s.zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: clinic time zone %q: %w", name, err)
+	}
+	s.zones.Store(name, l)
+	return l, nil
+}
+
+// InvalidateAvailability drops every cached availability answer of the
+// clinic, on every server sharing the cache, by ending the clinic's cache
+// generation (and reloads its time zone on next use). Call it after any
+// change that can change availability, once the change is committed: working
+// hours, exceptions, professionals, appointments booked, moved or cancelled,
+// the clinic's time zone. It returns an error only when the cache could not
+// be reached.
+func (s *Service) InvalidateAvailability(ctx context.Context, clinicID string) error {
+	if err := s.tenantCache(clinicID).Delete(ctx, stateKey); err != nil {
+		return fmt.Errorf("schedule: invalidate availability: %w", err)
+	}
+	return nil
+}
