@@ -1,16 +1,92 @@
-// Package patient holds a clinic's patients.
+// Package patient holds a clinic's patients: registration with Brazilian
+// identifiers (CPF, phones in E.164), consents per channel, soft deletion,
+// search by name, CPF or phone, and the role rules that say who sees whom.
+//
+// Every method takes the caller's account.Principal and enforces the roles
+// itself: owners, admins and receptionists do everything; professionals
+// create patients and read or change only their own (those with an
+// appointment with them); financial users read without notes and write
+// nothing. Every query is scoped by the principal's clinic: another clinic's
+// patient is "not found".
 package patient
 
 import (
+	"time"
+
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
 
-// Service manages patients.
-type Service struct {
-	db    *db.DB
-	cache cache.Cache
+// Patient is a person registered in a clinic.
+type Patient struct {
+	ID         string
+	ClinicID   string
+	FullName   string
+	SocialName string
+	// CPF is 11 digits, "" when unknown (FormatCPF shows it).
+	CPF string
+	// BirthDate is YYYY-MM-DD, "" when unknown.
+	BirthDate string
+	Sex       string
+	// Phone is E.164 (+5511987654321), "" when unknown.
+	Phone     string
+	Email     string
+	Address   Address
+	Insurance Insurance
+	Notes     string
+	// NotesHidden is set when the caller may not see the notes (financial
+	// role); Notes is then empty and must not be shown as such.
+	NotesHidden bool
+	Consents    Consents
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+
+	searchText string
 }
 
-// NewService returns a Service.
-func NewService(d *db.DB, c cache.Cache) *Service { return &Service{db: d, cache: c} }
+// Address is a postal address; empty fields are unknown.
+type Address struct {
+	Street     string `json:"street"`
+	Number     string `json:"number"`
+	Complement string `json:"complement"`
+	District   string `json:"district"`
+	City       string `json:"city"`
+	// State is a UF such as SP.
+	State string `json:"state"`
+	// Zip is a CEP written 01310-100.
+	Zip string `json:"zip"`
+}
+
+// Insurance is the patient's health plan (convênio); empty fields are
+// unknown.
+type Insurance struct {
+	Plan       string `json:"plan"`
+	CardNumber string `json:"card_number"`
+	// ValidUntil is YYYY-MM-DD, "" when unknown.
+	ValidUntil string `json:"valid_until,omitempty"`
+}
+
+// Consent is the patient's answer for one contact channel.
+type Consent struct {
+	Granted bool `json:"granted"`
+	// At is when consent was last given or withdrawn; nil when never asked.
+	At *time.Time `json:"at"`
+}
+
+// Consents holds the consent for each contact channel.
+type Consents struct {
+	WhatsApp Consent `json:"whatsapp"`
+	SMS      Consent `json:"sms"`
+	Email    Consent `json:"email"`
+}
+
+// Service manages patients.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns a Service on d. Patients are not cached: every read of
+// one is audited (a write) and lists change with every registration, so the
+// cache is not used.
+func NewService(d *db.DB, _ cache.Cache) *Service { return &Service{db: d, now: time.Now} }
