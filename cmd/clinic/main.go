@@ -18,6 +18,7 @@ import (
 
 	"clinic/internal/app"
 	"clinic/internal/config"
+	"clinic/internal/demo"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "clinic", buildVersion())
 		return nil
-	case "serve", "worker", "migrate":
+	case "serve", "worker", "migrate", "demo":
 	default:
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, log)
 	case "worker":
 		return work(ctx, cfg, log)
+	case "demo":
+		return seedDemo(ctx, cfg, log, stdout)
 	default:
 		sub := "up"
 		if len(args) > 0 {
@@ -93,6 +96,29 @@ func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer a.Close()
 	return a.Run(ctx, nil)
+}
+
+func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	cfg.JobWorkers = 0 // seeding only: the server run afterwards works the jobs
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	log.Info("demo: creating a demo clinic (professionals, working hours, patients, appointments)…")
+	res, err := demo.Seed(ctx, demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments}, demo.Options{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `Demo clinic ready: %d patients, %d appointments in the next weeks.
+
+  Log in at %s with
+    e-mail:   %s
+    password: %s
+
+  (run `+"`go run ./cmd/clinic`"+` if the server is not running)
+`, res.Patients, res.Appointments, cfg.BaseURL, res.Email, res.Password)
+	return nil
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, sub string, stdout io.Writer) error {
@@ -145,6 +171,7 @@ Commands:
   worker           Run only background job workers (for separate worker servers).
   migrate up       Apply pending database migrations (serve does this by itself).
   migrate status   List migrations and when each was applied.
+  demo             Create a demo clinic with professionals, patients and a living agenda; print its login.
   version          Print the version.
   help             Show this help.
 

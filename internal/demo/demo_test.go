@@ -1,0 +1,35 @@
+package demo_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/app/apptest"
+	"clinic/internal/demo"
+	"clinic/internal/platform/db/dbtest"
+)
+
+func TestSeedMakesALivingAgenda(t *testing.T) {
+	t.Parallel()
+	dbtest.EachURL(t, func(t *testing.T, url string) {
+		in := apptest.New(t, url, nil)
+		res, err := demo.Seed(context.Background(), demo.Services{
+			Accounts: in.Accounts, Patients: in.Patients, Schedule: in.Schedule, Appointments: in.Appointments,
+		}, demo.Options{Patients: 40, Days: 7, Seed: 42})
+		require.NoError(t, err)
+		require.Greater(t, res.Patients, 30)
+		require.Greater(t, res.Appointments, 20)
+
+		c := in.Client(t)
+		require.Equal(t, http.StatusOK, c.Login(res.Email, res.Password).Status)
+		pros := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/professionals", nil)
+		require.Equal(t, http.StatusOK, pros.Status)
+		require.Contains(t, string(pros.Body), "Dra. Ana Souza")
+		pts := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/patients?limit=5", nil)
+		require.Equal(t, http.StatusOK, pts.Status)
+		require.NotEmpty(t, pts.JSON(t)["items"])
+	})
+}
