@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"path"
 	"reflect"
 	"sort"
 	"strconv"
@@ -140,6 +141,9 @@ var timeType = reflect.TypeOf(time.Time{})
 
 // schemaOf returns the JSON Schema of t, registering named structs in comps.
 func schemaOf(t reflect.Type, comps map[string]any) map[string]any {
+	if o, ok := schemaOverrides[t]; ok {
+		return o
+	}
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
@@ -170,7 +174,11 @@ func schemaOf(t reflect.Type, comps map[string]any) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), comps)}
 	case reflect.Struct:
-		name := t.Name()
+		if f, ok := t.FieldByName("V"); ok && strings.HasPrefix(t.Name(), "Opt[") {
+			// patch field: absent, null, or a value
+			return schemaOf(reflect.PointerTo(f.Type), comps)
+		}
+		name := schemaName(t)
 		if name != "" {
 			if _, ok := comps[name]; !ok {
 				comps[name] = map[string]any{} // placeholder against recursion
@@ -182,6 +190,36 @@ func schemaOf(t reflect.Type, comps map[string]any) map[string]any {
 	default:
 		return map[string]any{}
 	}
+}
+
+// schemaName names a struct's schema: its Go name, with a generic's type
+// argument reduced to its own name (listOf[…httpapi.roomJSON] → listOf_roomJSON).
+// Types of other packages are prefixed with their package name
+// (appointment.Page → AppointmentPage) so that same-named types of two
+// packages do not collide.
+func schemaName(t reflect.Type) string {
+	name := t.Name()
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		arg := strings.TrimSuffix(name[i+1:], "]")
+		pkg := ""
+		if j := strings.LastIndexByte(arg, '.'); j >= 0 {
+			pkg = path.Base(arg[:j])
+			arg = arg[j+1:]
+		}
+		return name[:i] + "_" + qualify(pkg, arg)
+	}
+	return qualify(path.Base(t.PkgPath()), name)
+}
+
+func qualify(pkg, name string) string {
+	if pkg == "" || pkg == "httpapi" || pkg == "." {
+		return name
+	}
+	p := strings.ToUpper(pkg[:1]) + pkg[1:]
+	if strings.HasPrefix(name, p) {
+		return name
+	}
+	return p + name
 }
 
 func structSchema(t reflect.Type, comps map[string]any) map[string]any {

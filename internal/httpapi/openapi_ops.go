@@ -2,10 +2,15 @@ package httpapi
 
 import (
 	"net/http"
+	"reflect"
 
 	"clinic/internal/account"
+	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/patient"
 	"clinic/internal/platform/queue"
+	"clinic/internal/schedule"
+	"clinic/internal/waitlist"
 )
 
 // apiOps lists every API operation for the OpenAPI document; a test checks
@@ -31,6 +36,79 @@ func apiOps() []apiOp {
 	return append(ops, coreOps()...)
 }
 
+// schemaOverrides gives the schema of types with their own JSON encoding.
+var schemaOverrides = map[reflect.Type]map[string]any{
+	reflect.TypeFor[schedule.OptionalID](): {"type": []string{"string", "null"}, "description": "An id; null clears it."},
+	reflect.TypeFor[waitlist.ClockTime]():  {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Clinic-local time of day, HH:MM."},
+}
+
+// listOf is the shape of a list answer: {"items":[…]} (doc only).
+type listOf[T any] struct {
+	Items []T `json:"items"`
+}
+
+// pageOf is a page of a paginated list (doc only).
+type pageOf[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+type rulesJSON struct {
+	Rules []ruleJSON `json:"rules"`
+}
+
+type rulesInput struct {
+	Rules []schedule.RuleInput `json:"rules"`
+}
+
+type slotsJSON struct {
+	Slots []slotJSON `json:"slots"`
+}
+
 // coreOps documents the clinic-core operations (patients, schedule,
 // appointments, waitlist).
-func coreOps() []apiOp { return nil }
+func coreOps() []apiOp {
+	const c = "/api/v1/clinics/{clinic_id}"
+	day := func(name, desc string) apiParam { return apiParam{Name: name, Description: desc} }
+	return []apiOp{
+		{Method: "GET", Path: c + "/patients", Tag: "patients", Summary: "List or search patients (name, accent-insensitive; CPF; phone), by name.", Status: 200, Response: pageOf[patientJSON]{},
+			Query: []apiParam{{Name: "q", Description: "Name (prefix of each word), CPF or phone."}, {Name: "cursor"}, {Name: "limit", Description: "1–200, default 50."}}},
+		{Method: "POST", Path: c + "/patients", Tag: "patients", Summary: "Register a patient.", Body: patient.Input{}, Status: 201, Response: patientJSON{}},
+		{Method: "GET", Path: c + "/patients/{id}", Tag: "patients", Summary: "A patient (the read is audited).", Status: 200, Response: patientJSON{}},
+		{Method: "PATCH", Path: c + "/patients/{id}", Tag: "patients", Summary: "Change a patient (merge patch: null clears).", Body: patient.Input{}, Status: 200, Response: patientJSON{}},
+		{Method: "DELETE", Path: c + "/patients/{id}", Tag: "patients", Summary: "Archive a patient.", Status: http.StatusNoContent},
+
+		{Method: "GET", Path: c + "/professionals", Tag: "schedule", Summary: "Professionals of the clinic.", Status: 200, Response: listOf[professionalJSON]{},
+			Query: []apiParam{{Name: "active", Description: "true or false."}}},
+		{Method: "POST", Path: c + "/professionals", Tag: "schedule", Summary: "Add a professional (owner, admin).", Body: schedule.ProfessionalInput{}, Status: 201, Response: professionalJSON{}},
+		{Method: "GET", Path: c + "/professionals/{id}", Tag: "schedule", Summary: "A professional.", Status: 200, Response: professionalJSON{}},
+		{Method: "PATCH", Path: c + "/professionals/{id}", Tag: "schedule", Summary: "Change a professional (owner, admin).", Body: schedule.ProfessionalPatch{}, Status: 200, Response: professionalJSON{}},
+		{Method: "GET", Path: c + "/professionals/{id}/working-hours", Tag: "schedule", Summary: "Weekly working hours (clinic-local).", Status: 200, Response: rulesJSON{}},
+		{Method: "PUT", Path: c + "/professionals/{id}/working-hours", Tag: "schedule", Summary: "Replace the weekly working hours (owner, admin).", Body: rulesInput{}, Status: 200, Response: rulesJSON{}},
+		{Method: "GET", Path: c + "/professionals/{id}/exceptions", Tag: "schedule", Summary: "Date exceptions: time off and extra hours.", Status: 200, Response: listOf[exceptionJSON]{},
+			Query: []apiParam{day("from", "YYYY-MM-DD"), day("to", "YYYY-MM-DD")}},
+		{Method: "POST", Path: c + "/professionals/{id}/exceptions", Tag: "schedule", Summary: "Add time off or extra hours.", Body: schedule.ExceptionInput{}, Status: 201, Response: exceptionJSON{}},
+		{Method: "DELETE", Path: c + "/professionals/{id}/exceptions/{eid}", Tag: "schedule", Summary: "Remove an exception.", Status: http.StatusNoContent},
+		{Method: "GET", Path: c + "/rooms", Tag: "schedule", Summary: "Rooms and resources.", Status: 200, Response: listOf[roomJSON]{}},
+		{Method: "POST", Path: c + "/rooms", Tag: "schedule", Summary: "Add a room (owner, admin).", Body: schedule.RoomInput{}, Status: 201, Response: roomJSON{}},
+		{Method: "GET", Path: c + "/rooms/{id}", Tag: "schedule", Summary: "A room.", Status: 200, Response: roomJSON{}},
+		{Method: "GET", Path: c + "/availability", Tag: "schedule", Summary: "Free slots (at most 31 days) honouring hours, exceptions, appointments and rooms.", Status: 200, Response: slotsJSON{},
+			Query: []apiParam{{Name: "professional_id", Description: "Omit for every active professional."}, {Name: "from", Required: true, Description: "RFC 3339 or YYYY-MM-DD."},
+				{Name: "to", Required: true, Description: "RFC 3339 or YYYY-MM-DD (inclusive day)."}, {Name: "duration", Description: "Minutes."}, {Name: "room_id"}}},
+
+		{Method: "GET", Path: c + "/appointments", Tag: "appointments", Summary: "The agenda: appointments between from and to, by start.", Status: 200, Response: appointment.Page{},
+			Query: []apiParam{{Name: "from", Required: true, Description: "RFC 3339 or YYYY-MM-DD."}, {Name: "to", Required: true, Description: "RFC 3339 or YYYY-MM-DD."},
+				{Name: "professional_id"}, {Name: "patient_id"}, {Name: "status", Description: "Comma-separated statuses."}, {Name: "cursor"}, {Name: "limit"}}},
+		{Method: "POST", Path: c + "/appointments", Tag: "appointments", Summary: "Book an appointment; 409 names the appointment in the way.", Body: appointment.CreateInput{}, Status: 201, Response: appointment.Appointment{}},
+		{Method: "GET", Path: c + "/appointments/{id}", Tag: "appointments", Summary: "An appointment with its history.", Status: 200, Response: appointment.Appointment{}},
+		{Method: "PATCH", Path: c + "/appointments/{id}", Tag: "appointments", Summary: "Reschedule or change notes, procedure or room.", Body: appointment.UpdateInput{}, Status: 200, Response: appointment.Appointment{}},
+		{Method: "POST", Path: c + "/appointments/{id}/status", Tag: "appointments", Summary: "Change the status (only valid transitions).", Body: appointment.StatusInput{}, Status: 200, Response: appointment.Appointment{}},
+		{Method: "POST", Path: c + "/appointment-series", Tag: "appointments", Summary: "Book a recurring series, all or nothing; conflicts list every failing date.", Body: appointment.SeriesInput{}, Status: 201, Response: appointment.Series{}},
+
+		{Method: "GET", Path: c + "/waitlist", Tag: "waitlist", Summary: "Patients waiting for a slot, oldest first.", Status: 200, Response: waitlist.Page{},
+			Query: []apiParam{{Name: "professional_id"}, {Name: "cursor"}, {Name: "limit"}}},
+		{Method: "POST", Path: c + "/waitlist", Tag: "waitlist", Summary: "Add a patient to the waitlist.", Body: waitlist.CreateInput{}, Status: 201, Response: waitlist.Entry{}},
+		{Method: "DELETE", Path: c + "/waitlist/{id}", Tag: "waitlist", Summary: "Remove a waitlist entry.", Status: http.StatusNoContent},
+		{Method: "GET", Path: c + "/waitlist/{id}/offers", Tag: "waitlist", Summary: "Freed slots offered to an entry.", Status: 200, Response: listOf[waitlist.Offer]{}},
+	}
+}

@@ -9,7 +9,7 @@ import (
 	"clinic/internal/patient"
 )
 
-func (s *Server) patientRoutes(mux *http.ServeMux) {
+func (s *Server) patientRoutes(mux *router) {
 	const base = "/api/v1/clinics/{clinic_id}/patients"
 	mux.Handle("GET "+base, s.inClinic(s.listPatients))
 	mux.Handle("POST "+base, s.inClinic(s.createPatient))

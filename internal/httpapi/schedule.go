@@ -9,7 +9,7 @@ import (
 	"clinic/internal/schedule"
 )
 
-func (s *Server) scheduleRoutes(mux *http.ServeMux) {
+func (s *Server) scheduleRoutes(mux *router) {
 	const base = "/api/v1/clinics/{clinic_id}"
 	mux.Handle("GET "+base+"/professionals", s.inClinic(s.listProfessionals))
 	mux.Handle("POST "+base+"/professionals", s.inClinic(s.createProfessional))

@@ -101,10 +101,10 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/audit", s.inClinic(s.listAudit))
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/jobs/failed", s.inClinic(s.listFailedJobs))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/jobs/{job_id}/retry", s.inClinic(s.retryJob))
-	s.patientRoutes(mux.ServeMux)
-	s.scheduleRoutes(mux.ServeMux)
+	s.patientRoutes(mux)
+	s.scheduleRoutes(mux)
 	s.appointmentRoutes(mux.ServeMux)
-	s.waitlistRoutes(mux.ServeMux)
+	s.waitlistRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)

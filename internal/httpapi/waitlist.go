@@ -8,7 +8,7 @@ import (
 	"clinic/internal/waitlist"
 )
 
-func (s *Server) waitlistRoutes(mux *http.ServeMux) {
+func (s *Server) waitlistRoutes(mux *router) {
 	mux.Handle("GET /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.listWaitlist))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.createWaitlistEntry))
 	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/waitlist/{id}", s.inClinic(s.removeWaitlistEntry))
