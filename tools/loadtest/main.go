@@ -1,0 +1,309 @@
+// Command loadtest measures clinic's hot paths with wrk against a real
+// PostgreSQL, next to a bare net/http + pgx handler doing the same query:
+//
+//	go run ./tools/loadtest            # needs wrk (apt-get install wrk) and PostgreSQL
+//
+// It creates a schema of its own in LOADTEST_DATABASE_URL (default: the local
+// test database), seeds a demo clinic, and prints requests/s and p99 for:
+// the bare agenda handler, clinic's authenticated agenda list
+// (session + membership + query), and bookings (overlap check + insert + job
+// enqueue in one transaction). The schema is dropped at the end.
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"clinic/internal/app"
+	"clinic/internal/config"
+	"clinic/internal/demo"
+)
+
+func main() {
+	duration := flag.Duration("d", 10*time.Second, "duration of each wrk run")
+	conns := flag.Int("c", 64, "wrk connections")
+	flag.Parse()
+	if err := run(*duration, *conns); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(duration time.Duration, conns int) error {
+	ctx := context.Background()
+	base := cmp.Or(os.Getenv("LOADTEST_DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	schema := "loadtest_" + randomHex(4)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	defer admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	dbURL := u.String()
+
+	env := map[string]string{"RATE_LIMIT_API_CLINIC": "100000000/1m", "RATE_LIMIT_LOGIN_IP": "1000/1m", "WORKERS": "0", "LOG_LEVEL": "warn"}
+	cfg, err := config.LoadFrom(func(k string) string { return env[k] })
+	if err != nil {
+		return err
+	}
+	cfg.DatabaseURL = dbURL
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(sctx, ln) }()
+	defer func() { stop(); <-done }() // runs before a.Close: the server stops first
+	clinicURL := "http://" + ln.Addr().String()
+
+	fmt.Fprintln(os.Stderr, "seeding a demo clinic…")
+	res, err := demo.Seed(ctx, demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments},
+		demo.Options{Patients: 300, Days: 21, Fill: 0.25, Seed: 7})
+	if err != nil {
+		return err
+	}
+	day, count, err := busiestDay(ctx, admin, schema, res.ClinicID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "agenda day %s has %d appointments\n", day.Format(time.DateOnly), count)
+
+	cookie, err := login(clinicURL, res.Email, res.Password)
+	if err != nil {
+		return err
+	}
+	from, to := day.Format(time.RFC3339), day.AddDate(0, 0, 1).Format(time.RFC3339)
+	listPath := fmt.Sprintf("/api/v1/clinics/%s/appointments?from=%s&to=%s", res.ClinicID, url.QueryEscape(from), url.QueryEscape(to))
+
+	// The bare handler: net/http + pgx, one indexed query, JSON out.
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	bareLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: bareHandler(pool, res.ClinicID, day)}
+	go bare.Serve(bareLn) //nolint:errcheck
+	defer bare.Close()
+
+	dir, err := os.MkdirTemp("", "loadtest")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bookLua, err := bookingScript(dir, ctx, admin, schema, res.ClinicID, cookie)
+	if err != nil {
+		return err
+	}
+
+	results := []result{}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"bare handler (net/http + pgx, 1 query)", []string{"http://" + bareLn.Addr().String() + "/"}},
+		{"clinic agenda list (session + membership + query)", []string{"-H", "Cookie: clinic_session=" + cookie, clinicURL + listPath}},
+		{"clinic booking (overlap check + insert + enqueue)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
+	} {
+		r, err := runWrk(c.name, duration, conns, c.args)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	fmt.Printf("\n| what | req/s | p50 | p99 | non-2xx |\n|---|---:|---:|---:|---:|\n")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %s | %s | %d |\n", r.name, r.rps, r.p50, r.p99, r.non2xx)
+	}
+	fmt.Printf("\nagenda list: %.0f%% of the bare handler\n", 100*results[1].rps/results[0].rps)
+	return nil
+}
+
+func bareHandler(pool *pgxpool.Pool, clinicID string, day time.Time) http.Handler {
+	type row struct {
+		ID, PatientID, ProfessionalID, Status, Procedure string
+		StartsAt, EndsAt                                 time.Time
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rows, err := pool.Query(r.Context(), `SELECT id::text, patient_id::text, professional_id::text, status, procedure, starts_at, ends_at
+			FROM appointments WHERE clinic_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at`, clinicID, day, day.AddDate(0, 0, 1))
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer rows.Close()
+		var out []row
+		for rows.Next() {
+			var x row
+			if err := rows.Scan(&x.ID, &x.PatientID, &x.ProfessionalID, &x.Status, &x.Procedure, &x.StartsAt, &x.EndsAt); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			out = append(out, x)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": out})
+	})
+}
+
+func busiestDay(ctx context.Context, db *sql.DB, schema, clinicID string) (time.Time, int, error) {
+	// The local day (São Paulo) whose count is closest to 20.
+	rows, err := db.QueryContext(ctx, `SELECT (starts_at AT TIME ZONE 'America/Sao_Paulo')::date AS d, COUNT(*) FROM `+schema+`.appointments
+		WHERE clinic_id = $1 GROUP BY d ORDER BY abs(COUNT(*) - 20), d LIMIT 1`, clinicID)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return time.Time{}, 0, fmt.Errorf("no appointments seeded")
+	}
+	var d time.Time
+	var n int
+	if err := rows.Scan(&d, &n); err != nil {
+		return time.Time{}, 0, err
+	}
+	loc, _ := time.LoadLocation("America/Sao_Paulo")
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc), n, rows.Err()
+}
+
+func login(base, email, password string) (string, error) {
+	body := fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)
+	res, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	for _, c := range res.Cookies() {
+		if c.Name == "clinic_session" {
+			return c.Value, nil
+		}
+	}
+	return "", fmt.Errorf("login: no session cookie (status %d)", res.StatusCode)
+}
+
+// bookingScript writes a wrk Lua script that books a new, never-overlapping
+// slot per request: each wrk thread walks its own professional's future
+// far from the demo data.
+func bookingScript(dir string, ctx context.Context, db *sql.DB, schema, clinicID, cookie string) (string, error) {
+	var patientID string
+	if err := db.QueryRowContext(ctx, `SELECT id::text FROM `+schema+`.patients WHERE clinic_id = $1 LIMIT 1`, clinicID).Scan(&patientID); err != nil {
+		return "", err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id::text FROM `+schema+`.professionals WHERE clinic_id = $1 ORDER BY name`, clinicID)
+	if err != nil {
+		return "", err
+	}
+	var pros []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		pros = append(pros, `"`+id+`"`)
+	}
+	rows.Close()
+	start := time.Now().AddDate(2, 0, 0).Truncate(24 * time.Hour).Unix()
+	script := fmt.Sprintf(`
+local pros = {%s}
+local nthreads = 0
+function setup(thread)
+  thread:set("id", nthreads)
+  nthreads = nthreads + 1
+end
+function init(args)
+  counter = 0
+end
+request = function()
+  counter = counter + 1
+  local pro = pros[(id %% #pros) + 1]
+  local t = %d + (id * 10000000) + counter * 1800
+  local body = string.format('{"patient_id":"%s","professional_id":"%%s","starts_at":"%%s","duration_minutes":30,"override_working_hours":true}',
+    pro, os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", t))
+  return wrk.format("POST", nil, {["Content-Type"]="application/json", ["Cookie"]="clinic_session=%s"}, body)
+end
+`, strings.Join(pros, ","), start, patientID, cookie)
+	p := filepath.Join(dir, "book.lua")
+	return p, os.WriteFile(p, []byte(script), 0o600)
+}
+
+type result struct {
+	name     string
+	rps      float64
+	p50, p99 string
+	non2xx   int
+}
+
+var (
+	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reP50    = regexp.MustCompile(`\n\s+50%\s+(\S+)`)
+	reP99    = regexp.MustCompile(`\n\s+99%\s+(\S+)`)
+	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+func runWrk(name string, d time.Duration, conns int, args []string) (result, error) {
+	fmt.Fprintf(os.Stderr, "wrk: %s…\n", name)
+	all := append([]string{"-t2", fmt.Sprintf("-c%d", conns), "-d" + d.String(), "--latency"}, args...)
+	out, err := exec.Command("wrk", all...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	r := result{name: name}
+	if m := reRPS.FindSubmatch(out); m != nil {
+		fmt.Sscanf(string(m[1]), "%f", &r.rps)
+	}
+	if m := reP50.FindSubmatch(out); m != nil {
+		r.p50 = string(m[1])
+	}
+	if m := reP99.FindSubmatch(out); m != nil {
+		r.p99 = string(m[1])
+	}
+	if m := reNon2xx.FindSubmatch(out); m != nil {
+		fmt.Sscanf(string(m[1]), "%d", &r.non2xx)
+	}
+	return r, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
