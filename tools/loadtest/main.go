@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -43,11 +44,14 @@ import (
 func main() {
 	duration := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	conns := flag.Int("c", 64, "wrk connections")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the agenda list run to this file")
 	flag.Parse()
 	if err := run(*duration, *conns); err != nil {
 		log.Fatal(err)
 	}
 }
+
+var cpuProfile string
 
 func run(duration time.Duration, conns int) error {
 	ctx := context.Background()
@@ -68,7 +72,10 @@ func run(duration time.Duration, conns int) error {
 	u.RawQuery = q.Encode()
 	dbURL := u.String()
 
-	env := map[string]string{"RATE_LIMIT_API_CLINIC": "100000000/1m", "RATE_LIMIT_LOGIN_IP": "1000/1m", "WORKERS": "0", "LOG_LEVEL": "warn"}
+	env := map[string]string{"RATE_LIMIT_API_CLINIC": "100000000/1m", "RATE_LIMIT_LOGIN_IP": "1000/1m", "WORKERS": "0", "LOG_LEVEL": "warn",
+		// LOADTEST_REDIS_URL runs the shared-backend configuration (sessions,
+		// cache and limits in Redis), as several servers would.
+		"REDIS_URL": os.Getenv("LOADTEST_REDIS_URL"), "REDIS_PREFIX": "loadtest:" + randomHex(4) + ":"}
 	cfg, err := config.LoadFrom(func(k string) string { return env[k] })
 	if err != nil {
 		return err
@@ -142,7 +149,21 @@ func run(duration time.Duration, conns int) error {
 		{"clinic agenda list (session + membership + query)", []string{"-H", "Cookie: clinic_session=" + cookie, clinicURL + listPath}},
 		{"clinic booking (overlap check + insert + enqueue)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
 	} {
+		profile := cpuProfile != "" && strings.HasPrefix(c.name, "clinic agenda")
+		if profile {
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
 		r, err := runWrk(c.name, duration, conns, c.args)
+		if profile {
+			pprof.StopCPUProfile()
+		}
 		if err != nil {
 			return err
 		}
