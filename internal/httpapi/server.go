@@ -103,7 +103,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/jobs/{job_id}/retry", s.inClinic(s.retryJob))
 	s.patientRoutes(mux)
 	s.scheduleRoutes(mux)
-	s.appointmentRoutes(mux.ServeMux)
+	s.appointmentRoutes(mux)
 	s.waitlistRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
