@@ -301,3 +301,52 @@ func TestWaitlistErrorsAndRoles(t *testing.T) {
 		require.Equal(t, []string{forOwn, forAny}, page.ids())
 	})
 }
+
+func TestWaitlistOfferAfterCancellationThroughTheJobQueue(t *testing.T) {
+	t.Parallel()
+	each(t, nil, func(t *testing.T, in *apptest.Instance) {
+		c := wlNewClinic(t, in, "Clinic")
+		waiting := wlPatient(t, in, c.id, "Davi Lima", "")
+		loc, err := time.LoadLocation("America/Sao_Paulo")
+		require.NoError(t, err)
+		day := time.Now().In(loc).AddDate(0, 0, 3)
+		start := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, loc)
+
+		res := c.owner.Do("POST", "/api/v1/clinics/"+c.id+"/appointments", map[string]any{
+			"patient_id": c.patient, "professional_id": c.professional, "starts_at": start.Format(time.RFC3339),
+			"duration_minutes": 30, "override_working_hours": true,
+		})
+		require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
+		appt := res.JSON(t)["id"].(string)
+		entry := wlCreate(t, c.owner, c.id, map[string]any{"patient_id": waiting, "professional_id": nil,
+			"from_date": day.Format(time.DateOnly), "to_date": day.Format(time.DateOnly), "earliest": "09:00", "latest": "12:00"})
+
+		res = c.owner.Do("POST", "/api/v1/clinics/"+c.id+"/appointments/"+appt+"/status", map[string]any{"status": "cancelled"})
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+
+		var offers struct {
+			Items []struct {
+				ProfessionalID string    `json:"professional_id"`
+				StartsAt       time.Time `json:"starts_at"`
+				EndsAt         time.Time `json:"ends_at"`
+				Status         string    `json:"status"`
+			} `json:"items"`
+		}
+		require.Eventually(t, func() bool {
+			res := c.owner.Do("GET", "/api/v1/clinics/"+c.id+"/waitlist/"+entry+"/offers", nil)
+			res.Decode(t, &offers)
+			return len(offers.Items) > 0
+		}, 20*time.Second, 50*time.Millisecond, "the freed slot is offered to the waiting patient")
+		require.Len(t, offers.Items, 1)
+		o := offers.Items[0]
+		require.Equal(t, c.professional, o.ProfessionalID)
+		require.True(t, start.Equal(o.StartsAt), "starts_at %s", o.StartsAt)
+		require.True(t, start.Add(30*time.Minute).Equal(o.EndsAt), "ends_at %s", o.EndsAt)
+		require.Equal(t, "pending", o.Status)
+
+		var page wlPage
+		c.owner.Do("GET", "/api/v1/clinics/"+c.id+"/waitlist", nil).Decode(t, &page)
+		require.Equal(t, []string{entry}, page.ids())
+		require.Equal(t, "offered", page.Items[0].Status)
+	})
+}
