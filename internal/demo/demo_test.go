@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -31,5 +32,10 @@ func TestSeedMakesALivingAgenda(t *testing.T) {
 		pts := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/patients?limit=5", nil)
 		require.Equal(t, http.StatusOK, pts.Status)
 		require.NotEmpty(t, pts.JSON(t)["items"])
+		from := time.Now().Format(time.DateOnly)
+		to := time.Now().AddDate(0, 0, 8).Format(time.DateOnly)
+		agenda := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/appointments?from="+from+"&to="+to+"&limit=500", nil)
+		require.Equal(t, http.StatusOK, agenda.Status, "%s", agenda.Body)
+		require.Len(t, agenda.JSON(t)["items"], res.Appointments, "the agenda shows every seeded appointment")
 	})
 }
