@@ -29,10 +29,10 @@ func ptNewClinic(t *testing.T, in *apptest.Instance) *ptClinic {
 	t.Helper()
 	c := &ptClinic{in: in, owner: in.Client(t)}
 	c.id, _ = c.owner.Signup("Clínica Pacientes", email("owner"))
-	c.admin, _ = ptMember(t, in, c.owner, c.id, "admin")
-	c.recep, _ = ptMember(t, in, c.owner, c.id, "receptionist")
-	c.pro, c.proUserID = ptMember(t, in, c.owner, c.id, "professional")
-	c.fin, _ = ptMember(t, in, c.owner, c.id, "financial")
+	c.admin, _ = in.Member(t, c.owner, c.id, "admin")
+	c.recep, _ = in.Member(t, c.owner, c.id, "receptionist")
+	c.pro, c.proUserID = in.Member(t, c.owner, c.id, "professional")
+	c.fin, _ = in.Member(t, c.owner, c.id, "financial")
 	c.profID = account.NewID()
 	now := db.Time(time.Now())
 	_, err := in.DB.ExecContext(context.Background(), `INSERT INTO professionals (id, clinic_id, name, user_id, created_at, updated_at) VALUES ($1, $2, 'Dra. Ana', $3, $4, $4)`,
@@ -41,18 +41,6 @@ func ptNewClinic(t *testing.T, in *apptest.Instance) *ptClinic {
 	return c
 }
 
-// ptMember adds a user with role and returns a client logged in as them.
-func ptMember(t *testing.T, in *apptest.Instance, owner *apptest.Client, clinicID, role string) (*apptest.Client, string) {
-	t.Helper()
-	addr := email(role)
-	res := owner.Do("POST", "/api/v1/clinics/"+clinicID+"/users", map[string]any{"email": addr, "name": "User " + role, "role": role, "password": password})
-	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
-	var out struct{ User struct{ ID string } }
-	res.Decode(t, &out)
-	c := in.Client(t)
-	require.Equal(t, http.StatusOK, c.Login(addr, password).Status)
-	return c, out.User.ID
-}
 
 func (c *ptClinic) path(p string) string { return "/api/v1/clinics/" + c.id + "/patients" + p }
 

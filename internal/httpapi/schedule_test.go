@@ -18,25 +18,14 @@ type scheduleClinic struct {
 	ownerID, proUserID, recepUserID string
 }
 
-// addMember adds a user with role to the clinic and returns a client logged
-// in as that user, and the user's id.
-func addMember(t *testing.T, in *apptest.Instance, owner *apptest.Client, clinicID, role string) (*apptest.Client, string) {
-	t.Helper()
-	addr := email(role)
-	res := owner.Do("POST", "/api/v1/clinics/"+clinicID+"/users", map[string]string{"email": addr, "name": "A " + role, "role": role, "password": password})
-	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
-	c := in.Client(t)
-	require.Equal(t, http.StatusOK, c.Login(addr, password).Status)
-	return c, res.JSON(t)["user"].(map[string]any)["id"].(string)
-}
 
 func newScheduleClinic(t *testing.T, in *apptest.Instance, name string) *scheduleClinic {
 	t.Helper()
 	sc := &scheduleClinic{owner: in.Client(t)}
 	sc.id, sc.ownerID = sc.owner.Signup(name, email("owner"))
-	sc.pro, sc.proUserID = addMember(t, in, sc.owner, sc.id, "professional")
-	sc.recep, sc.recepUserID = addMember(t, in, sc.owner, sc.id, "receptionist")
-	sc.fin, _ = addMember(t, in, sc.owner, sc.id, "financial")
+	sc.pro, sc.proUserID = in.Member(t, sc.owner, sc.id, "professional")
+	sc.recep, sc.recepUserID = in.Member(t, sc.owner, sc.id, "receptionist")
+	sc.fin, _ = in.Member(t, sc.owner, sc.id, "financial")
 	return sc
 }
 

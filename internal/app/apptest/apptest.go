@@ -5,6 +5,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -205,4 +207,22 @@ func (c *Client) Signup(clinicName, email string) (clinicID, userID string) {
 func (c *Client) Login(email, password string) *Response {
 	c.t.Helper()
 	return c.Do("POST", "/api/v1/login", map[string]string{"email": email, "password": password})
+}
+
+// Member adds a user with role to the clinic (through owner, an owner or
+// admin client) and returns a client logged in as that user, and the user's
+// id.
+func (in *Instance) Member(t testing.TB, owner *Client, clinicID, role string) (*Client, string) {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	addr := role + "-" + hex.EncodeToString(b) + "@example.com"
+	const password = "correct horse battery"
+	res := owner.Do("POST", "/api/v1/clinics/"+clinicID+"/users", map[string]any{"email": addr, "name": "User " + role, "role": role, "password": password})
+	require.Equal(t, http.StatusCreated, res.Status, "add %s: %s", role, res.Body)
+	var out struct{ User struct{ ID string } }
+	res.Decode(t, &out)
+	c := in.Client(t)
+	require.Equal(t, http.StatusOK, c.Login(addr, password).Status)
+	return c, out.User.ID
 }
