@@ -197,7 +197,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	a.Patients = patient.NewService(a.DB, a.Cache)
 	a.Schedule = schedule.NewService(a.DB, a.Cache)
-	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs())
+	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
 	a.Waitlist = waitlist.NewService(a.DB)
 
 	a.API, err = httpapi.New(httpapi.Deps{

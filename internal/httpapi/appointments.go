@@ -1,7 +1,148 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *Server) appointmentRoutes(mux *http.ServeMux) {
-	_ = mux
+	"clinic/internal/apperr"
+	"clinic/internal/appointment"
+)
+
+func (s *Server) appointmentRoutes(mux *router) {
+	const base = "/api/v1/clinics/{clinic_id}/"
+	mux.Handle("GET "+base+"appointments", s.inClinic(s.listAppointments))
+	mux.Handle("POST "+base+"appointments", s.inClinic(s.createAppointment))
+	mux.Handle("GET "+base+"appointments/{id}", s.inClinic(s.getAppointment))
+	mux.Handle("PATCH "+base+"appointments/{id}", s.inClinic(s.updateAppointment))
+	mux.Handle("POST "+base+"appointments/{id}/status", s.inClinic(s.setAppointmentStatus))
+	mux.Handle("POST "+base+"appointment-series", s.inClinic(s.createAppointmentSeries))
+}
+
+// listAppointments answers the agenda: ?from=&to= (required; RFC 3339 or
+// clinic-local dates, "to" inclusive for a date), professional_id,
+// patient_id, status (comma-separated), limit, cursor.
+func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r.Context())
+	q := r.URL.Query()
+	loc := func() (*time.Location, error) { return s.Schedule.Location(r.Context(), p.ClinicID) }
+	from, err := appointment.ParseBound("from", q.Get("from"), false, loc)
+	if err != nil {
+		return err
+	}
+	to, err := appointment.ParseBound("to", q.Get("to"), true, loc)
+	if err != nil {
+		return err
+	}
+	f := appointment.ListFilter{From: from, To: to, ProfessionalID: q.Get("professional_id"), PatientID: q.Get("patient_id"), Cursor: q.Get("cursor")}
+	if st := q.Get("status"); st != "" {
+		for v := range strings.SplitSeq(st, ",") {
+			f.Statuses = append(f.Statuses, appointment.Status(strings.TrimSpace(v)))
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return apperr.Validation(map[string]string{"limit": "Must be a whole number from 1 to " + strconv.Itoa(appointment.MaxListLimit) + "."})
+		}
+		f.Limit = n
+	}
+	body, gzipped, err := s.Appointments.ListJSON(r.Context(), p, f, acceptsGzip(r))
+	if err != nil {
+		return err
+	}
+	// One Write with its length; compressed, the agenda of a busy day
+	// fits in one segment.
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Add("Vary", "Accept-Encoding")
+	if gzipped {
+		h.Set("Content-Encoding", "gzip")
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return nil
+}
+
+// acceptsGzip reports whether the client accepts gzip-encoded answers
+// (Accept-Encoding lists gzip or *, without q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.TrimSpace(coding)
+			if coding != "gzip" && coding != "*" {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
+				return false
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) createAppointment(w http.ResponseWriter, r *http.Request) error {
+	var in appointment.CreateInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	a, err := s.Appointments.Create(r.Context(), principalOf(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Appointments.Get(r.Context(), principalOf(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) updateAppointment(w http.ResponseWriter, r *http.Request) error {
+	var in appointment.UpdateInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	a, err := s.Appointments.Update(r.Context(), principalOf(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) setAppointmentStatus(w http.ResponseWriter, r *http.Request) error {
+	var in appointment.StatusInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	a, err := s.Appointments.SetStatus(r.Context(), principalOf(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) createAppointmentSeries(w http.ResponseWriter, r *http.Request) error {
+	var in appointment.SeriesInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	series, err := s.Appointments.CreateSeries(r.Context(), principalOf(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, series)
+	return nil
 }

@@ -245,6 +245,7 @@ func (s *Server) updateClinic(w http.ResponseWriter, r *http.Request) error {
 		if err := s.Schedule.InvalidateAvailability(r.Context(), p.ClinicID); err != nil {
 			return err
 		}
+		s.Appointments.InvalidateAgenda(r.Context(), p.ClinicID) // agenda times are shown in the clinic's zone
 	}
 	writeJSON(w, http.StatusOK, c)
 	return nil

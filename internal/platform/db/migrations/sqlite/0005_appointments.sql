@@ -14,7 +14,10 @@ CREATE TABLE appointments (
 	created_by TEXT,
 	created_at TIMESTAMP NOT NULL,
 	updated_at TIMESTAMP NOT NULL,
-	CHECK (ends_at > starts_at)
+	CHECK (ends_at > starts_at),
+	-- At most 12 hours long, which bounds the index range that overlap
+	-- checks scan (internal/appointment relies on it).
+	CHECK (unixepoch(ends_at) - unixepoch(starts_at) <= 43200)
 );
 -- Overlaps are refused inside the single-writer (BEGIN IMMEDIATE)
 -- transaction that books, see internal/appointment.
@@ -24,18 +27,26 @@ CREATE INDEX appointments_room_idx ON appointments (room_id, starts_at) WHERE ro
 CREATE INDEX appointments_patient_idx ON appointments (clinic_id, patient_id, starts_at);
 CREATE INDEX appointments_series_idx ON appointments (series_id) WHERE series_id IS NOT NULL;
 
--- Every reschedule and status change, for the appointment's history.
+-- The history of an appointment: its creation, every reschedule (time,
+-- professional or room), every status change and every edit of its other
+-- fields (changed lists the field names; their values stay out of the
+-- history, notes being clinical data).
 CREATE TABLE appointment_events (
 	id TEXT PRIMARY KEY,
 	clinic_id TEXT NOT NULL REFERENCES clinics (id),
 	appointment_id TEXT NOT NULL REFERENCES appointments (id),
-	kind TEXT NOT NULL,               -- created, rescheduled, status, updated
+	kind TEXT NOT NULL CHECK (kind IN ('created', 'rescheduled', 'status', 'updated')),
 	old_starts_at TIMESTAMP,
 	old_ends_at TIMESTAMP,
 	new_starts_at TIMESTAMP,
 	new_ends_at TIMESTAMP,
+	old_professional_id TEXT,
+	new_professional_id TEXT,
+	old_room_id TEXT,
+	new_room_id TEXT,
 	old_status TEXT,
 	new_status TEXT,
+	changed TEXT NOT NULL DEFAULT '',  -- comma-separated field names (kind updated)
 	user_id TEXT,
 	at TIMESTAMP NOT NULL
 );

@@ -1,0 +1,537 @@
+package appointment
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/riverqueue/river"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
+	"clinic/internal/audit"
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/queue"
+	"clinic/internal/schedule"
+)
+
+// CreateInput is a booking request. Times are RFC 3339 with an offset. The
+// end is EndsAt, or StartsAt plus DurationMinutes, or by default StartsAt
+// plus the professional's default duration.
+type CreateInput struct {
+	PatientID      string `json:"patient_id"`
+	ProfessionalID string `json:"professional_id"`
+	// RoomID is optional; without it the appointment takes the room of the
+	// working hours it falls in, if they name one.
+	RoomID          string `json:"room_id"`
+	StartsAt        string `json:"starts_at"`
+	EndsAt          string `json:"ends_at"`
+	DurationMinutes int    `json:"duration_minutes"`
+	Procedure       string `json:"procedure"`
+	Notes           string `json:"notes"`
+	// OverrideWorkingHours books outside the professional's working hours
+	// (owners, admins and receptionists only).
+	OverrideWorkingHours bool `json:"override_working_hours"`
+}
+
+// Recurrence repeats an appointment every EveryDays days (7: weekly), Count
+// times or until the clinic-local date Until (inclusive, YYYY-MM-DD).
+type Recurrence struct {
+	EveryDays int    `json:"every_days"`
+	Count     int    `json:"count"`
+	Until     string `json:"until"`
+}
+
+// SeriesInput books a recurring series: every occurrence keeps the
+// clinic-local time of day of StartsAt, across daylight-saving changes.
+type SeriesInput struct {
+	CreateInput
+	Recurrence Recurrence `json:"recurrence"`
+}
+
+// Series is a booked series.
+type Series struct {
+	ID           string        `json:"series_id"`
+	IDs          []string      `json:"ids"`
+	Appointments []Appointment `json:"items"`
+}
+
+// Conflict is one occurrence of a series that cannot be booked.
+type Conflict struct {
+	StartsAt time.Time `json:"starts_at"`
+	// Reason is "overlap" or "outside_working_hours".
+	Reason string `json:"reason"`
+	// ConflictingAppointmentID is the appointment in the way (overlap).
+	ConflictingAppointmentID string `json:"conflicting_appointment_id,omitempty"`
+	// ConflictWith is "professional" or "room" (overlap).
+	ConflictWith string `json:"conflict_with,omitempty"`
+}
+
+// Reasons of a Conflict.
+const (
+	ReasonOverlap      = "overlap"
+	ReasonOutsideHours = "outside_working_hours"
+)
+
+// booking is a validated request: the slots to book and what they share.
+type booking struct {
+	clinicID, patientID, professionalID, roomID string
+	slots                                       []slot
+	procedure, notes                            string
+	override                                    bool
+	// roomGiven is false when the room may come from the working hours.
+	roomGiven bool
+	refs      refs
+}
+
+// Create books one appointment for p's clinic (owners, admins,
+// receptionists). NotFound for a patient, professional or room of no such
+// id in the clinic; Invalid for bad fields, a start in the past or a time
+// outside working hours (without an allowed override); Conflict, with the
+// id of the appointment in the way in the details, when the professional or
+// the room is taken.
+func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInput) (Appointment, error) {
+	b, err := s.prepare(ctx, p, in, nil)
+	if err != nil {
+		return Appointment{}, err
+	}
+	list, err := s.book(ctx, p, b, "")
+	if err != nil {
+		return Appointment{}, err
+	}
+	return list[0], nil
+}
+
+// CreateSeries books every occurrence of a recurring series (at most
+// MaxSeries) in one transaction, or none: when any occurrence overlaps
+// another appointment (Conflict) or falls outside working hours (Invalid),
+// the error's details list every failing occurrence under "conflicts".
+func (s *Service) CreateSeries(ctx context.Context, p account.Principal, in SeriesInput) (Series, error) {
+	b, err := s.prepare(ctx, p, in.CreateInput, &in.Recurrence)
+	if err != nil {
+		return Series{}, err
+	}
+	seriesID := account.NewID()
+	list, err := s.book(ctx, p, b, seriesID)
+	if err != nil {
+		return Series{}, err
+	}
+	out := Series{ID: seriesID, IDs: make([]string, len(list)), Appointments: list}
+	for i, a := range list {
+		out.IDs[i] = a.ID
+	}
+	return out, nil
+}
+
+// parseTime parses an RFC 3339 time with an offset.
+func parseTime(fields map[string]string, field, v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fields[field] = "Must be a date and time in RFC 3339 format with an offset, such as 2025-03-14T09:30:00-03:00."
+		return time.Time{}
+	}
+	return t
+}
+
+func checkText(fields map[string]string, field, v string, max int) {
+	if utf8.RuneCountInString(v) > max {
+		fields[field] = fmt.Sprintf("Must be at most %d characters.", max)
+	}
+}
+
+func checkID(fields map[string]string, field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		fields[field] = "Required."
+	case v != "" && !isID(v):
+		fields[field] = "Must be an id."
+	}
+}
+
+// checkSpan validates an appointment's end against its start.
+func checkSpan(fields map[string]string, start, end time.Time) {
+	switch d := end.Sub(start); {
+	case d <= 0:
+		fields["ends_at"] = "Must be after starts_at."
+	case d < MinDuration:
+		fields["ends_at"] = fmt.Sprintf("An appointment lasts at least %d minutes.", int(MinDuration/time.Minute))
+	case d > MaxDuration:
+		fields["ends_at"] = fmt.Sprintf("An appointment lasts at most %d hours.", int(MaxDuration/time.Hour))
+	}
+}
+
+// prepare checks p's right to book, validates in (and rec for a series),
+// and resolves the patient, professional and room (book checks working
+// hours and overlaps).
+func (s *Service) prepare(ctx context.Context, p account.Principal, in CreateInput, rec *Recurrence) (booking, error) {
+	if in.OverrideWorkingHours && !manages(p.Role) {
+		return booking{}, errOverrideHours
+	}
+	if !manages(p.Role) {
+		return booking{}, errReadOnly
+	}
+	fields := map[string]string{}
+	in.Procedure = strings.TrimSpace(in.Procedure)
+	checkID(fields, "patient_id", in.PatientID, true)
+	checkID(fields, "professional_id", in.ProfessionalID, true)
+	checkID(fields, "room_id", in.RoomID, false)
+	checkText(fields, "procedure", in.Procedure, maxProcedure)
+	checkText(fields, "notes", in.Notes, maxNotes)
+	start := parseTime(fields, "starts_at", in.StartsAt)
+	if in.StartsAt == "" {
+		fields["starts_at"] = "Required."
+	}
+	end := parseTime(fields, "ends_at", in.EndsAt)
+	switch {
+	case in.EndsAt != "" && in.DurationMinutes != 0:
+		fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
+	case in.DurationMinutes != 0 && (time.Duration(in.DurationMinutes)*time.Minute < MinDuration || time.Duration(in.DurationMinutes)*time.Minute > MaxDuration):
+		fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
+	case in.DurationMinutes != 0 && !start.IsZero():
+		end = start.Add(time.Duration(in.DurationMinutes) * time.Minute)
+	}
+	if !start.IsZero() && !end.IsZero() {
+		checkSpan(fields, start, end)
+	}
+	if !start.IsZero() && start.Before(s.now()) && fields["starts_at"] == "" {
+		fields["starts_at"] = "Must not be in the past."
+	}
+	if rec != nil {
+		checkRecurrence(fields, *rec)
+	}
+	if len(fields) > 0 {
+		return booking{}, apperr.Validation(fields)
+	}
+	r, err := s.lookupRefs(ctx, p.ClinicID, in.PatientID, in.ProfessionalID, in.RoomID)
+	if err != nil {
+		return booking{}, err
+	}
+	if end.IsZero() {
+		end = start.Add(r.defaultDuration)
+	}
+	starts := []time.Time{start}
+	if rec != nil {
+		loc, err := s.schedule.Location(ctx, p.ClinicID)
+		if err != nil {
+			return booking{}, err
+		}
+		if starts, err = occurrences(start, loc, *rec); err != nil {
+			return booking{}, err
+		}
+	}
+	b := booking{clinicID: p.ClinicID, patientID: in.PatientID, professionalID: in.ProfessionalID, roomID: in.RoomID,
+		roomGiven: in.RoomID != "", procedure: in.Procedure, notes: in.Notes, override: in.OverrideWorkingHours, refs: r}
+	for _, st := range starts {
+		b.slots = append(b.slots, slot{start: st.UTC(), end: st.Add(end.Sub(start)).UTC()})
+	}
+	return b, nil
+}
+
+func checkRecurrence(fields map[string]string, r Recurrence) {
+	if r.EveryDays < 1 || r.EveryDays > 365 {
+		fields["recurrence.every_days"] = "Must be from 1 to 365 (7 repeats weekly)."
+	}
+	switch {
+	case r.Count != 0 && r.Until != "":
+		fields["recurrence.count"] = "Give either count or until, not both."
+	case r.Count == 0 && r.Until == "":
+		fields["recurrence.count"] = "Give count or until."
+	case r.Until == "" && (r.Count < 1 || r.Count > MaxSeries):
+		fields["recurrence.count"] = fmt.Sprintf("Must be from 1 to %d.", MaxSeries)
+	case r.Until != "":
+		if _, err := time.Parse(time.DateOnly, r.Until); err != nil {
+			fields["recurrence.until"] = "Must be a date (YYYY-MM-DD)."
+		}
+	}
+}
+
+// occurrences returns the starts of a series: the clinic-local date of start
+// advanced by EveryDays each time, at start's local time of day.
+func occurrences(start time.Time, loc *time.Location, r Recurrence) ([]time.Time, error) {
+	local := start.In(loc)
+	y, m, d := local.Date()
+	hh, mm, ss := local.Clock()
+	ns := local.Nanosecond()
+	var until time.Time
+	if r.Until != "" {
+		u, _ := time.Parse(time.DateOnly, r.Until) // checked by checkRecurrence
+		until = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+		if until.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
+			return nil, apperr.Validation(map[string]string{"recurrence.until": "Must not be before the date of starts_at."})
+		}
+	}
+	var out []time.Time
+	for i := 0; ; i++ {
+		if r.Count > 0 && i == r.Count {
+			break
+		}
+		// Calendar arithmetic on the date alone, then the wall clock in loc:
+		// the local time of day stays put across daylight-saving changes.
+		day := time.Date(y, m, d+i*r.EveryDays, 0, 0, 0, 0, time.UTC)
+		if r.Until != "" && day.After(until) {
+			break
+		}
+		if len(out) == MaxSeries {
+			return nil, apperr.Validation(map[string]string{"recurrence.until": fmt.Sprintf("The series would have more than %d appointments; choose an earlier date.", MaxSeries)})
+		}
+		out = append(out, time.Date(day.Year(), day.Month(), day.Day(), hh, mm, ss, ns, loc))
+	}
+	return out, nil
+}
+
+// hours checks every slot against the professional's working hours and
+// returns the indexes of the slots that do not fit fully inside one working
+// interval, and for the others the room of that interval.
+func (s *Service) hours(ctx context.Context, clinicID, professionalID string, slots []slot) (outside []int, rooms []string, err error) {
+	rooms = make([]string, len(slots))
+	for i := 0; i < len(slots); {
+		// One call for as many consecutive slots as one range allows.
+		j := i + 1
+		for j < len(slots) && slots[j].end.Sub(slots[i].start) <= schedule.MaxIntervalRange {
+			j++
+		}
+		ivs, err := s.schedule.WorkingIntervals(ctx, clinicID, professionalID, slots[i].start, slots[j-1].end)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k := i; k < j; k++ {
+			room, ok := within(ivs, slots[k])
+			if !ok {
+				outside = append(outside, k)
+				continue
+			}
+			rooms[k] = room
+		}
+		i = j
+	}
+	return outside, rooms, nil
+}
+
+// within reports whether sl lies fully inside one of ivs, and that
+// interval's room.
+func within(ivs []schedule.Interval, sl slot) (string, bool) {
+	for _, iv := range ivs {
+		if !iv.Start.After(sl.start) && !iv.End.Before(sl.end) {
+			return iv.RoomID, true
+		}
+	}
+	return "", false
+}
+
+// book writes the appointments of b (a series when seriesID is set) in one
+// transaction, after checking working hours and overlaps.
+func (s *Service) book(ctx context.Context, p account.Principal, b booking, seriesID string) ([]Appointment, error) {
+	series := seriesID != ""
+	var rooms []string
+	if !b.override {
+		outside, rs, err := s.hours(ctx, b.clinicID, b.professionalID, b.slots)
+		if err != nil {
+			return nil, err
+		}
+		if len(outside) > 0 {
+			if !series {
+				return nil, outsideHoursError()
+			}
+			// Nothing will be booked: report the overlaps too, read without
+			// taking the write lock.
+			ovs, err := s.overlaps(ctx, s.db, b.clinicID, b.professionalID, b.roomID, "", b.slots)
+			if err != nil {
+				return nil, err
+			}
+			return nil, seriesError(b.slots, outside, ovs)
+		}
+		rooms = rs
+	}
+	now := db.Time(s.now())
+	list := make([]Appointment, len(b.slots))
+	for i, sl := range b.slots {
+		a := Appointment{ID: account.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, ProfessionalID: b.professionalID,
+			RoomID: b.roomID, StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, Notes: &b.notes,
+			Status: StatusScheduled, SeriesID: seriesID, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
+		if !b.roomGiven && rooms != nil {
+			a.RoomID = rooms[i]
+		}
+		list[i] = a
+	}
+	// The room may differ between occurrences (taken from working hours):
+	// check overlaps per distinct room.
+	byRoom := map[string][]int{}
+	for i := range list {
+		byRoom[list[i].RoomID] = append(byRoom[list[i].RoomID], i)
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// PostgreSQL's exclusion constraints refuse any overlap by
+		// themselves; a series still looks first, to list every conflict.
+		if s.db.Dialect == db.SQLite || series {
+			var all []overlap
+			for room, idx := range byRoom {
+				sub := make([]slot, len(idx))
+				for k, i := range idx {
+					sub[k] = b.slots[i]
+				}
+				ovs, err := s.overlaps(ctx, tx, b.clinicID, b.professionalID, room, "", sub)
+				if err != nil {
+					return err
+				}
+				for _, o := range ovs {
+					o.slot = idx[o.slot]
+					all = append(all, o)
+				}
+			}
+			if len(all) > 0 {
+				if !series {
+					return overlapError(all[0])
+				}
+				return seriesError(b.slots, nil, all)
+			}
+		}
+		for i := range list {
+			a := &list[i]
+			if err := insertAppointment(ctx, tx, a); err != nil {
+				return err
+			}
+			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventCreated,
+				newStart: a.StartsAt, newEnd: a.EndsAt, newProfessional: a.ProfessionalID, newRoom: a.RoomID, newStatus: a.Status}); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionCreate, "appointment", a.ID, a.PatientID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if db.IsExclusionViolation(err) {
+		return nil, s.exclusionError(ctx, b.clinicID, list, "", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.changed(ctx, b.clinicID, true)
+	names := map[string]string{b.roomID: b.refs.roomName}
+	for i := range list {
+		a := &list[i]
+		a.PatientName, a.ProfessionalName = b.refs.patientName, b.refs.professionalName
+		name, ok := names[a.RoomID]
+		if !ok {
+			// A room taken from the working hours.
+			r, err := s.lookupRefs(ctx, b.clinicID, "", "", a.RoomID)
+			if err != nil {
+				return nil, err
+			}
+			name, names[a.RoomID] = r.roomName, r.roomName
+		}
+		a.RoomName = name
+	}
+	return list, nil
+}
+
+// exclusionError answers a PostgreSQL exclusion violation (an overlap that
+// a concurrent booking committed meanwhile): it looks up, after the failed
+// transaction, what is in the way of each appointment of list.
+func (s *Service) exclusionError(ctx context.Context, clinicID string, list []Appointment, exclude string, cause error) error {
+	slots := make([]slot, len(list))
+	for i, a := range list {
+		slots[i] = slot{start: a.StartsAt, end: a.EndsAt}
+	}
+	var all []overlap
+	byRoom := map[string][]int{}
+	for i := range list {
+		byRoom[list[i].RoomID] = append(byRoom[list[i].RoomID], i)
+	}
+	for room, idx := range byRoom {
+		sub := make([]slot, len(idx))
+		for k, i := range idx {
+			sub[k] = slots[i]
+		}
+		ovs, err := s.overlaps(ctx, s.db, clinicID, list[0].ProfessionalID, room, exclude, sub)
+		if err != nil {
+			return err
+		}
+		for _, o := range ovs {
+			o.slot = idx[o.slot]
+			all = append(all, o)
+		}
+	}
+	if len(all) == 0 {
+		// What was in the way is gone already.
+		return apperr.Wrap(cause, apperr.Conflict, "Another appointment took that time meanwhile. Please try again.")
+	}
+	if len(list) == 1 {
+		e := overlapError(all[0])
+		e.Err = cause
+		return e
+	}
+	return seriesError(slots, nil, all)
+}
+
+func outsideHoursError() error {
+	return &apperr.Error{Code: apperr.Invalid, Message: "The appointment is outside the professional's working hours.",
+		Fields: map[string]string{"starts_at": "Outside the professional's working hours. An owner, admin or receptionist may book it anyway with override_working_hours."}}
+}
+
+func overlapError(o overlap) *apperr.Error {
+	msg := "The professional already has an appointment at that time."
+	if o.with == "room" {
+		msg = "The room is already booked at that time."
+	}
+	return &apperr.Error{Code: apperr.Conflict, Message: msg,
+		Details: map[string]any{"conflicting_appointment_id": o.appointmentID, "conflict_with": o.with}}
+}
+
+// seriesError lists every occurrence of a series that cannot be booked (one
+// entry per date and reason):
+// Conflict when any overlaps another appointment, Invalid when the only
+// problem is working hours.
+func seriesError(slots []slot, outside []int, ovs []overlap) error {
+	var cs []Conflict
+	for _, i := range outside {
+		cs = append(cs, Conflict{StartsAt: slots[i].start, Reason: ReasonOutsideHours})
+	}
+	for _, o := range ovs {
+		cs = append(cs, Conflict{StartsAt: slots[o.slot].start, Reason: ReasonOverlap, ConflictingAppointmentID: o.appointmentID, ConflictWith: o.with})
+	}
+	slices.SortStableFunc(cs, func(a, b Conflict) int { return a.StartsAt.Compare(b.StartsAt) })
+	details := map[string]any{"conflicts": cs}
+	if len(ovs) > 0 {
+		return &apperr.Error{Code: apperr.Conflict, Details: details,
+			Message: fmt.Sprintf("%d of the %d dates are taken or outside working hours; nothing was booked.", len(cs), len(slots))}
+	}
+	return &apperr.Error{Code: apperr.Invalid, Details: details,
+		Message: fmt.Sprintf("%d of the %d dates are outside the professional's working hours; nothing was booked.", len(cs), len(slots)),
+		Fields:  map[string]string{"starts_at": "Some dates are outside the professional's working hours (see details.conflicts)."}}
+}
+
+// changed drops what the cache holds of the clinic's agenda after a
+// committed change, and its cached availability too when the change
+// occupied or freed time. A failure is logged: the change itself succeeded.
+func (s *Service) changed(ctx context.Context, clinicID string, occupancy bool) {
+	s.invalidateAgenda(ctx, clinicID)
+	if !occupancy || s.schedule == nil {
+		return
+	}
+	if err := s.schedule.InvalidateAvailability(ctx, clinicID); err != nil {
+		s.log.WarnContext(ctx, "appointment: invalidate availability", "clinic_id", clinicID, "err", err)
+	}
+}
+
+// slotFreed enqueues, in tx, the job that offers a freed slot to the
+// waitlist.
+func (s *Service) slotFreed(ctx context.Context, tx *sql.Tx, a Appointment) error {
+	if s.jobs == nil {
+		return nil // no queue wired (the waitlist then learns nothing)
+	}
+	args := SlotFreedArgs{ClinicID: a.ClinicID, AppointmentID: a.ID, ProfessionalID: a.ProfessionalID, RoomID: a.RoomID,
+		StartsAt: a.StartsAt, EndsAt: a.EndsAt}
+	opts := queue.WithClinic(&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}, a.ClinicID)
+	if _, err := s.jobs.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("appointment: enqueue slot freed: %w", err)
+	}
+	return nil
+}

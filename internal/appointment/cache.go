@@ -1,0 +1,183 @@
+package appointment
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"clinic/internal/account"
+	"clinic/internal/platform/cache"
+)
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithCache makes ListJSON serve agenda pages from c. Pages are cached per
+// clinic under the clinic's agenda generation, which every change the
+// service makes ends once committed (on every server sharing c), so a
+// booking, move or status change shows at once. Changes made by other
+// services that the agenda shows (patient and professional names, the
+// clinic's time zone) call InvalidateAgenda.
+func WithCache(c cache.Cache) Option { return func(s *Service) { s.cache = c } }
+
+// Agenda cache lifetimes.
+const (
+	// AgendaTTL bounds how long a cached agenda page lives.
+	AgendaTTL = time.Minute
+	// agendaGenTTL outlives the pages so that they are not orphaned early.
+	agendaGenTTL = 10 * time.Minute
+	agendaGenKey = "appointment:gen"
+)
+
+func (s *Service) tenantCache(clinicID string) cache.Cache {
+	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+}
+
+// agendaGen returns the clinic's agenda generation, starting a new one when
+// there is none, or "" when the cache cannot answer (nothing is cached then).
+func agendaGen(ctx context.Context, c cache.Cache) string {
+	b, err := c.Get(ctx, agendaGenKey)
+	if err == nil {
+		return string(b)
+	}
+	if !errors.Is(err, cache.ErrMiss) {
+		return ""
+	}
+	gen := account.NewID()
+	if err := c.Set(ctx, agendaGenKey, []byte(gen), agendaGenTTL); err != nil {
+		return ""
+	}
+	return gen
+}
+
+// InvalidateAgenda drops the clinic's cached agenda pages, on every server
+// sharing the cache: call it after committing a change the agenda shows
+// (a patient's or professional's name, the clinic's time zone).
+func (s *Service) InvalidateAgenda(ctx context.Context, clinicID string) { s.invalidateAgenda(ctx, clinicID) }
+
+// invalidateAgenda ends the clinic's agenda generation after a committed
+// change. A failure is logged: the change itself succeeded, and the cached
+// pages expire within AgendaTTL.
+func (s *Service) invalidateAgenda(ctx context.Context, clinicID string) {
+	if s.cache == nil {
+		return
+	}
+	if err := s.tenantCache(clinicID).Delete(ctx, agendaGenKey); err != nil {
+		s.log.WarnContext(ctx, "appointment: invalidate agenda cache", "clinic_id", clinicID, "err", err)
+	}
+}
+
+// agendaKey names a page of the agenda as seen by p: what p's role shows
+// (everything, everything but notes, or one professional's own) and the
+// filter.
+func agendaKey(gen string, p account.Principal, f listQuery) string {
+	var b strings.Builder
+	b.Grow(160)
+	b.WriteString("appointment:agenda:")
+	b.WriteString(gen)
+	switch p.Role {
+	case account.RoleFinancial:
+		b.WriteString(":fin")
+	case account.RoleProfessional:
+		b.WriteString(":pro:")
+		b.WriteString(p.UserID)
+	default:
+		b.WriteString(":all")
+	}
+	b.WriteByte(':')
+	b.WriteString(strconv.FormatInt(f.From.UnixMicro(), 36))
+	b.WriteByte(':')
+	b.WriteString(strconv.FormatInt(f.To.UnixMicro(), 36))
+	b.WriteByte(':')
+	b.WriteString(f.ProfessionalID)
+	b.WriteByte(':')
+	b.WriteString(f.PatientID)
+	b.WriteByte(':')
+	for _, st := range f.Statuses {
+		b.WriteString(string(st))
+		b.WriteByte(',')
+	}
+	b.WriteByte(':')
+	b.WriteString(f.Cursor)
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(f.Limit))
+	return b.String()
+}
+
+// ListJSON is List encoded as JSON, compressed with gzip when gzipOK (and
+// then gzipped reports it), served from the cache when the service has one
+// (see WithCache): the cache keeps the compressed page, so that a hit costs
+// neither encoding nor compression. The caller must not modify the returned
+// bytes.
+func (s *Service) ListJSON(ctx context.Context, p account.Principal, f ListFilter, gzipOK bool) (body []byte, gzipped bool, err error) {
+	q, err := checkFilter(f)
+	if err != nil {
+		return nil, false, err
+	}
+	var c cache.Cache
+	var key string
+	if s.cache != nil {
+		c = s.tenantCache(p.ClinicID)
+		// The generation is read before the query: a page read before a
+		// change can only be stored under the generation that change ends.
+		if gen := agendaGen(ctx, c); gen != "" {
+			key = agendaKey(gen, p, q)
+			if gz, err := c.Get(ctx, key); err == nil {
+				if gzipOK {
+					return gz, true, nil
+				}
+				if plain, err := gunzip(gz); err == nil {
+					return plain, false, nil
+				}
+				// A corrupt entry: read the page again.
+			}
+		}
+	}
+	page, err := s.list(ctx, p, q)
+	if err != nil {
+		return nil, false, err
+	}
+	plain := page.AppendJSON(make([]byte, 0, 512*len(page.Items)+32))
+	if key == "" && !gzipOK {
+		return plain, false, nil
+	}
+	gz := gzipBytes(plain)
+	if key != "" {
+		_ = c.Set(ctx, key, gz, AgendaTTL) // a page that is not stored is read again next time
+	}
+	if gzipOK {
+		return gz, true, nil
+	}
+	return plain, false, nil
+}
+
+// gzipWriters recycles compressors (each holds about a megabyte of state).
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level never fails
+	return w
+}}
+
+func gzipBytes(plain []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(plain)/4 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	_, _ = w.Write(plain) // writing to a bytes.Buffer never fails
+	_ = w.Close()
+	gzipWriters.Put(w)
+	return buf.Bytes()
+}
+
+func gunzip(gz []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}

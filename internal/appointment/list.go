@@ -1,0 +1,228 @@
+package appointment
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
+	"clinic/internal/platform/db"
+)
+
+// Get returns an appointment with its history. NotFound for an appointment
+// of no such id in p's clinic, or not visible to p (another professional's).
+func (s *Service) Get(ctx context.Context, p account.Principal, id string) (Appointment, error) {
+	a, err := s.load(ctx, s.db, p.ClinicID, id, false)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if !visible(p, &a) {
+		return Appointment{}, errNotFound
+	}
+	if a.Events, err = s.events(ctx, a.ClinicID, a.ID); err != nil {
+		return Appointment{}, err
+	}
+	present(p, &a)
+	return a, nil
+}
+
+// ListFilter selects the appointments of a clinic that start in [From, To).
+type ListFilter struct {
+	From, To       time.Time
+	ProfessionalID string
+	PatientID      string
+	// Statuses keeps appointments in any of these statuses (all when empty).
+	Statuses []Status
+	// Cursor is the NextCursor of the previous page ("" for the first).
+	Cursor string
+	// Limit is the page size (DefaultListLimit when 0, at most MaxListLimit).
+	Limit int
+}
+
+// Page is one page of the agenda.
+type Page struct {
+	Items      []Appointment `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// List returns the agenda: the appointments of p's clinic matching f, ordered
+// by start, with patient, professional and room names, in one indexed
+// query. A professional sees only their own. Invalid for a missing or
+// inverted range, one longer than MaxListRange, or bad filters.
+func (s *Service) List(ctx context.Context, p account.Principal, f ListFilter) (Page, error) {
+	q, err := checkFilter(f)
+	if err != nil {
+		return Page{}, err
+	}
+	return s.list(ctx, p, q)
+}
+
+// listQuery is a validated ListFilter.
+type listQuery struct {
+	ListFilter
+	afterStart time.Time
+	afterID    string
+}
+
+func checkFilter(f ListFilter) (listQuery, error) {
+	fields := map[string]string{}
+	switch {
+	case f.From.IsZero():
+		fields["from"] = "Required."
+	case f.To.IsZero():
+		fields["to"] = "Required."
+	case !f.To.After(f.From):
+		fields["to"] = "Must be after from."
+	// A range of whole local days may be an hour longer across a
+	// daylight-saving change.
+	case f.To.Sub(f.From) > MaxListRange+time.Hour:
+		fields["to"] = fmt.Sprintf("The range must be at most %d days.", int(MaxListRange/(24*time.Hour)))
+	}
+	if f.ProfessionalID != "" && !isID(f.ProfessionalID) {
+		fields["professional_id"] = "Must be an id."
+	}
+	if f.PatientID != "" && !isID(f.PatientID) {
+		fields["patient_id"] = "Must be an id."
+	}
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			fields["status"] = "Must be one or more (comma-separated) of " + statusList(Statuses) + "."
+		}
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultListLimit
+	case f.Limit < 0 || f.Limit > MaxListLimit:
+		fields["limit"] = fmt.Sprintf("Must be from 1 to %d.", MaxListLimit)
+	}
+	q := listQuery{ListFilter: f}
+	if f.Cursor != "" {
+		var ok bool
+		if q.afterStart, q.afterID, ok = decodeCursor(f.Cursor); !ok {
+			fields["cursor"] = "Invalid cursor."
+		}
+	}
+	if len(fields) > 0 {
+		return listQuery{}, apperr.Validation(fields)
+	}
+	return q, nil
+}
+
+// list runs the agenda query.
+func (s *Service) list(ctx context.Context, p account.Principal, f listQuery) (Page, error) {
+	if p.Role == account.RoleProfessional && p.UserID == "" {
+		return Page{Items: []Appointment{}}, nil // a token is no professional
+	}
+	var q strings.Builder
+	q.WriteString(selectAppointment)
+	q.WriteString(` WHERE a.clinic_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3`)
+	args := make([]any, 3, 10)
+	args[0], args[1], args[2] = p.ClinicID, db.Time(f.From), db.Time(f.To)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.ProfessionalID != "" {
+		q.WriteString(` AND a.professional_id = ` + arg(f.ProfessionalID))
+	}
+	if f.PatientID != "" {
+		q.WriteString(` AND a.patient_id = ` + arg(f.PatientID))
+	}
+	if len(f.Statuses) > 0 {
+		q.WriteString(` AND a.status IN (`)
+		for i, st := range f.Statuses {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(arg(string(st)))
+		}
+		q.WriteString(`)`)
+	}
+	if p.Role == account.RoleProfessional {
+		q.WriteString(` AND pr.user_id = ` + arg(p.UserID))
+	}
+	if f.Cursor != "" {
+		t := arg(db.Time(f.afterStart))
+		q.WriteString(` AND (a.starts_at > ` + t + ` OR (a.starts_at = ` + t + ` AND a.id > ` + arg(f.afterID) + `))`)
+	}
+	q.WriteString(` ORDER BY a.starts_at, a.id LIMIT ` + arg(f.Limit+1))
+
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("appointment: list: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Items: make([]Appointment, 0, min(f.Limit+1, 64))}
+	for rows.Next() {
+		page.Items = append(page.Items, Appointment{})
+		a := &page.Items[len(page.Items)-1]
+		if err := scanAppointment(rows, a); err != nil {
+			return Page{}, fmt.Errorf("appointment: list: %w", err)
+		}
+		present(p, a)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("appointment: list: %w", err)
+	}
+	if len(page.Items) > f.Limit {
+		page.Items = page.Items[:f.Limit]
+		last := page.Items[f.Limit-1]
+		page.NextCursor = encodeCursor(last.StartsAt, last.ID)
+	}
+	return page, nil
+}
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + " " + id))
+}
+
+func decodeCursor(c string) (time.Time, string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	ts, id, ok := strings.Cut(string(b), " ")
+	if !ok || !isID(id) {
+		return time.Time{}, "", false
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	return t, id, true
+}
+
+// ParseBound parses the list bound named field: an RFC 3339 time with an
+// offset, or a clinic-local date (YYYY-MM-DD) meaning the start of that day
+// or, when end is set, the start of the next day (so that a date "to"
+// includes its whole day). loc is called only for a date. "" is the zero
+// time. A malformed value is an Invalid error naming field.
+func ParseBound(field, v string, end bool, loc func() (*time.Location, error)) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	bad := apperr.Validation(map[string]string{field: "Must be a date (YYYY-MM-DD) or a date and time in RFC 3339 format with an offset."})
+	if len(v) == len(time.DateOnly) {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return time.Time{}, bad
+		}
+		l, err := loc()
+		if err != nil {
+			return time.Time{}, err
+		}
+		if end {
+			d = d.AddDate(0, 0, 1)
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, l), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	return t, nil
+}

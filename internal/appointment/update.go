@@ -1,0 +1,373 @@
+package appointment
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"clinic/internal/account"
+	"clinic/internal/apperr"
+	"clinic/internal/audit"
+	"clinic/internal/platform/db"
+)
+
+// UpdateInput changes an appointment; nil fields stay as they are. Changing
+// StartsAt alone keeps the duration. RoomID "" removes the room.
+type UpdateInput struct {
+	StartsAt        *string `json:"starts_at"`
+	EndsAt          *string `json:"ends_at"`
+	DurationMinutes *int    `json:"duration_minutes"`
+	ProfessionalID  *string `json:"professional_id"`
+	RoomID          *string `json:"room_id"`
+	Procedure       *string `json:"procedure"`
+	Notes           *string `json:"notes"`
+	// OverrideWorkingHours moves the appointment outside the professional's
+	// working hours (owners, admins and receptionists only).
+	OverrideWorkingHours bool `json:"override_working_hours"`
+}
+
+// moves reports whether in reschedules (time, professional or room).
+func (in UpdateInput) moves() bool {
+	return in.StartsAt != nil || in.EndsAt != nil || in.DurationMinutes != nil || in.ProfessionalID != nil || in.RoomID != nil
+}
+
+// Update reschedules an appointment or changes its procedure or notes, and
+// records the change in its history. Owners, admins and receptionists
+// change anything; a professional only the notes of their own appointments.
+// NotFound for an appointment (or a new professional or room) of no such id
+// in the clinic or not visible to p; Invalid for bad fields, a new start in
+// the past or a time outside working hours (without an allowed override);
+// Conflict when the new time is taken (with the id of the appointment in
+// the way), when a completed, cancelled or no-show appointment would move,
+// or when the appointment changed meanwhile.
+func (s *Service) Update(ctx context.Context, p account.Principal, id string, in UpdateInput) (Appointment, error) {
+	switch {
+	case in.OverrideWorkingHours && !manages(p.Role):
+		return Appointment{}, errOverrideHours
+	case p.Role == account.RoleProfessional && (in.moves() || in.Procedure != nil):
+		return Appointment{}, errOwnNotesOnly
+	case !manages(p.Role) && p.Role != account.RoleProfessional:
+		return Appointment{}, errReadOnly
+	}
+	fields := map[string]string{}
+	if in.Procedure != nil {
+		*in.Procedure = strings.TrimSpace(*in.Procedure)
+		checkText(fields, "procedure", *in.Procedure, maxProcedure)
+	}
+	if in.Notes != nil {
+		checkText(fields, "notes", *in.Notes, maxNotes)
+	}
+	if in.ProfessionalID != nil {
+		checkID(fields, "professional_id", *in.ProfessionalID, true)
+	}
+	if in.RoomID != nil {
+		checkID(fields, "room_id", *in.RoomID, false)
+	}
+	var start, end time.Time
+	if in.StartsAt != nil {
+		if start = parseTime(fields, "starts_at", *in.StartsAt); *in.StartsAt == "" {
+			fields["starts_at"] = "Must not be empty."
+		}
+	}
+	if in.EndsAt != nil {
+		if end = parseTime(fields, "ends_at", *in.EndsAt); *in.EndsAt == "" {
+			fields["ends_at"] = "Must not be empty."
+		}
+	}
+	if in.DurationMinutes != nil {
+		d := time.Duration(*in.DurationMinutes) * time.Minute
+		switch {
+		case in.EndsAt != nil:
+			fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
+		case d < MinDuration || d > MaxDuration:
+			fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
+		}
+	}
+	if len(fields) > 0 {
+		return Appointment{}, apperr.Validation(fields)
+	}
+	if !in.moves() && in.Procedure == nil && in.Notes == nil {
+		return Appointment{}, apperr.New(apperr.Invalid, "Nothing to change: give at least one field.")
+	}
+
+	// The new place in time, worked out (and checked against working hours)
+	// before the transaction, from the appointment as read now; the
+	// transaction then refuses to go on if it changed meanwhile.
+	var cur, next Appointment
+	if in.moves() {
+		var err error
+		if cur, err = s.load(ctx, s.db, p.ClinicID, id, false); err != nil {
+			return Appointment{}, err
+		}
+		if next, err = s.moveTo(ctx, p, cur, in, start, end); err != nil {
+			return Appointment{}, err
+		}
+	}
+
+	now := db.Time(s.now())
+	var out Appointment
+	var wrote, moved bool
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := s.load(ctx, tx, p.ClinicID, id, true)
+		if err != nil {
+			return err
+		}
+		if !visible(p, &a) {
+			return errNotFound
+		}
+		moved = false
+		if in.moves() {
+			if !samePlace(a, cur) || a.Status != cur.Status {
+				return errChanged
+			}
+			moved = !samePlace(a, next)
+		}
+		var changed []string
+		if in.Procedure != nil && *in.Procedure != a.Procedure {
+			changed = append(changed, "procedure")
+		}
+		if in.Notes != nil && *in.Notes != a.notes() {
+			changed = append(changed, "notes")
+		}
+		if !moved && len(changed) == 0 {
+			out = a
+			return nil // nothing changes: no write, no history
+		}
+		old := a
+		if moved {
+			if s.db.Dialect == db.SQLite {
+				ovs, err := s.overlaps(ctx, tx, a.ClinicID, next.ProfessionalID, next.RoomID, a.ID, []slot{{next.StartsAt, next.EndsAt}})
+				if err != nil {
+					return err
+				}
+				if len(ovs) > 0 {
+					return overlapError(ovs[0])
+				}
+			}
+			a.StartsAt, a.EndsAt, a.ProfessionalID, a.RoomID = next.StartsAt, next.EndsAt, next.ProfessionalID, next.RoomID
+			a.ProfessionalName, a.RoomName, a.professionalUserID = next.ProfessionalName, next.RoomName, next.professionalUserID
+		}
+		if in.Procedure != nil {
+			a.Procedure = *in.Procedure
+		}
+		if in.Notes != nil {
+			a.Notes = in.Notes
+		}
+		a.UpdatedAt = now
+		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET starts_at = $1, ends_at = $2, professional_id = $3, room_id = $4,
+			procedure = $5, notes = $6, updated_at = $7 WHERE id = $8 AND clinic_id = $9`,
+			db.Time(a.StartsAt), db.Time(a.EndsAt), a.ProfessionalID, nullable(a.RoomID), a.Procedure, a.notes(), now, a.ID, a.ClinicID); err != nil {
+			return fmt.Errorf("appointment: update %s: %w", a.ID, err)
+		}
+		if moved {
+			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventRescheduled,
+				oldStart: old.StartsAt, oldEnd: old.EndsAt, newStart: a.StartsAt, newEnd: a.EndsAt,
+				oldProfessional: old.ProfessionalID, newProfessional: a.ProfessionalID, oldRoom: old.RoomID, newRoom: a.RoomID}); err != nil {
+				return err
+			}
+			if frees(old, a) {
+				if err := s.slotFreed(ctx, tx, old); err != nil {
+					return err
+				}
+			}
+		}
+		if len(changed) > 0 {
+			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventUpdated, changed: changed}); err != nil {
+				return err
+			}
+		}
+		if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
+			return err
+		}
+		out, wrote = a, true
+		return nil
+	})
+	if db.IsExclusionViolation(err) {
+		return Appointment{}, s.exclusionError(ctx, p.ClinicID, []Appointment{next}, id, err)
+	}
+	if err != nil {
+		return Appointment{}, err
+	}
+	if wrote {
+		s.changed(ctx, p.ClinicID, moved)
+	}
+	present(p, &out)
+	return out, nil
+}
+
+// moveTo works out where cur goes with in (start and end parsed from it),
+// and checks the new place: an appointment that is over cannot move, a new
+// start cannot be in the past, a new professional or room must exist, and
+// the time must be inside working hours unless overridden.
+func (s *Service) moveTo(ctx context.Context, p account.Principal, cur Appointment, in UpdateInput, start, end time.Time) (Appointment, error) {
+	if cur.Status.Final() {
+		return Appointment{}, apperr.New(apperr.Conflict, "A %s appointment cannot be rescheduled.", strings.ReplaceAll(string(cur.Status), "_", "-"))
+	}
+	next := cur
+	if in.StartsAt != nil {
+		next.StartsAt = db.Time(start)
+	}
+	switch {
+	case in.EndsAt != nil:
+		next.EndsAt = db.Time(end)
+	case in.DurationMinutes != nil:
+		next.EndsAt = next.StartsAt.Add(time.Duration(*in.DurationMinutes) * time.Minute)
+	default:
+		next.EndsAt = next.StartsAt.Add(cur.EndsAt.Sub(cur.StartsAt))
+	}
+	if in.ProfessionalID != nil {
+		next.ProfessionalID = *in.ProfessionalID
+	}
+	if in.RoomID != nil {
+		next.RoomID, next.RoomName = *in.RoomID, ""
+	}
+	fields := map[string]string{}
+	checkSpan(fields, next.StartsAt, next.EndsAt)
+	if !next.StartsAt.Equal(cur.StartsAt) && next.StartsAt.Before(s.now()) && fields["ends_at"] == "" {
+		fields["starts_at"] = "Must not be in the past."
+	}
+	if len(fields) > 0 {
+		return Appointment{}, apperr.Validation(fields)
+	}
+	newProf, newRoom := next.ProfessionalID != cur.ProfessionalID, next.RoomID != cur.RoomID
+	if newProf || (newRoom && next.RoomID != "") {
+		r, err := s.lookupRefs(ctx, p.ClinicID, "", pick(newProf, next.ProfessionalID), pick(newRoom, next.RoomID))
+		if err != nil {
+			return Appointment{}, err
+		}
+		if newProf {
+			next.ProfessionalName, next.professionalUserID = r.professionalName, r.professionalUserID
+		}
+		if newRoom {
+			next.RoomName = r.roomName
+		}
+	}
+	timeMoved := !next.StartsAt.Equal(cur.StartsAt) || !next.EndsAt.Equal(cur.EndsAt) || newProf
+	if timeMoved && !in.OverrideWorkingHours {
+		outside, _, err := s.hours(ctx, p.ClinicID, next.ProfessionalID, []slot{{next.StartsAt, next.EndsAt}})
+		if err != nil {
+			return Appointment{}, err
+		}
+		if len(outside) > 0 {
+			return Appointment{}, outsideHoursError()
+		}
+	}
+	return next, nil
+}
+
+// samePlace reports whether a and b have the same time, professional and
+// room.
+func samePlace(a, b Appointment) bool {
+	return a.StartsAt.Equal(b.StartsAt) && a.EndsAt.Equal(b.EndsAt) && a.ProfessionalID == b.ProfessionalID && a.RoomID == b.RoomID
+}
+
+func pick(ok bool, s string) string {
+	if ok {
+		return s
+	}
+	return ""
+}
+
+// frees reports whether moving an active appointment from old to next frees
+// time of old's professional (another professional, or a range that does
+// not cover the old one).
+func frees(old, next Appointment) bool {
+	if !old.Status.Active() {
+		return false
+	}
+	return old.ProfessionalID != next.ProfessionalID || next.StartsAt.After(old.StartsAt) || next.EndsAt.Before(old.EndsAt)
+}
+
+// StatusInput changes an appointment's status.
+type StatusInput struct {
+	Status Status `json:"status"`
+}
+
+// SetStatus moves an appointment to another status along the allowed
+// transitions (see Status.Next) and records it in its history. Owners,
+// admins and receptionists change any appointment, a professional their own.
+// Cancelling or marking a no-show frees the slot: the SlotFreedArgs job is
+// enqueued in the same transaction. NotFound for an appointment of no such id
+// in the clinic or not visible to p; Invalid for an unknown status; Conflict,
+// naming both statuses, for a transition that is not allowed.
+func (s *Service) SetStatus(ctx context.Context, p account.Principal, id string, in StatusInput) (Appointment, error) {
+	if !manages(p.Role) && p.Role != account.RoleProfessional {
+		return Appointment{}, errReadOnly
+	}
+	if !in.Status.Valid() {
+		return Appointment{}, apperr.Validation(map[string]string{"status": "Must be one of " + statusList(Statuses) + "."})
+	}
+	now := db.Time(s.now())
+	var out Appointment
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := s.load(ctx, tx, p.ClinicID, id, true)
+		if err != nil {
+			return err
+		}
+		if !visible(p, &a) {
+			return errNotFound
+		}
+		if !a.Status.CanBecome(in.Status) {
+			return transitionError(a.Status, in.Status)
+		}
+		old := a
+		a.Status, a.UpdatedAt = in.Status, now
+		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET status = $1, updated_at = $2 WHERE id = $3 AND clinic_id = $4`,
+			a.Status, now, a.ID, a.ClinicID); err != nil {
+			return fmt.Errorf("appointment: set status of %s: %w", a.ID, err)
+		}
+		if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventStatus, oldStatus: old.Status, newStatus: a.Status}); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
+			return err
+		}
+		if old.Status.Active() && !a.Status.Active() {
+			if err := s.slotFreed(ctx, tx, old); err != nil {
+				return err
+			}
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Appointment{}, err
+	}
+	s.changed(ctx, p.ClinicID, !out.Status.Active())
+	present(p, &out)
+	return out, nil
+}
+
+func transitionError(from, to Status) error {
+	msg := fmt.Sprintf("An appointment cannot go from %s to %s.", from, to)
+	switch next := transitions[from]; {
+	case from == to:
+		msg = fmt.Sprintf("An appointment cannot go from %s to %s: it is %s already.", from, to, from)
+	case len(next) == 0:
+		msg += fmt.Sprintf(" A %s appointment is final.", from)
+	default:
+		msg += " It can go to " + statusList(next) + "."
+	}
+	next := transitions[from]
+	if next == nil {
+		next = []Status{}
+	}
+	return &apperr.Error{Code: apperr.Conflict, Message: msg, Details: map[string]any{"from": from, "to": to, "allowed": next}}
+}
+
+func statusList(ss []Status) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	default:
+		return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+	}
+}
