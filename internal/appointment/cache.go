@@ -59,7 +59,9 @@ func agendaGen(ctx context.Context, c cache.Cache) string {
 // InvalidateAgenda drops the clinic's cached agenda pages, on every server
 // sharing the cache: call it after committing a change the agenda shows
 // (a patient's or professional's name, the clinic's time zone).
-func (s *Service) InvalidateAgenda(ctx context.Context, clinicID string) { s.invalidateAgenda(ctx, clinicID) }
+func (s *Service) InvalidateAgenda(ctx context.Context, clinicID string) {
+	s.invalidateAgenda(ctx, clinicID)
+}
 
 // invalidateAgenda ends the clinic's agenda generation after a committed
 // change. A failure is logged: the change itself succeeded, and the cached

@@ -50,7 +50,6 @@ func apptNewClinic(t *testing.T, in *apptest.Instance) *apptClinic {
 	return c
 }
 
-
 func (c *apptClinic) path(p string) string { return "/api/v1/clinics/" + c.id + p }
 
 // at returns hh:mm clinic-local on the day days after the Monday at least a

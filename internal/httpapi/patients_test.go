@@ -41,7 +41,6 @@ func ptNewClinic(t *testing.T, in *apptest.Instance) *ptClinic {
 	return c
 }
 
-
 func (c *ptClinic) path(p string) string { return "/api/v1/clinics/" + c.id + "/patients" + p }
 
 // create registers a patient as the receptionist and returns its JSON.

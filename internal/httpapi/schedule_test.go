@@ -18,7 +18,6 @@ type scheduleClinic struct {
 	ownerID, proUserID, recepUserID string
 }
 
-
 func newScheduleClinic(t *testing.T, in *apptest.Instance, name string) *scheduleClinic {
 	t.Helper()
 	sc := &scheduleClinic{owner: in.Client(t)}
