@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.closers = append(a.closers, a.DB)
 	if a.DB.Dialect == db.SQLite {
-		log.Info("database: sqlite (embedded)", "path", a.DB.Path, "shared_with", "set DATABASE_URL=postgres://… to use PostgreSQL")
+		log.Info("database: sqlite (embedded)", "path", a.DB.Path, "to_share", "set DATABASE_URL=postgres://… to use PostgreSQL")
 	} else {
 		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
 	}
