@@ -44,14 +44,15 @@ import (
 func main() {
 	duration := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	conns := flag.Int("c", 64, "wrk connections")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the agenda list run to this file")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of one run to this file")
+	flag.StringVar(&profileRun, "profile", "agenda", "the run to profile: agenda or booking")
 	flag.Parse()
 	if err := run(*duration, *conns); err != nil {
 		log.Fatal(err)
 	}
 }
 
-var cpuProfile string
+var cpuProfile, profileRun string
 
 func run(duration time.Duration, conns int) error {
 	ctx := context.Background()
@@ -146,10 +147,10 @@ func run(duration time.Duration, conns int) error {
 		args []string
 	}{
 		{"bare handler (net/http + pgx, 1 query)", []string{"http://" + bareLn.Addr().String() + "/"}},
-		{"clinic agenda list (session + membership + query)", []string{"-H", "Cookie: clinic_session=" + cookie, clinicURL + listPath}},
+		{"clinic agenda list (session + membership + query)", []string{"-H", "Cookie: clinic_session=" + cookie, "-H", "Accept-Encoding: gzip", clinicURL + listPath}},
 		{"clinic booking (overlap check + insert + enqueue)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
 	} {
-		profile := cpuProfile != "" && strings.HasPrefix(c.name, "clinic agenda")
+		profile := cpuProfile != "" && strings.HasPrefix(c.name, "clinic "+profileRun)
 		if profile {
 			f, err := os.Create(cpuProfile)
 			if err != nil {
