@@ -205,3 +205,68 @@ func (s *Store) updateClinic(ctx context.Context, tx *sql.Tx, c Clinic) error {
 	}
 	return nil
 }
+
+// Member is a user of a clinic with their role.
+type Member struct {
+	User
+	Role Role `json:"role"`
+}
+
+// members lists a clinic's users by name.
+func (s *Store) members(ctx context.Context, clinicID string) ([]Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.created_at, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.clinic_id = $1 ORDER BY u.name, u.id`, clinicID)
+	if err != nil {
+		return nil, fmt.Errorf("account store: members: %w", err)
+	}
+	defer rows.Close()
+	out := []Member{}
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.ID, &m.Email, &m.Name, &m.CreatedAt, &m.Role); err != nil {
+			return nil, fmt.Errorf("account store: members: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account store: members: %w", err)
+	}
+	return out, nil
+}
+
+// lockedRoles returns the role of userID and the number of owners of the
+// clinic, inside tx (on PostgreSQL the clinic's memberships are locked, so
+// two concurrent changes cannot both remove "the other" owner).
+func (s *Store) lockedRoles(ctx context.Context, tx *sql.Tx, clinicID, userID string) (Role, int, error) {
+	lock := ""
+	if s.db.Dialect == db.Postgres {
+		lock = " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT user_id, role FROM memberships WHERE clinic_id = $1`+lock, clinicID)
+	if err != nil {
+		return "", 0, fmt.Errorf("account store: roles: %w", err)
+	}
+	defer rows.Close()
+	var role Role
+	owners := 0
+	for rows.Next() {
+		var id string
+		var r Role
+		if err := rows.Scan(&id, &r); err != nil {
+			return "", 0, fmt.Errorf("account store: roles: %w", err)
+		}
+		if r == RoleOwner {
+			owners++
+		}
+		if id == userID {
+			role = r
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, fmt.Errorf("account store: roles: %w", err)
+	}
+	if role == "" {
+		return "", 0, notFound("User")
+	}
+	return role, owners, nil
+}

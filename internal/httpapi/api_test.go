@@ -457,3 +457,56 @@ func TestClinicSettings(t *testing.T) {
 		require.Equal(t, "Clinic A", res.JSON(t)["name"], "a failed update changed nothing")
 	})
 }
+
+func TestMembersRolesChangeAndRemoval(t *testing.T) {
+	t.Parallel()
+	each(t, nil, func(t *testing.T, in *apptest.Instance) {
+		owner := in.Client(t)
+		clinicID, ownerID := owner.Signup("Clinic", email("owner"))
+		_, strangerID := in.Client(t).Signup("Other", email("other"))
+		base := "/api/v1/clinics/" + clinicID
+		rc, recepID := in.Member(t, owner, clinicID, "receptionist")
+
+		// The receptionist's role is cached by this request…
+		require.Equal(t, http.StatusForbidden, rc.Do("POST", base+"/tokens", map[string]string{"name": "t", "role": "receptionist"}).Status)
+		require.Equal(t, http.StatusForbidden, rc.Do("GET", base+"/users", nil).Status)
+
+		res := owner.Do("GET", base+"/users", nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		var list struct {
+			Items []struct{ ID, Email, Role string }
+		}
+		res.Decode(t, &list)
+		require.Len(t, list.Items, 2)
+
+		// …and the promotion shows at once.
+		res = owner.Do("PATCH", base+"/users/"+recepID, map[string]string{"role": "admin"})
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		require.Equal(t, http.StatusCreated, rc.Do("POST", base+"/tokens", map[string]string{"name": "t", "role": "receptionist"}).Status)
+
+		tests := []struct {
+			name   string
+			client *apptest.Client
+			method string
+			user   string
+			body   any
+			status int
+		}{
+			{"an admin cannot demote an owner", rc, "PATCH", ownerID, map[string]string{"role": "financial"}, 403},
+			{"an admin cannot make an owner", rc, "PATCH", recepID, map[string]string{"role": "owner"}, 403},
+			{"unknown role", owner, "PATCH", recepID, map[string]string{"role": "boss"}, 400},
+			{"the last owner stays owner", owner, "PATCH", ownerID, map[string]string{"role": "admin"}, 409},
+			{"the last owner cannot leave", owner, "DELETE", ownerID, nil, 409},
+			{"another clinic's user is not found", owner, "PATCH", strangerID, map[string]string{"role": "admin"}, 404},
+			{"malformed id is not found", owner, "DELETE", "nope", nil, 404},
+		}
+		for _, tt := range tests {
+			res := tt.client.Do(tt.method, base+"/users/"+tt.user, tt.body)
+			require.Equal(t, tt.status, res.Status, "%s: %s", tt.name, res.Body)
+		}
+
+		require.Equal(t, http.StatusNoContent, owner.Do("DELETE", base+"/users/"+recepID, nil).Status)
+		require.Equal(t, http.StatusNotFound, rc.Do("GET", base, nil).Status, "a removed user no longer sees the clinic")
+		require.Equal(t, http.StatusNotFound, owner.Do("DELETE", base+"/users/"+recepID, nil).Status)
+	})
+}

@@ -250,3 +250,44 @@ func (s *Server) updateClinic(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+type membersJSON struct {
+	Items []account.Member `json:"items"`
+}
+
+type roleInput struct {
+	Role account.Role `json:"role"`
+}
+
+// listMembers lists the clinic's users and roles (owners and admins).
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
+	ms, err := s.Accounts.Members(r.Context(), principalOf(r.Context()))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, membersJSON{Items: ms})
+	return nil
+}
+
+// changeMemberRole gives a user another role in the clinic.
+func (s *Server) changeMemberRole(w http.ResponseWriter, r *http.Request) error {
+	var in roleInput
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	p := principalOf(r.Context())
+	if err := s.Accounts.ChangeRole(r.Context(), p, r.PathValue("user_id"), in.Role); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+// removeMember takes a user out of the clinic.
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.RemoveMember(r.Context(), principalOf(r.Context()), r.PathValue("user_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -94,7 +94,10 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /api/v1/me", s.authenticated(s.me))
 	mux.Handle("GET /api/v1/clinics/{clinic_id}", s.inClinic(s.getClinic))
 	mux.Handle("PATCH /api/v1/clinics/{clinic_id}", s.inClinic(s.updateClinic))
+	mux.Handle("GET /api/v1/clinics/{clinic_id}/users", s.inClinic(s.listMembers))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/users", s.inClinic(s.addUser))
+	mux.Handle("PATCH /api/v1/clinics/{clinic_id}/users/{user_id}", s.inClinic(s.changeMemberRole))
+	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/users/{user_id}", s.inClinic(s.removeMember))
 	mux.Handle("POST /api/v1/clinics/{clinic_id}/tokens", s.inClinic(s.createToken))
 	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
 
