@@ -40,7 +40,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		ca.Signup("Clinic", addr)
 		require.Equal(t, http.StatusOK, ca.Login(addr, password).Status)
 		cb := b.Client(t)
-		cb.Header.Set("Cookie", "clinic_session="+sessionToken(t, ca))
+		cb.Header.Set("Cookie", "clinic_session="+ca.SessionToken(t))
 		res := cb.Do("GET", "/api/v1/me", nil)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		require.Contains(t, string(res.Body), addr)
@@ -76,7 +76,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		owner := a.Client(t)
 		clinicID, _ := owner.Signup("Before", email("owner"))
 		onB := b.Client(t)
-		onB.Header.Set("Cookie", "clinic_session="+sessionToken(t, owner))
+		onB.Header.Set("Cookie", "clinic_session="+owner.SessionToken(t))
 		for _, c := range []*apptest.Client{owner, onB} {
 			res := c.Do("GET", "/api/v1/clinics/"+clinicID, nil)
 			require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
@@ -90,19 +90,6 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	})
 }
 
-func sessionToken(t *testing.T, c *apptest.Client) string {
-	t.Helper()
-	req, err := http.NewRequest("GET", c.Base+"/", nil)
-	require.NoError(t, err)
-	for _, ck := range c.HTTP.Jar.Cookies(req.URL) {
-		if ck.Name == "clinic_session" {
-			return ck.Value
-		}
-	}
-	t.Fatal("no session cookie")
-	return ""
-}
-
 // TestRestartKeepsUserLoggedIn: with nothing configured, sessions live in
 // the database, so a restart does not log anyone out.
 func TestRestartKeepsUserLoggedIn(t *testing.T) {
@@ -111,7 +98,7 @@ func TestRestartKeepsUserLoggedIn(t *testing.T) {
 	first := apptest.New(t, url, nil)
 	c := first.Client(t)
 	c.Signup("Clinic", email("owner"))
-	token := sessionToken(t, c)
+	token := c.SessionToken(t)
 	first.Stop()
 
 	second := apptest.New(t, url, nil)

@@ -131,11 +131,11 @@ func TestSessionRenewedAtLoginAndDestroyedAtLogout(t *testing.T) {
 		addr := email("owner")
 		c := in.Client(t)
 		c.Signup("Clinic", addr)
-		before := sessionCookie(t, c)
+		before := c.SessionToken(t)
 
 		res := c.Login(addr, password)
 		require.Equal(t, http.StatusOK, res.Status)
-		after := sessionCookie(t, c)
+		after := c.SessionToken(t)
 		require.NotEqual(t, before, after, "login must issue a new session token")
 
 		// The pre-login token no longer works.
@@ -149,19 +149,6 @@ func TestSessionRenewedAtLoginAndDestroyedAtLogout(t *testing.T) {
 		kept.Header.Set("Cookie", "clinic_session="+after)
 		require.Equal(t, http.StatusUnauthorized, kept.Do("GET", "/api/v1/me", nil).Status)
 	})
-}
-
-func sessionCookie(t *testing.T, c *apptest.Client) string {
-	t.Helper()
-	req, err := http.NewRequest("GET", c.Base+"/", nil)
-	require.NoError(t, err)
-	for _, ck := range c.HTTP.Jar.Cookies(req.URL) {
-		if ck.Name == "clinic_session" {
-			return ck.Value
-		}
-	}
-	t.Fatal("no session cookie")
-	return ""
 }
 
 func TestMeWithoutSession(t *testing.T) {

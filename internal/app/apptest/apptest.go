@@ -226,3 +226,18 @@ func (in *Instance) Member(t testing.TB, owner *Client, clinicID, role string) (
 	require.Equal(t, http.StatusOK, c.Login(addr, password).Status)
 	return c, out.User.ID
 }
+
+// SessionToken returns the session cookie this client holds (failing the
+// test when it has none).
+func (c *Client) SessionToken(t testing.TB) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", c.Base+"/", nil)
+	require.NoError(t, err)
+	for _, ck := range c.HTTP.Jar.Cookies(req.URL) {
+		if ck.Name == "clinic_session" {
+			return ck.Value
+		}
+	}
+	t.Fatal("apptest: the client has no session cookie")
+	return ""
+}
