@@ -38,6 +38,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apperr.Status(e.Code)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "code", e.Code}
 	switch {
+	case e.Code == apperr.Unavailable:
+		// A dependency is down: readyz and the start-up log say which;
+		// each refused request is a warning, not an error of ours.
+		s.log.Warn("request refused: dependency unavailable", append(attrs, "err", err)...)
 	case status >= 500:
 		s.log.Error("request failed", append(attrs, "err", err)...)
 	case e.Err != nil:
