@@ -42,7 +42,7 @@ func apiOps() []apiOp {
 // schemaOverrides gives the schema of types with their own JSON encoding.
 var schemaOverrides = map[reflect.Type]map[string]any{
 	reflect.TypeFor[schedule.OptionalID](): {"type": []string{"string", "null"}, "description": "An id; null clears it."},
-	reflect.TypeFor[waitlist.ClockTime]():  {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Clinic-local time of day, HH:MM."},
+	reflect.TypeFor[schedule.Clock]():      {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Clinic-local time of day, HH:MM."},
 }
 
 // listOf is the shape of a list answer: {"items":[…]} (doc only).

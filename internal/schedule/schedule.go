@@ -79,6 +79,19 @@ const EndOfDay Clock = 24 * 60
 // String formats c as "HH:MM".
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
 
+// MarshalText implements encoding.TextMarshaler ("HH:MM").
+func (c Clock) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler ("HH:MM").
+func (c *Clock) UnmarshalText(b []byte) error {
+	v, err := ParseClock(string(b))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
 // ParseClock parses "HH:MM" (00:00 to 24:00).
 func ParseClock(s string) (Clock, error) {
 	h, m, ok := strings.Cut(s, ":")

@@ -17,6 +17,7 @@ import (
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/platform/db"
+	"clinic/internal/schedule"
 )
 
 // Audit entities.
@@ -114,7 +115,7 @@ func (in CreateInput) validate() (Entry, map[string]string) {
 		fields["to_date"] = "Must be on or after from_date."
 	}
 	if in.Earliest != nil {
-		c, err := ParseClockTime(*in.Earliest)
+		c, err := schedule.ParseClock(*in.Earliest)
 		if err != nil || c >= 24*60 {
 			fields["earliest"] = "Must be a time from 00:00 to 23:59 (HH:MM), or null."
 		} else {
@@ -122,7 +123,7 @@ func (in CreateInput) validate() (Entry, map[string]string) {
 		}
 	}
 	if in.Latest != nil {
-		c, err := ParseClockTime(*in.Latest)
+		c, err := schedule.ParseClock(*in.Latest)
 		if err != nil || c == 0 {
 			fields["latest"] = "Must be a time from 00:01 to 24:00 (HH:MM), or null."
 		} else {
@@ -135,7 +136,7 @@ func (in CreateInput) validate() (Entry, map[string]string) {
 			fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", MinDurationMinutes, MaxDurationMinutes)
 		}
 	}
-	earliest, latest := ClockTime(0), ClockTime(24*60)
+	earliest, latest := schedule.Clock(0), schedule.Clock(24*60)
 	if e.Earliest != nil {
 		earliest = *e.Earliest
 	}
@@ -274,7 +275,7 @@ func nullString(s *string) any {
 	return *s
 }
 
-func nullClock(c *ClockTime) any {
+func nullClock(c *schedule.Clock) any {
 	if c == nil {
 		return nil
 	}
@@ -431,11 +432,11 @@ func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 		e.ProfessionalID, e.ProfessionalName = &profID.String, &profName.String
 	}
 	if earliest.Valid {
-		c := ClockTime(earliest.Int64)
+		c := schedule.Clock(earliest.Int64)
 		e.Earliest = &c
 	}
 	if latest.Valid {
-		c := ClockTime(latest.Int64)
+		c := schedule.Clock(latest.Int64)
 		e.Latest = &c
 	}
 	return e, nil

@@ -11,10 +11,10 @@
 package waitlist
 
 import (
-	"fmt"
 	"time"
 
 	"clinic/internal/platform/db"
+	"clinic/internal/schedule"
 )
 
 // Status is where an entry stands.
@@ -55,13 +55,13 @@ type Entry struct {
 	ToDate   string `json:"to_date"`
 	// Earliest and Latest bound the slot's clinic-local times ("HH:MM",
 	// Latest may be "24:00"); nil leaves that side open.
-	Earliest        *ClockTime `json:"earliest"`
-	Latest          *ClockTime `json:"latest"`
-	DurationMinutes int        `json:"duration_minutes"`
-	Notes           string     `json:"notes"`
-	Status          Status     `json:"status"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	Earliest        *schedule.Clock `json:"earliest"`
+	Latest          *schedule.Clock `json:"latest"`
+	DurationMinutes int             `json:"duration_minutes"`
+	Notes           string          `json:"notes"`
+	Status          Status          `json:"status"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
 }
 
 // Offer is a freed slot offered to an entry's patient.
@@ -74,45 +74,6 @@ type Offer struct {
 	EndsAt           time.Time   `json:"ends_at"`
 	Status           OfferStatus `json:"status"`
 	CreatedAt        time.Time   `json:"created_at"`
-}
-
-// ClockTime is a clinic-local time of day in minutes since midnight, from 0
-// ("00:00") to 1440 ("24:00", the end of the day). It reads and writes JSON
-// as "HH:MM".
-type ClockTime int
-
-// ParseClockTime parses "HH:MM" (00:00 to 24:00).
-func ParseClockTime(s string) (ClockTime, error) {
-	bad := fmt.Errorf("waitlist: clock time %q: want HH:MM", s)
-	if len(s) != 5 || s[2] != ':' {
-		return 0, bad
-	}
-	for _, i := range []int{0, 1, 3, 4} {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, bad
-		}
-	}
-	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
-	if m > 59 || h > 24 || (h == 24 && m != 0) {
-		return 0, bad
-	}
-	return ClockTime(h*60 + m), nil
-}
-
-// String formats c as "HH:MM".
-func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
-
-// MarshalText implements encoding.TextMarshaler.
-func (c ClockTime) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (c *ClockTime) UnmarshalText(b []byte) error {
-	v, err := ParseClockTime(string(b))
-	if err != nil {
-		return err
-	}
-	*c = v
-	return nil
 }
 
 // dateLayout is the layout of dates (clinic-local calendar days).
