@@ -173,7 +173,7 @@ const (
 // tenantCache returns the cache view of one clinic: every key it holds is
 // prefixed with the clinic id, so that no clinic can read another's entries.
 func (s *Service) tenantCache(clinicID string) cache.Cache {
-	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+	return cache.ForTenant(s.cache, clinicID)
 }
 
 // Role returns a user's role in a clinic (cached); NotFound when not a

@@ -36,7 +36,7 @@ const (
 )
 
 func (s *Service) tenantCache(clinicID string) cache.Cache {
-	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+	return cache.ForTenant(s.cache, clinicID)
 }
 
 // agendaGen returns the clinic's agenda generation, starting a new one when

@@ -32,7 +32,7 @@ type clinicState struct {
 // tenantCache returns the cache view of one clinic (keys prefixed with its
 // id, as in package account).
 func (s *Service) tenantCache(clinicID string) cache.Cache {
-	return cache.WithPrefix(s.cache, "t:"+clinicID+":")
+	return cache.ForTenant(s.cache, clinicID)
 }
 
 // state returns the clinic's state from the cache, starting a new

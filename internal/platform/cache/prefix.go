@@ -47,3 +47,7 @@ func (p *prefixed) Close() error { return nil }
 func (p *prefixed) flight(key string) (*singleflight.Group, string) {
 	return flightOf(p.next, p.prefix+key)
 }
+
+// ForTenant returns the view of c for one clinic: every key is prefixed with
+// "t:<clinicID>:", so no clinic can read or drop another's entries.
+func ForTenant(c Cache, clinicID string) Cache { return WithPrefix(c, "t:"+clinicID+":") }
