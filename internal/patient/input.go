@@ -1,13 +1,13 @@
 package patient
 
 import (
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"clinic/internal/account"
 	"clinic/internal/apperr"
 )
 
@@ -60,7 +60,6 @@ const (
 	maxShort = 60
 	maxText  = 200
 	maxNotes = 20000
-	maxEmail = 254
 )
 
 // ufs lists Brazil's states (UF).
@@ -136,8 +135,8 @@ func (in Input) apply(p *Patient, now time.Time) map[string]string {
 	if o := in.Email; o.Set {
 		if cleared(o) {
 			p.Email = ""
-		} else if e, ok := parseEmail(o.V); !ok {
-			c.add("email", "Must be an e-mail address such as ana@example.com.")
+		} else if e, err := account.ParseEmail(o.V); err != nil {
+			c.add("email", apperr.As(err).Message)
 		} else {
 			p.Email = e
 		}
@@ -249,23 +248,6 @@ func checkBirthDate(s string, now time.Time) string {
 		return "Must be in 1900 or later."
 	}
 	return ""
-}
-
-// parseEmail lower-cases and checks an e-mail address.
-func parseEmail(s string) (string, bool) {
-	e := strings.ToLower(strings.TrimSpace(s))
-	if len(e) > maxEmail || strings.ContainsAny(e, " <>\"") {
-		return "", false
-	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || a.Name != "" {
-		return "", false
-	}
-	local, domain, ok := strings.Cut(e, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", false
-	}
-	return e, true
 }
 
 // parseCEP accepts 01310-100 or 01310100 and returns 01310-100.
