@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +81,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, err
 		return Clinic{}, User{}, err
 	}
 	now := s.now()
-	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: "America/Sao_Paulo", Locale: "pt-BR", CreatedAt: db.Time(now)}
+	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: DefaultTimeZone, Locale: "pt-BR", CreatedAt: db.Time(now)}
 	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
 	base := Slugify(in.ClinicName)
 	for attempt := 0; ; attempt++ {
@@ -135,9 +134,15 @@ func (s *Service) freeSlug(ctx context.Context, tx *sql.Tx, base string) (string
 var errBadCredentials = apperr.New(apperr.Unauthorized, "E-mail or password is incorrect.")
 
 // Authenticate returns the user with that e-mail and password. Unknown
-// e-mail and wrong password give the same error after the same work.
+// e-mail and wrong password give the same error after the same work; an
+// e-mail that ParseEmail refuses (no account is created with one) is
+// invalid.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
-	u, err := s.store.UserByEmail(ctx, s.db, NormalizeEmail(email))
+	email, err := ParseEmail(email)
+	if err != nil {
+		return User{}, apperr.Validation(map[string]string{"email": apperr.As(err).Message})
+	}
+	u, err := s.store.UserByEmail(ctx, s.db, email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return User{}, err
 	}
@@ -218,8 +223,8 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 		checkName(fields, "name", c.Name)
 	}
 	if in.TimeZone != nil {
-		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
-			fields["time_zone"] = "Must be an IANA time zone such as America/Sao_Paulo."
+		if !ValidTimeZone(*in.TimeZone) {
+			fields["time_zone"] = "Must be a time zone location such as America/Sao_Paulo or Europe/Lisbon, or UTC."
 		}
 		c.TimeZone = *in.TimeZone
 	}
@@ -440,9 +445,8 @@ func checkEmail(fields map[string]string, field, v string) {
 		fields[field] = "Required."
 		return
 	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || len(v) > 254 || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
-		fields[field] = "Must be a valid e-mail address."
+	if _, err := ParseEmail(v); err != nil {
+		fields[field] = apperr.As(err).Message
 	}
 }
 
