@@ -16,15 +16,20 @@ import (
 	"clinic/internal/schedule"
 )
 
-// apiOp documents one API operation. Request and response schemas are
-// generated from the Go types the handlers decode and encode, so the
-// document cannot drift from the code; the error answers follow from the
-// rest of the description (see errorStatuses).
+// apiOp is one API operation: the route table (apiOps) registers each with
+// its handler and describes it in the OpenAPI document. Request and
+// response schemas are generated from the Go types the handlers decode and
+// encode; the error answers follow from the rest of the description (see
+// errorStatuses).
 type apiOp struct {
 	Method  string
-	Path    string // as registered, e.g. /api/v1/clinics/{clinic_id}/users
+	Path    string // the route pattern's path, e.g. /api/v1/clinics/{clinic_id}/users
 	Tag     string
 	Summary string
+	// Access says who may call it (default: members of {clinic_id}).
+	Access access
+	// Handler serves the operation.
+	Handler func(s *Server, w http.ResponseWriter, r *http.Request) error
 	// Body is a value of the request body type (nil: no body).
 	Body any
 	// BodyRequired lists body fields this operation requires beyond those
@@ -35,8 +40,6 @@ type apiOp struct {
 	Status   int
 	Response any
 	Query    []apiParam
-	// Public operations need no session or token.
-	Public bool
 	// RateLimited public operations count the caller's attempts (every
 	// operation inside a clinic counts against the clinic's limit).
 	RateLimited bool
@@ -106,8 +109,8 @@ func errorStatuses(op apiOp) []int {
 		}
 	}
 	add(op.Body != nil || len(op.Query) > 0 || params, 400)
-	add(!op.Public || op.ChecksPassword, 401)
-	add(!op.Public && params || unsafe, 403)
+	add(op.Access != accessPublic || op.ChecksPassword, 401)
+	add(op.Access != accessPublic && params || unsafe, 403)
 	add(params, 404)
 	add(op.Conflict != "", 409)
 	add(op.Body != nil, 413)
@@ -196,7 +199,7 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 		}
 		resps["default"] = map[string]any{"$ref": "#/components/responses/Internal"}
 		o["responses"] = resps
-		if op.Public {
+		if op.Access == accessPublic {
 			o["security"] = []any{}
 		}
 		item[strings.ToLower(op.Method)] = o
