@@ -26,6 +26,9 @@ type apiOp struct {
 	Path    string // the route pattern's path, e.g. /api/v1/clinics/{clinic_id}/users
 	Tag     string
 	Summary string
+	// Description adds what a client must know beyond the schemas (fields
+	// that are alternatives, defaults).
+	Description string
 	// Access says who may call it (default: members of {clinic_id}).
 	Access access
 	// Handler serves the operation.
@@ -151,6 +154,9 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 		}
 		tags[op.Tag] = true
 		o := map[string]any{"tags": []string{op.Tag}, "summary": op.Summary, "operationId": operationID(op)}
+		if op.Description != "" {
+			o["description"] = op.Description
+		}
 		var params []any
 		for _, seg := range strings.Split(op.Path, "/") {
 			if strings.HasPrefix(seg, "{") {

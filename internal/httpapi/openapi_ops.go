@@ -75,6 +75,18 @@ type slotsJSON struct {
 	Slots []slotJSON `json:"slots"`
 }
 
+// Descriptions of operations whose fields depend on each other.
+const (
+	bookingRules = "Times are RFC 3339 with an offset. The end is ends_at, or starts_at plus duration_minutes " +
+		"(give one of them, not both), or else starts_at plus the professional's default duration. Without room_id " +
+		"the appointment takes the room of the working hours it falls in, if they name one."
+	seriesRules = " The recurrence repeats every every_days days (7: weekly), count times or until a clinic-local " +
+		"date (give one of count and until), keeping the clinic-local time of day of starts_at."
+	reschedulingRules = "Absent fields stay as they are; changing starts_at alone keeps the duration; room_id \"\" removes the room."
+	patientPatchRules = "Absent fields keep their value and null clears an optional field (full_name and consents " +
+		"cannot be null); address, insurance and consents merge the same way."
+)
+
 // coreOps is the route table of the clinic-core operations (patients, schedule,
 // appointments, waitlist).
 func coreOps() []apiOp {
@@ -86,7 +98,7 @@ func coreOps() []apiOp {
 		{Method: "POST", Path: c + "/patients", Handler: (*Server).createPatient, Tag: "patients", Summary: "Register a patient.", Body: patient.Input{}, BodyRequired: []string{"full_name"}, Status: 201, Response: patientJSON{},
 			Conflict: "Another patient of the clinic has this CPF."},
 		{Method: "GET", Path: c + "/patients/{id}", Handler: (*Server).getPatient, Tag: "patients", Summary: "A patient (the read is audited).", Status: 200, Response: patientJSON{}},
-		{Method: "PATCH", Path: c + "/patients/{id}", Handler: (*Server).updatePatient, Tag: "patients", Summary: "Change a patient (merge patch: null clears).", Body: patient.Input{}, Status: 200, Response: patientJSON{},
+		{Method: "PATCH", Path: c + "/patients/{id}", Handler: (*Server).updatePatient, Tag: "patients", Summary: "Change a patient (merge patch: null clears).", Description: patientPatchRules, Body: patient.Input{}, Status: 200, Response: patientJSON{},
 			Conflict: "Another patient of the clinic has this CPF."},
 		{Method: "DELETE", Path: c + "/patients/{id}", Handler: (*Server).archivePatient, Tag: "patients", Summary: "Archive a patient.", Status: http.StatusNoContent},
 
@@ -114,14 +126,14 @@ func coreOps() []apiOp {
 		{Method: "GET", Path: c + "/appointments", Handler: (*Server).listAppointments, Tag: "appointments", Summary: "The agenda: appointments between from and to, by start.", Status: 200, Response: appointment.Page{},
 			Query: []apiParam{{Name: "from", Required: true, Description: "RFC 3339 or YYYY-MM-DD."}, {Name: "to", Required: true, Description: "RFC 3339 or YYYY-MM-DD."},
 				{Name: "professional_id"}, {Name: "patient_id"}, {Name: "status", Description: "Comma-separated statuses."}, {Name: "cursor"}, {Name: "limit"}}},
-		{Method: "POST", Path: c + "/appointments", Handler: (*Server).createAppointment, Tag: "appointments", Summary: "Book an appointment; 409 names the appointment in the way.", Body: appointment.CreateInput{}, Status: 201, Response: appointment.Appointment{},
+		{Method: "POST", Path: c + "/appointments", Handler: (*Server).createAppointment, Tag: "appointments", Summary: "Book an appointment; 409 names the appointment in the way.", Description: bookingRules, Body: appointment.CreateInput{}, Status: 201, Response: appointment.Appointment{},
 			Conflict: "Another appointment of the professional or room is in the way (error.details names it)."},
 		{Method: "GET", Path: c + "/appointments/{id}", Handler: (*Server).getAppointment, Tag: "appointments", Summary: "An appointment with its history.", Status: 200, Response: appointment.Appointment{}},
-		{Method: "PATCH", Path: c + "/appointments/{id}", Handler: (*Server).updateAppointment, Tag: "appointments", Summary: "Reschedule or change notes, procedure or room.", Body: appointment.UpdateInput{}, Status: 200, Response: appointment.Appointment{},
+		{Method: "PATCH", Path: c + "/appointments/{id}", Handler: (*Server).updateAppointment, Tag: "appointments", Summary: "Reschedule or change notes, procedure or room.", Description: reschedulingRules, Body: appointment.UpdateInput{}, Status: 200, Response: appointment.Appointment{},
 			Conflict: "Another appointment is in the way, the appointment can no longer be moved, or it changed meanwhile."},
 		{Method: "POST", Path: c + "/appointments/{id}/status", Handler: (*Server).setAppointmentStatus, Tag: "appointments", Summary: "Change the status (only valid transitions).", Body: appointment.StatusInput{}, Status: 200, Response: appointment.Appointment{},
 			Conflict: "The transition is not allowed (error.details lists the allowed ones), or the appointment changed meanwhile."},
-		{Method: "POST", Path: c + "/appointment-series", Handler: (*Server).createAppointmentSeries, Tag: "appointments", Summary: "Book a recurring series, all or nothing; conflicts list every failing date.", Body: appointment.SeriesInput{}, Status: 201, Response: appointment.Series{},
+		{Method: "POST", Path: c + "/appointment-series", Handler: (*Server).createAppointmentSeries, Tag: "appointments", Summary: "Book a recurring series, all or nothing; conflicts list every failing date.", Description: bookingRules + seriesRules, Body: appointment.SeriesInput{}, Status: 201, Response: appointment.Series{},
 			Conflict: "Some occurrences cannot be booked (error.details lists each)."},
 
 		{Method: "GET", Path: c + "/waitlist", Handler: (*Server).listWaitlist, Tag: "waitlist", Summary: "Patients waiting for a slot, oldest first.", Status: 200, Response: waitlist.Page{},
