@@ -29,8 +29,10 @@ func (s *Server) apiRoutes(mux *router) {
 			mux.Handle(op.Method+" "+op.Path, s.public(hf))
 		case accessAuthenticated:
 			mux.Handle(op.Method+" "+op.Path, s.authenticated(hf))
-		default:
+		case accessClinic:
 			mux.Handle(op.Method+" "+op.Path, s.inClinic(hf))
+		default:
+			panic("httpapi: " + op.Method + " " + op.Path + " has an unknown access")
 		}
 	}
 }
