@@ -9,15 +9,6 @@ import (
 	"clinic/internal/patient"
 )
 
-func (s *Server) patientRoutes(mux *router) {
-	const base = "/api/v1/clinics/{clinic_id}/patients"
-	mux.Handle("GET "+base, s.inClinic(s.listPatients))
-	mux.Handle("POST "+base, s.inClinic(s.createPatient))
-	mux.Handle("GET "+base+"/{id}", s.inClinic(s.getPatient))
-	mux.Handle("PATCH "+base+"/{id}", s.inClinic(s.updatePatient))
-	mux.Handle("DELETE "+base+"/{id}", s.inClinic(s.archivePatient))
-}
-
 // patientJSON is the API shape of a patient.
 type patientJSON struct {
 	ID         string           `json:"id"`

@@ -15,7 +15,7 @@ import (
 // (PATCH: absent fields keep their value, null clears an optional field,
 // nested objects merge the same way).
 type Input struct {
-	FullName   Opt[string]         `json:"full_name,omitzero"`
+	FullName   Opt[string]         `json:"full_name,omitzero" nullable:"false"`
 	SocialName Opt[string]         `json:"social_name,omitzero"`
 	CPF        Opt[string]         `json:"cpf,omitzero"`
 	BirthDate  Opt[string]         `json:"birth_date,omitzero"`
@@ -25,7 +25,7 @@ type Input struct {
 	Address    Opt[AddressInput]   `json:"address,omitzero"`
 	Insurance  Opt[InsuranceInput] `json:"insurance,omitzero"`
 	Notes      Opt[string]         `json:"notes,omitzero"`
-	Consents   Opt[ConsentsInput]  `json:"consents,omitzero"`
+	Consents   Opt[ConsentsInput]  `json:"consents,omitzero" nullable:"false"`
 }
 
 // AddressInput sets fields of an Address.
@@ -49,9 +49,9 @@ type InsuranceInput struct {
 // ConsentsInput gives (true) or withdraws (false) consent per channel; the
 // server stamps the time whenever a value changes.
 type ConsentsInput struct {
-	WhatsApp Opt[bool] `json:"whatsapp,omitzero"`
-	SMS      Opt[bool] `json:"sms,omitzero"`
-	Email    Opt[bool] `json:"email,omitzero"`
+	WhatsApp Opt[bool] `json:"whatsapp,omitzero" nullable:"false"`
+	SMS      Opt[bool] `json:"sms,omitzero" nullable:"false"`
+	Email    Opt[bool] `json:"email,omitzero" nullable:"false"`
 }
 
 // Field length limits, in characters.

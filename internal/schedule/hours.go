@@ -29,7 +29,7 @@ type Rule struct {
 // RuleInput is one rule of a week being set: weekday 0 (Sunday) to 6, start
 // and end "HH:MM" (end up to "24:00"), optional room.
 type RuleInput struct {
-	Weekday *int    `json:"weekday"`
+	Weekday *int    `json:"weekday" required:"true" nullable:"false"`
 	Start   string  `json:"start"`
 	End     string  `json:"end"`
 	RoomID  *string `json:"room_id"`
@@ -270,7 +270,7 @@ type ExceptionInput struct {
 	Start  *string       `json:"start"`
 	End    *string       `json:"end"`
 	RoomID *string       `json:"room_id"`
-	Reason string        `json:"reason"`
+	Reason string        `json:"reason,omitempty"`
 }
 
 // ExceptionFilter selects exceptions by date (inclusive YYYY-MM-DD bounds;

@@ -56,10 +56,10 @@ const (
 // DefaultDurationMinutes take the defaults; nil Active means active.
 type ProfessionalInput struct {
 	Name                   string  `json:"name"`
-	Specialty              string  `json:"specialty"`
-	CouncilRegistration    string  `json:"council_registration"`
-	Color                  string  `json:"color"`
-	DefaultDurationMinutes int     `json:"default_duration_minutes"`
+	Specialty              string  `json:"specialty,omitempty"`
+	CouncilRegistration    string  `json:"council_registration,omitempty"`
+	Color                  string  `json:"color,omitempty"`
+	DefaultDurationMinutes int     `json:"default_duration_minutes,omitempty"`
 	UserID                 *string `json:"user_id"`
 	Active                 *bool   `json:"active"`
 }

@@ -151,20 +151,25 @@ func (r *Response) ErrorCode() string {
 }
 
 // Do sends body (marshalled to JSON unless it is a string or []byte) and
-// returns the answer.
+// returns the answer. The exchange is checked against the OpenAPI document
+// (CheckExchange): a body that does not match fails the test.
 func (c *Client) Do(method, path string, body any, header ...http.Header) *Response {
 	c.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
 		j, err := json.Marshal(b)
 		require.NoError(c.t, err)
-		rd = bytes.NewReader(j)
+		sent = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, c.Base+path, rd)
 	require.NoError(c.t, err)
@@ -184,6 +189,9 @@ func (c *Client) Do(method, path string, body any, header ...http.Header) *Respo
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(c.t, err)
+	if err := CheckExchange(method, path, sent, res.StatusCode, res.Header, b); err != nil {
+		c.t.Errorf("apptest: %v", err)
+	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
