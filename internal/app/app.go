@@ -154,7 +154,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.closers = append(a.closers, a.Cache)
 	logBackend(log, "cache", cfg.Cache(), "set REDIS_URL to share the cache (never stale across servers)")
 
-	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1})
+	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1},
+		account.WithLogger(log), account.OnClinicChange(a.clinicChanged))
 	if err != nil {
 		return nil, err
 	}
@@ -195,8 +196,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
 
-	a.Patients = patient.NewService(a.DB, a.Cache)
-	a.Schedule = schedule.NewService(a.DB, a.Cache)
+	// The services' listeners (effects.go) use services built here, after
+	// them: they run only on writes, once New has returned.
+	a.Patients = patient.NewService(a.DB, a.Cache, patient.OnChange(a.patientChanged))
+	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.OnProfessionalChange(a.professionalChanged))
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
 	a.Waitlist = waitlist.NewService(a.DB)
 

@@ -240,13 +240,6 @@ func (s *Server) updateClinic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in.TimeZone != nil && s.Schedule != nil {
-		// Working hours are clinic-local: availability moves with the zone.
-		if err := s.Schedule.InvalidateAvailability(r.Context(), p.ClinicID); err != nil {
-			return err
-		}
-		s.Appointments.InvalidateAgenda(r.Context(), p.ClinicID) // agenda times are shown in the clinic's zone
-	}
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
