@@ -23,6 +23,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
+	"clinic/internal/jobs"
 	"clinic/internal/patient"
 	"clinic/internal/platform/blob"
 	"clinic/internal/platform/cache"
@@ -213,7 +214,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
-		Jobs:         a.Queue,
+		Jobs:         jobs.NewService(a.Queue),
 		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
 			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
 		}),
