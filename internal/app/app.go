@@ -176,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
-	waitlist.RegisterWorkers(workers, a.DB)
+	waitlist.RegisterWorkers(workers, a.DB, waitlist.WithZones(a.Accounts))
 	for _, register := range o.workers {
 		register(workers)
 	}
@@ -200,9 +200,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// The services' listeners (effects.go) use services built here, after
 	// them: they run only on writes, once New has returned.
 	a.Patients = patient.NewService(a.DB, a.Cache, patient.OnChange(a.patientChanged))
-	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.OnProfessionalChange(a.professionalChanged))
+	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.WithZones(a.Accounts),
+		schedule.OnProfessionalChange(a.professionalChanged))
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
-	a.Waitlist = waitlist.NewService(a.DB)
+	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
 
 	a.API, err = httpapi.New(httpapi.Deps{
 		Config:   cfg,

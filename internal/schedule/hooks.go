@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // ProfessionalChange is a committed write to a professional, as the
@@ -28,6 +29,16 @@ type Option func(*Service)
 func OnProfessionalChange(fn func(ctx context.Context, c ProfessionalChange)) Option {
 	return func(s *Service) { s.onProfessional = append(s.onProfessional, fn) }
 }
+
+// Zones gives a clinic's time zone: account.Service (cached) or
+// account.Store. NotFound for an unknown clinic.
+type Zones interface {
+	ClinicZone(ctx context.Context, clinicID string) (*time.Location, error)
+}
+
+// WithZones sets where the service reads clinics' time zones; default an
+// account.Store on the service's database.
+func WithZones(z Zones) Option { return func(s *Service) { s.clinicZones = z } }
 
 // WithLogger sets the logger of failures that do not fail a call (an
 // after-commit cache invalidation); default slog.Default().

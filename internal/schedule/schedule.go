@@ -64,6 +64,8 @@ type Service struct {
 	// zone database every time).
 	zones sync.Map
 	log   *slog.Logger
+	// clinicZones is where clinics' time zones come from (see WithZones).
+	clinicZones Zones
 	// onProfessional are the listeners of committed professional writes
 	// (see OnProfessionalChange).
 	onProfessional []func(context.Context, ProfessionalChange)
@@ -71,7 +73,7 @@ type Service struct {
 
 // NewService returns a Service on d that caches availability in c.
 func NewService(d *db.DB, c cache.Cache, opts ...Option) *Service {
-	s := &Service{db: d, cache: c, now: time.Now, log: slog.Default()}
+	s := &Service{db: d, cache: c, now: time.Now, log: slog.Default(), clinicZones: account.NewStore(d)}
 	for _, o := range opts {
 		o(s)
 	}
