@@ -178,9 +178,8 @@ func (s *Service) Update(ctx context.Context, pr account.Principal, id string, i
 
 // Archive soft-deletes a patient (archived_at): it leaves lists and reads
 // answer NotFound. Audited as a delete; once committed, the OnChange
-// listeners are told. Forbidden for professionals and
-// financial users; NotFound for an unknown, other clinic's or already
-// archived id.
+// listeners are told. Forbidden for professionals and financial users;
+// NotFound for an unknown, other clinic's or already archived id.
 func (s *Service) Archive(ctx context.Context, pr account.Principal, id string) error {
 	if !canArchive(pr.Role) {
 		return errNoArchive
