@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -33,11 +34,15 @@ type Service struct {
 	// whether or not the account exists.
 	dummyHash string
 	now       func() time.Time
+	log       *slog.Logger
+	// onClinic are the listeners of committed clinic changes (see
+	// OnClinicChange).
+	onClinic []func(context.Context, ClinicChange)
 }
 
 // NewService returns a Service that caches clinic settings and roles in c.
 // Zero params mean DefaultPasswordParams.
-func NewService(d *db.DB, c cache.Cache, params PasswordParams) (*Service, error) {
+func NewService(d *db.DB, c cache.Cache, params PasswordParams, opts ...Option) (*Service, error) {
 	if params.MemoryKiB == 0 {
 		params = DefaultPasswordParams
 	}
@@ -45,7 +50,11 @@ func NewService(d *db.DB, c cache.Cache, params PasswordParams) (*Service, error
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, store: NewStore(d), cache: c, params: params, dummyHash: dummy, now: time.Now}, nil
+	s := &Service{db: d, store: NewStore(d), cache: c, params: params, dummyHash: dummy, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Store returns the underlying store.
@@ -208,7 +217,8 @@ type UpdateClinicInput struct {
 var Locales = []string{"pt-BR", "en"}
 
 // UpdateClinic changes p's clinic settings (owners and admins) and returns
-// them. The cached copy is dropped after the write, on every server.
+// them. Once committed, the cached copy is dropped, on every server, and the
+// OnClinicChange listeners are told.
 func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinicInput) (Clinic, error) {
 	if !p.Role.ManagesClinic() {
 		return Clinic{}, apperr.New(apperr.Forbidden, "Only owners and admins can change clinic settings.")
@@ -217,6 +227,7 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 	if err != nil {
 		return Clinic{}, err
 	}
+	old := c
 	fields := map[string]string{}
 	if in.Name != nil {
 		c.Name = strings.TrimSpace(*in.Name)
@@ -246,9 +257,7 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 	if err != nil {
 		return Clinic{}, err
 	}
-	if err := s.tenantCache(p.ClinicID).Delete(ctx, "clinic"); err != nil {
-		return Clinic{}, err
-	}
+	s.clinicChanged(ctx, ClinicChange{ClinicID: c.ID, TimeZone: c.TimeZone != old.TimeZone, Locale: c.Locale != old.Locale, Name: c.Name != old.Name})
 	return c, nil
 }
 

@@ -115,7 +115,6 @@ func (s *Server) updatePatient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID) // the agenda shows patient names
 	writeJSON(w, http.StatusOK, toPatientJSON(p))
 	return nil
 }
@@ -125,7 +124,6 @@ func (s *Server) archivePatient(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Patients.Archive(r.Context(), principalOf(r.Context()), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -140,7 +140,6 @@ func (s *Server) updateProfessional(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID) // the agenda shows professional names
 	writeJSON(w, http.StatusOK, toProfessionalJSON(p))
 	return nil
 }

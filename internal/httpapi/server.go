@@ -15,8 +15,8 @@ import (
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/config"
+	"clinic/internal/jobs"
 	"clinic/internal/patient"
-	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
@@ -41,7 +41,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
-	Jobs         *queue.Queue
+	Jobs         *jobs.Service
 	Sessions     *session.Manager
 	Limiter      ratelimit.Limiter
 	Registry     *prometheus.Registry

@@ -195,7 +195,8 @@ func (s *Service) SetWorkingHours(ctx context.Context, p account.Principal, prof
 	if err != nil {
 		return nil, err
 	}
-	return rules, s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return rules, nil
 }
 
 // loadRules returns the rules of one professional, or of every professional
@@ -374,7 +375,8 @@ func (s *Service) AddException(ctx context.Context, p account.Principal, profess
 	if err != nil {
 		return Exception{}, err
 	}
-	return e, s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return e, nil
 }
 
 // DeleteException removes an exception of a professional of p's clinic,
@@ -414,7 +416,8 @@ func (s *Service) DeleteException(ctx context.Context, p account.Principal, prof
 	if err != nil {
 		return err
 	}
-	return s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return nil
 }
 
 // Exceptions lists a professional's exceptions by date and start, within

@@ -168,11 +168,13 @@ func (s *Service) CreateProfessional(ctx context.Context, p account.Principal, i
 	if err != nil {
 		return Professional{}, err
 	}
-	return pr, s.InvalidateAvailability(ctx, pr.ClinicID)
+	s.professionalChanged(ctx, ProfessionalChange{ClinicID: pr.ClinicID, ProfessionalID: pr.ID, Created: true})
+	return pr, nil
 }
 
 // UpdateProfessional changes a professional of p's clinic (owners and
-// admins) and returns it.
+// admins) and returns it. Once committed, availability is invalidated and
+// the OnProfessionalChange listeners are told.
 func (s *Service) UpdateProfessional(ctx context.Context, p account.Principal, id string, in ProfessionalPatch) (Professional, error) {
 	if err := managesOnly(p, "professionals"); err != nil {
 		return Professional{}, err
@@ -217,7 +219,8 @@ func (s *Service) UpdateProfessional(ctx context.Context, p account.Principal, i
 	if err != nil {
 		return Professional{}, err
 	}
-	return pr, s.InvalidateAvailability(ctx, pr.ClinicID)
+	s.professionalChanged(ctx, ProfessionalChange{ClinicID: pr.ClinicID, ProfessionalID: pr.ID})
+	return pr, nil
 }
 
 func set[T any](dst *T, v *T) {
