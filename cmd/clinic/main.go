@@ -19,6 +19,7 @@ import (
 	"clinic/internal/app"
 	"clinic/internal/config"
 	"clinic/internal/demo"
+	"clinic/internal/platform/db"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -99,8 +100,8 @@ func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 }
 
 func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	cfg.JobWorkers = 0 // seeding only: the server run afterwards works the jobs
-	a, err := app.New(ctx, cfg, log)
+	// Seeding only: the server run afterwards works the jobs.
+	a, err := app.New(ctx, cfg, log, app.EnqueueOnly())
 	if err != nil {
 		return err
 	}
@@ -110,16 +111,34 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, `Demo clinic ready: %d patients, %d appointments in the next weeks.
-
-  Log in at %s with
-    e-mail:   %s
-    password: %s
-
-  (run `+"`go run ./cmd/clinic`"+` if the server is not running)
-`, res.Patients, res.Appointments, cfg.BaseURL, res.Email, res.Password)
+	fmt.Fprint(stdout, demoMessage(cfg, res))
 	return nil
 }
+
+// demoMessage tells how to reach the demo clinic: the server must run on the
+// database the demo was written to, so it names that database and prints the
+// command that starts the server on it (a password in the URL is hidden).
+func demoMessage(cfg config.Config, res demo.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Demo clinic ready: %d patients, %d appointments in the next weeks.\n\n", res.Patients, res.Appointments)
+	if cfg.DatabaseURL == "" {
+		fmt.Fprintf(&b, "  It is in the SQLite database %s: the server must use the same database,\n", db.DefaultSQLitePath)
+		b.WriteString("  so start (or restart) it from this directory with\n\n    go run ./cmd/clinic\n\n")
+	} else {
+		shown := db.Redact(cfg.DatabaseURL)
+		b.WriteString("  It is in the database of DATABASE_URL: the server must use the same DATABASE_URL,\n")
+		b.WriteString("  so start (or restart) it with\n\n")
+		fmt.Fprintf(&b, "    DATABASE_URL=%s go run ./cmd/clinic\n\n", shellQuote(shown))
+		if shown != cfg.DatabaseURL {
+			b.WriteString("  (the password is hidden here: put yours in place of xxxxx)\n\n")
+		}
+	}
+	fmt.Fprintf(&b, "  Then log in at %s with\n    e-mail:   %s\n    password: %s\n", cfg.BaseURL, res.Email, res.Password)
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, sub string, stdout io.Writer) error {
 	switch sub {

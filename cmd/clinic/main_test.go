@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/config"
+	"clinic/internal/demo"
 )
 
 func TestHelpListsCommandsAndEveryVariable(t *testing.T) {
@@ -49,5 +50,40 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	require.Contains(t, out.String(), "river-")
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		require.False(t, strings.HasSuffix(line, "pending"), "not applied: %s", line)
+	}
+}
+
+func TestDemoMessageSaysHowToStartTheServerOnTheSameDatabase(t *testing.T) {
+	t.Parallel()
+	res := demo.Result{Email: "demo@example.com", Password: "s3cret pass", Patients: 300, Appointments: 420}
+	tests := []struct {
+		name        string
+		databaseURL string
+		want        []string
+		hidden      string
+	}{
+		{"default sqlite", "", []string{"./data/clinic.db", "same database", "\n    go run ./cmd/clinic\n"}, ""},
+		{"sqlite file", "sqlite:/srv/clinic/demo.db", []string{"same DATABASE_URL", "DATABASE_URL='sqlite:/srv/clinic/demo.db' go run ./cmd/clinic"}, ""},
+		{"postgres with password", "postgres://clinic:hunter2@db.internal:5432/clinic?sslmode=disable",
+			[]string{"same DATABASE_URL", "DATABASE_URL='postgres://clinic:xxxxx@db.internal:5432/clinic?sslmode=disable' go run ./cmd/clinic", "password is hidden"}, "hunter2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := config.LoadFrom(func(k string) string {
+				if k == "DATABASE_URL" {
+					return tt.databaseURL
+				}
+				return ""
+			})
+			require.NoError(t, err)
+			msg := demoMessage(cfg, res)
+			for _, w := range append(tt.want, "http://localhost:8080", res.Email, res.Password) {
+				require.Contains(t, msg, w)
+			}
+			if tt.hidden != "" {
+				require.NotContains(t, msg, tt.hidden)
+			}
+		})
 	}
 }

@@ -63,7 +63,15 @@ type App struct {
 type Option func(*options)
 
 type options struct {
-	workers []func(*river.Workers)
+	workers     []func(*river.Workers)
+	enqueueOnly bool
+}
+
+// EnqueueOnly makes the App enqueue jobs without running any worker,
+// whatever WORKERS says: for a command that only writes data (clinic demo)
+// and leaves the jobs to the server started afterwards.
+func EnqueueOnly() Option {
+	return func(o *options) { o.enqueueOnly = true }
 }
 
 // WithWorkers registers extra job workers (for job kinds outside clinic's
@@ -79,6 +87,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.enqueueOnly {
+		cfg.JobWorkers = 0
+	}
 	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
@@ -87,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{})
+	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -98,15 +109,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
 	}
 	a.Registry.MustRegister(a.DB.Collector())
-	applied, err := a.DB.Migrate(ctx)
+	applied, err := migrate(ctx, a.DB, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if len(applied) > 0 {
 		log.Info("database: migrations applied", "count", len(applied), "latest", applied[len(applied)-1].Version)
-	}
-	if _, err := queue.Migrate(ctx, a.DB); err != nil {
-		return nil, err
 	}
 
 	if cfg.RedisURL != "" {
@@ -191,9 +199,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	if cfg.JobWorkers > 0 {
+	switch {
+	case o.enqueueOnly:
+		log.Info(fmt.Sprintf("jobs: %s queue, enqueue only (the server works the jobs)", a.DB.Dialect))
+	case cfg.JobWorkers > 0:
 		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true)
-	} else {
+	default:
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
 
@@ -227,6 +238,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	return a, nil
+}
+
+// migrate applies clinic's and River's migrations. On PostgreSQL they run on
+// a small pool of their own, without the requests' statement_timeout: a
+// migration, or waiting for another server's, may take longer than any
+// request may.
+func migrate(ctx context.Context, d *db.DB, databaseURL string) ([]db.Migration, error) {
+	if d.Dialect == db.Postgres {
+		m, err := db.Open(ctx, databaseURL, db.Options{MaxConns: 2})
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		d = m
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	if _, err := queue.Migrate(ctx, d); err != nil {
+		return applied, err
+	}
+	return applied, nil
 }
 
 func logBackend(log *slog.Logger, subsystem, backend, hint string) {
@@ -263,13 +297,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           a.API,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      max(60*time.Second, a.Config.RequestTimeout+5*time.Second),
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	a.Log.Info("http: listening", "addr", ln.Addr().String(), "url", a.Config.BaseURL)
+	a.Log.Info("http: listening", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http: %w", err)

@@ -26,6 +26,7 @@ type Config struct {
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration
 	MaxBodyBytes    int64
 	TrustProxy      bool
 
@@ -150,6 +151,7 @@ var Vars = []Var{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Help: "How long shutdown waits for in-flight requests and running jobs.", set: durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{Name: "REQUEST_TIMEOUT", Default: "10s", Help: "Longest an API request may take; past it the request answers 503 and its database work is cancelled (on PostgreSQL also each statement's statement_timeout). At most SHUTDOWN_TIMEOUT.", set: durationVar(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 	{Name: "MAX_BODY_BYTES", Default: "1048576", Help: "Largest JSON request body accepted (bytes); larger ones get 413.", set: func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
@@ -322,6 +324,9 @@ func (c *Config) validate() []error {
 	}
 	if c.SessionIdleTimeout <= 0 || c.SessionAbsoluteTimeout <= 0 {
 		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be above 0"))
+	}
+	if c.RequestTimeout > c.ShutdownTimeout {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%q: must not exceed SHUTDOWN_TIMEOUT (%s), which shutdown gives in-flight requests", c.RequestTimeout, c.ShutdownTimeout))
 	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("JOB_RESCUE_AFTER=%q: must exceed JOB_TIMEOUT (%s)", c.JobRescueAfter, c.JobTimeout))

@@ -27,6 +27,7 @@ func TestDefaultsNeedNothing(t *testing.T) {
 	require.Equal(t, "memory", c.RateLimit())
 	require.Equal(t, int64(1<<20), c.MaxBodyBytes)
 	require.Equal(t, 10, c.JobWorkers)
+	require.Equal(t, 10*time.Second, c.RequestTimeout)
 	require.Equal(t, config.Rate{N: 10, Period: time.Minute}, c.RateLoginEmail)
 	require.False(t, c.SecureCookies())
 }
@@ -61,6 +62,9 @@ func TestInvalidValuesNameVariableAndValue(t *testing.T) {
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, []string{`LOG_LEVEL="loud"`}},
 		{"redis backend without redis", map[string]string{"CACHE_BACKEND": "redis"}, []string{`CACHE_BACKEND="redis"`, "REDIS_URL"}},
 		{"s3 without endpoint", map[string]string{"FILES_URL": "s3://bucket"}, []string{`FILES_URL="s3://bucket"`, "S3_ENDPOINT"}},
+		{"unparsable request timeout", map[string]string{"REQUEST_TIMEOUT": "soon"}, []string{`REQUEST_TIMEOUT="soon"`, "duration"}},
+		{"zero request timeout", map[string]string{"REQUEST_TIMEOUT": "0s"}, []string{`REQUEST_TIMEOUT="0s"`, "positive"}},
+		{"request timeout beyond shutdown timeout", map[string]string{"REQUEST_TIMEOUT": "30s"}, []string{`REQUEST_TIMEOUT="30s"`, "SHUTDOWN_TIMEOUT (15s)"}},
 		{"negative workers", map[string]string{"WORKERS": "-2"}, []string{`WORKERS="-2"`}},
 		{"two errors at once", map[string]string{"WORKERS": "x", "MAX_BODY_BYTES": "0"}, []string{`WORKERS="x"`, `MAX_BODY_BYTES="0"`}},
 	}

@@ -43,39 +43,46 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // checkCSRF refuses cross-origin state-changing browser requests (Fetch
-// metadata and Origin checks) unless they carry an API token, which a browser
-// never attaches by itself.
+// metadata and Origin checks). Whatever headers a request carries, only its
+// authentication result may exempt it: see authenticated.
 func (s *Server) checkCSRF(r *http.Request) error {
-	if _, ok := bearer(r); ok {
-		return nil
-	}
 	if err := s.csrf.Check(r); err != nil {
 		return errCSRF
 	}
 	return nil
 }
 
-// public serves h to anyone, behind the CSRF check.
+// public serves h to anyone, behind the CSRF check, which a public route
+// never skips: an Authorization header proves nothing there (login CSRF, a
+// forged logout).
 func (s *Server) public(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.checkCSRF(r); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
+		return h(w, r)
+	})
+}
+
+// serve turns h into an http.Handler that answers h's error.
+func (s *Server) serve(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
 }
 
-// authenticate resolves the caller from an API token or the session cookie.
-func (s *Server) authenticate(r *http.Request) (account.Principal, error) {
-	if tok, ok := bearer(r); ok {
-		if tok == "" {
-			return account.Principal{}, apperr.New(apperr.Unauthorized, "The Authorization header must be Bearer <token>.")
-		}
-		return s.Accounts.TokenPrincipal(r.Context(), tok)
+// tokenPrincipal resolves the API token of an Authorization header.
+func (s *Server) tokenPrincipal(r *http.Request, tok string) (account.Principal, error) {
+	if tok == "" {
+		return account.Principal{}, apperr.New(apperr.Unauthorized, "The Authorization header must be Bearer <token>.")
 	}
+	return s.Accounts.TokenPrincipal(r.Context(), tok)
+}
+
+// sessionPrincipal resolves the session cookie.
+func (s *Server) sessionPrincipal(r *http.Request) (account.Principal, error) {
 	d, err := s.Sessions.Load(r.Context(), s.Sessions.Token(r))
 	if errors.Is(err, session.ErrNotFound) {
 		return account.Principal{}, errNoSession
@@ -87,11 +94,33 @@ func (s *Server) authenticate(r *http.Request) (account.Principal, error) {
 }
 
 // authenticated serves h to a logged-in user or API token (401 otherwise).
+//
+// A request with an Authorization header is authenticated by its API token
+// first, and only a valid, unrevoked token exempts it from the CSRF check: a
+// browser never attaches one by itself. Every other request is checked, so a
+// cross-site one answers 403 whatever it carries (a session cookie, nothing,
+// or an Authorization header that authenticates nothing: another scheme, an
+// empty, unknown or revoked token). The session is loaded (and touched) only
+// after the check.
 func (s *Server) authenticated(h handlerFunc) http.Handler {
-	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.authenticate(r)
-		if err != nil {
-			return err
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		var p account.Principal
+		var err error
+		if tok, ok := bearer(r); ok {
+			p, err = s.tokenPrincipal(r, tok)
+			if err != nil {
+				if cerr := s.checkCSRF(r); cerr != nil {
+					return cerr
+				}
+				return err
+			}
+		} else {
+			if err := s.checkCSRF(r); err != nil {
+				return err
+			}
+			if p, err = s.sessionPrincipal(r); err != nil {
+				return err
+			}
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p)))
 	})

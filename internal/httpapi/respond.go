@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"clinic/internal/apperr"
+	"clinic/internal/platform/db"
 )
 
 // errorBody is the JSON shape of every error answer.
@@ -31,12 +33,39 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// statusClientClosed is the status recorded (metrics, log) for a request
+// whose client went away before the answer, as nginx does: it is not an
+// error of the server, so it is kept apart from the 5xx answers.
+const statusClientClosed = 499
+
+// errTimeout answers a request that ran past REQUEST_TIMEOUT.
+var errTimeout = apperr.New(apperr.Unavailable, "The request took too long. Please try again.")
+
 // writeError answers err in the error shape. Internal details are logged,
 // never sent: an error without a code becomes a generic internal error.
+//
+// A failure because the request's context ended is not an internal error:
+// when the client went away it is logged at info as a cancelled request and
+// recorded as 499 (nobody reads the answer); when REQUEST_TIMEOUT passed it
+// answers 503 unavailable.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context())}
+	if e.Code == apperr.Internal || e.Code == apperr.Unavailable {
+		switch ctxErr := r.Context().Err(); {
+		case errors.Is(ctxErr, context.Canceled):
+			s.log.Info("request cancelled by the client", append(attrs, "err", err)...)
+			w.WriteHeader(statusClientClosed)
+			return
+		case errors.Is(ctxErr, context.DeadlineExceeded), db.IsCanceled(err):
+			s.log.Warn("request timed out", append(attrs, "timeout", s.Config.RequestTimeout.String(), "err", err)...)
+			e = errTimeout
+			writeJSON(w, apperr.Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+			return
+		}
+	}
 	status := apperr.Status(e.Code)
-	attrs := []any{"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "code", e.Code}
+	attrs = append(attrs, "code", e.Code)
 	switch {
 	case e.Code == apperr.Unavailable:
 		// A dependency is down: readyz and the start-up log say which;

@@ -73,7 +73,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s.router = &router{ServeMux: http.NewServeMux()}
 	s.routes(s.router)
-	s.handler = s.recoverPanics(s.requestID(s.observe(s.limitBody(s.router))))
+	// observe must see the request the router gets (the router records the
+	// matched pattern in it): middlewares that replace the request sit outside.
+	s.handler = s.securityHeaders(s.recoverPanics(s.requestID(s.deadline(s.observe(s.limitBody(s.router))))))
 	return s, nil
 }
 

@@ -58,12 +58,18 @@ func Config(t testing.TB, databaseURL string, env map[string]string) config.Conf
 // Start runs an instance with cfg on a free local port until the test ends.
 func Start(t testing.TB, cfg config.Config, opts ...app.Option) *Instance {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	level := slog.LevelWarn
 	if os.Getenv("TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	return StartWithLog(t, cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level})), opts...)
+}
+
+// StartWithLog is Start with the instance logging to log, for tests of what
+// it logs.
+func StartWithLog(t testing.TB, cfg config.Config, log *slog.Logger, opts ...app.Option) *Instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log, opts...)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -289,4 +295,62 @@ func (c *Client) Try(method, path string, body any) (*Response, error) {
 		return nil, err
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}, nil
+}
+
+// LogBuffer is a goroutine-safe buffer of JSON log lines, for tests of what
+// an instance logs (slog.New(slog.NewJSONHandler(buf, nil))).
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Records returns every line logged so far, decoded.
+func (b *LogBuffer) Records(t testing.TB) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line: %s", line)
+		out = append(out, rec)
+	}
+	return out
+}
+
+// Find returns the records whose msg is msg.
+func (b *LogBuffer) Find(t testing.TB, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, rec := range b.Records(t) {
+		if rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// WaitFor returns the records whose msg is msg once there is at least one,
+// polling for up to 10 seconds (on the calling goroutine) for a line that an
+// instance logs after an answer; it fails the test if none comes.
+func (b *LogBuffer) WaitFor(t testing.TB, msg string) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if recs := b.Find(t, msg); len(recs) > 0 || time.Now().After(deadline) {
+			require.NotEmpty(t, recs, "nothing logged %q; logs: %v", msg, b.Records(t))
+			return recs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -14,10 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
@@ -48,6 +50,12 @@ type DB struct {
 type Options struct {
 	// MaxConns bounds the connection pool (0 picks a default per engine).
 	MaxConns int
+	// StatementTimeout, when above 0, is the statement_timeout of every
+	// PostgreSQL connection of the pool: no statement runs longer, whatever
+	// its caller's context says (a statement_timeout in the URL wins). SQLite
+	// has no equivalent; there the caller's context deadline interrupts the
+	// statement, including a wait for the write lock.
+	StatementTimeout time.Duration
 }
 
 // DefaultSQLitePath is where the embedded database lives when no URL is set.
@@ -118,6 +126,18 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 		cfg.MaxConns = int32(opts.MaxConns)
 	} else if !strings.Contains(rawURL, "pool_max_conns") {
 		cfg.MaxConns = int32(max(8, runtime.GOMAXPROCS(0)*4))
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set && opts.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(opts.StatementTimeout.Milliseconds(), 1), 10)
+	}
+	// When a caller's context ends mid-statement, ask the server to cancel the
+	// statement (instead of pgx's default of dropping the connection, which
+	// leaves the server running it): the statement stops at once, even while
+	// it waits for a lock, and the connection goes back to the pool in a
+	// usable state. The deadline is the fallback for a server that does not
+	// answer the cancel request.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -190,6 +210,14 @@ func IsUniqueViolation(err error) bool {
 func IsExclusionViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23P01"
+}
+
+// IsCanceled reports whether the database cancelled the statement
+// (PostgreSQL 57014: statement_timeout, or the cancel request sent when the
+// caller's context ended).
+func IsCanceled(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57014"
 }
 
 // ConstraintName returns the name of the violated constraint, when the engine

@@ -104,3 +104,41 @@ func TestRedactHidesPassword(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "postgres://u:xxxxx@h/db", db.Redact("postgres://u:secret@h/db"))
 }
+
+func TestPostgresStatementTimeoutAndCancelKeepTheConnection(t *testing.T) {
+	t.Parallel()
+	url := dbtest.PostgresURL(t)
+	ctx := context.Background()
+	d, err := db.Open(ctx, url, db.Options{MaxConns: 1, StatementTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+
+	var setting string
+	require.NoError(t, d.QueryRowContext(ctx, `SHOW statement_timeout`).Scan(&setting))
+	require.Equal(t, "200ms", setting)
+	var pid int
+	require.NoError(t, d.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+	}{
+		{"statement_timeout", func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }},
+		{"context deadline", func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 50*time.Millisecond) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			qctx, cancel := tt.ctx()
+			defer cancel()
+			_, err := d.ExecContext(qctx, `SELECT pg_sleep(30)`)
+			require.Error(t, err)
+			if qctx.Err() == nil {
+				require.True(t, db.IsCanceled(err), "want a cancelled statement, got %v", err)
+			}
+			// The pool's only connection was kept and is usable.
+			var again int
+			require.NoError(t, d.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&again))
+			require.Equal(t, pid, again, "the connection was replaced instead of kept")
+		})
+	}
+}
