@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -48,6 +49,9 @@ type DB struct {
 type Options struct {
 	// MaxConns bounds the connection pool (0 picks a default per engine).
 	MaxConns int
+	// Tracer sees every query and batch sent to PostgreSQL (nil: none); a
+	// pgx.BatchTracer sees batches too. Ignored on SQLite.
+	Tracer pgx.QueryTracer
 }
 
 // DefaultSQLitePath is where the embedded database lives when no URL is set.
@@ -119,6 +123,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 	} else if !strings.Contains(rawURL, "pool_max_conns") {
 		cfg.MaxConns = int32(max(8, runtime.GOMAXPROCS(0)*4))
 	}
+	if opts.Tracer != nil {
+		cfg.ConnConfig.Tracer = opts.Tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: connect postgres %s: %w", Redact(rawURL), err)
@@ -142,8 +149,17 @@ func (db *DB) Close() error {
 
 // Tx runs fn in a transaction, committing when fn returns nil and rolling
 // back otherwise (also on panic).
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return runTx(ctx, db.DB, fn)
+}
+
+// beginner is a *sql.DB or *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func runTx(ctx context.Context, b beginner, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
