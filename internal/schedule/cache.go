@@ -19,8 +19,13 @@ const (
 	stateTTL        = 5 * time.Minute
 )
 
-// stateKey is the cache key (under the clinic prefix) of the clinic's state.
-const stateKey = "schedule:state"
+// stateKey is the cache key (under the clinic prefix) of the clinic's state;
+// zoneKey that of its time zone alone, which outlives the ends of
+// generations that bookings cause.
+const (
+	stateKey = "schedule:state"
+	zoneKey  = "schedule:tz"
+)
 
 // clinicState is what availability needs of a clinic before it can look an
 // answer up: the current cache generation and the time zone.
@@ -61,26 +66,54 @@ func (s *Service) state(ctx context.Context, clinicID string) (clinicState, erro
 }
 
 func (s *Service) loadState(ctx context.Context, clinicID string) (clinicState, error) {
+	tz, err := s.timeZone(ctx, clinicID)
+	if err != nil {
+		return clinicState{}, err
+	}
+	return clinicState{Gen: newID(), TimeZone: tz}, nil
+}
+
+// timeZone returns the name of the clinic's time zone: from the cache, or
+// read from the database (and cached) when the cache has none or cannot
+// answer.
+func (s *Service) timeZone(ctx context.Context, clinicID string) (string, error) {
+	if !idOK(clinicID) {
+		return "", notFound("Clinic")
+	}
+	tz, err := cache.LoadJSON(ctx, s.tenantCache(clinicID), zoneKey, stateTTL, func(ctx context.Context) (string, error) {
+		return s.loadTimeZone(ctx, clinicID)
+	})
+	switch {
+	case err == nil, tz != "":
+		return tz, nil
+	case apperr.Is(err, apperr.Unavailable):
+		return s.loadTimeZone(ctx, clinicID)
+	default:
+		return "", err
+	}
+}
+
+func (s *Service) loadTimeZone(ctx context.Context, clinicID string) (string, error) {
 	var tz string
 	err := s.db.QueryRowContext(ctx, `SELECT time_zone FROM clinics WHERE id = $1`, clinicID).Scan(&tz)
 	if errors.Is(err, sql.ErrNoRows) {
-		return clinicState{}, notFound("Clinic")
+		return "", notFound("Clinic")
 	}
 	if err != nil {
-		return clinicState{}, fmt.Errorf("schedule: clinic time zone: %w", err)
+		return "", fmt.Errorf("schedule: clinic time zone: %w", err)
 	}
-	return clinicState{Gen: newID(), TimeZone: tz}, nil
+	return tz, nil
 }
 
 // Location returns the clinic's time zone (cached; a change of the clinic's
 // zone shows within stateTTL, or at once after InvalidateAvailability).
 // NotFound for an unknown clinic.
 func (s *Service) Location(ctx context.Context, clinicID string) (*time.Location, error) {
-	st, err := s.state(ctx, clinicID)
+	tz, err := s.timeZone(ctx, clinicID)
 	if err != nil {
 		return nil, err
 	}
-	return s.zone(st.TimeZone)
+	return s.zone(tz)
 }
 
 func (s *Service) zone(name string) (*time.Location, error) {
@@ -97,12 +130,28 @@ func (s *Service) zone(name string) (*time.Location, error) {
 
 // InvalidateAvailability drops every cached availability answer of the
 // clinic, on every server sharing the cache, by ending the clinic's cache
-// generation (and reloads its time zone on next use). Call it after any
+// generation, and reloads its time zone on next use. Call it after any
 // change that can change availability, once the change is committed: working
-// hours, exceptions, professionals, appointments booked, moved or cancelled,
-// the clinic's time zone. It returns an error only when the cache could not
-// be reached.
+// hours, exceptions, professionals, the clinic's time zone (for appointments
+// booked, moved or cancelled, InvalidateOccupancy is enough). It returns an
+// error only when the cache could not be reached.
 func (s *Service) InvalidateAvailability(ctx context.Context, clinicID string) error {
+	// The zone first: a state reloaded in between reads the new zone.
+	c := s.tenantCache(clinicID)
+	if err := c.Delete(ctx, zoneKey); err != nil {
+		return fmt.Errorf("schedule: invalidate availability: %w", err)
+	}
+	if err := c.Delete(ctx, stateKey); err != nil {
+		return fmt.Errorf("schedule: invalidate availability: %w", err)
+	}
+	return nil
+}
+
+// InvalidateOccupancy is InvalidateAvailability for a change of
+// appointments only (booked, moved, cancelled): it ends the clinic's cache
+// generation but keeps its cached time zone, so the next booking or
+// availability question does not read it again.
+func (s *Service) InvalidateOccupancy(ctx context.Context, clinicID string) error {
 	if err := s.tenantCache(clinicID).Delete(ctx, stateKey); err != nil {
 		return fmt.Errorf("schedule: invalidate availability: %w", err)
 	}
