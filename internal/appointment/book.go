@@ -286,11 +286,14 @@ func occurrences(start time.Time, loc *time.Location, r Recurrence) ([]time.Time
 	return out, nil
 }
 
+// room is a room's id and name ("" for none).
+type room struct{ id, name string }
+
 // hours checks every slot against the professional's working hours and
 // returns the indexes of the slots that do not fit fully inside one working
 // interval, and for the others the room of that interval.
-func (s *Service) hours(ctx context.Context, clinicID, professionalID string, slots []slot) (outside []int, rooms []string, err error) {
-	rooms = make([]string, len(slots))
+func (s *Service) hours(ctx context.Context, clinicID, professionalID string, slots []slot) (outside []int, rooms []room, err error) {
+	rooms = make([]room, len(slots))
 	for i := 0; i < len(slots); {
 		// One call for as many consecutive slots as one range allows.
 		j := i + 1
@@ -316,20 +319,24 @@ func (s *Service) hours(ctx context.Context, clinicID, professionalID string, sl
 
 // within reports whether sl lies fully inside one of ivs, and that
 // interval's room.
-func within(ivs []schedule.Interval, sl slot) (string, bool) {
+func within(ivs []schedule.Interval, sl slot) (room, bool) {
 	for _, iv := range ivs {
 		if !iv.Start.After(sl.start) && !iv.End.Before(sl.end) {
-			return iv.RoomID, true
+			return room{id: iv.RoomID, name: iv.RoomName}, true
 		}
 	}
-	return "", false
+	return room{}, false
 }
 
 // book writes the appointments of b (a series when seriesID is set) in one
-// transaction, after checking working hours and overlaps.
+// transaction, after checking working hours and overlaps. The writes of
+// every appointment (the row, its created event, its audit entry) go in one
+// batch: on PostgreSQL one round trip, in which the exclusion constraints
+// refuse any overlap; on SQLite inside the write transaction that first
+// looks for overlaps.
 func (s *Service) book(ctx context.Context, p account.Principal, b booking, seriesID string) ([]Appointment, error) {
 	series := seriesID != ""
-	var rooms []string
+	var rooms []room
 	if !b.override {
 		outside, rs, err := s.hours(ctx, b.clinicID, b.professionalID, b.slots)
 		if err != nil {
@@ -351,25 +358,33 @@ func (s *Service) book(ctx context.Context, p account.Principal, b booking, seri
 	}
 	now := db.Time(s.now())
 	list := make([]Appointment, len(b.slots))
+	var writes db.Batch
 	for i, sl := range b.slots {
-		a := Appointment{ID: account.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, ProfessionalID: b.professionalID,
-			RoomID: b.roomID, StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, Notes: &b.notes,
+		a := Appointment{ID: account.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
+			ProfessionalID: b.professionalID, ProfessionalName: b.refs.professionalName, RoomID: b.roomID, RoomName: b.refs.roomName,
+			StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, Notes: &b.notes,
 			Status: StatusScheduled, SeriesID: seriesID, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if !b.roomGiven && rooms != nil {
-			a.RoomID = rooms[i]
+			a.RoomID, a.RoomName = rooms[i].id, rooms[i].name
 		}
 		list[i] = a
+		if err := writeCreated(ctx, &writes, &list[i], p.UserID, now); err != nil {
+			return nil, err
+		}
 	}
-	// The room may differ between occurrences (taken from working hours):
-	// check overlaps per distinct room.
-	byRoom := map[string][]int{}
-	for i := range list {
-		byRoom[list[i].RoomID] = append(byRoom[list[i].RoomID], i)
-	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// PostgreSQL's exclusion constraints refuse any overlap by
-		// themselves; a series still looks first, to list every conflict.
-		if s.db.Dialect == db.SQLite || series {
+	var err error
+	if s.db.Dialect == db.Postgres {
+		// The exclusion constraints refuse any overlap by themselves; a
+		// series' conflicts are all listed by exclusionError.
+		err = s.db.SendBatch(ctx, &writes)
+	} else {
+		err = s.db.TxBatch(ctx, func(tx *db.BatchTx) error {
+			// The room may differ between occurrences (taken from working
+			// hours): check overlaps per distinct room.
+			byRoom := map[string][]int{}
+			for i := range list {
+				byRoom[list[i].RoomID] = append(byRoom[list[i].RoomID], i)
+			}
 			var all []overlap
 			for room, idx := range byRoom {
 				sub := make([]slot, len(idx))
@@ -391,45 +406,30 @@ func (s *Service) book(ctx context.Context, p account.Principal, b booking, seri
 				}
 				return seriesError(b.slots, nil, all)
 			}
-		}
-		for i := range list {
-			a := &list[i]
-			if err := insertAppointment(ctx, tx, a); err != nil {
-				return err
-			}
-			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventCreated,
-				newStart: a.StartsAt, newEnd: a.EndsAt, newProfessional: a.ProfessionalID, newRoom: a.RoomID, newStatus: a.Status}); err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionCreate, "appointment", a.ID, a.PatientID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+			return tx.Send(ctx, &writes)
+		})
+	}
 	if db.IsExclusionViolation(err) {
 		return nil, s.exclusionError(ctx, b.clinicID, list, "", err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("appointment: book: %w", err)
 	}
 	s.changed(ctx, b.clinicID, true)
-	names := map[string]string{b.roomID: b.refs.roomName}
-	for i := range list {
-		a := &list[i]
-		a.PatientName, a.ProfessionalName = b.refs.patientName, b.refs.professionalName
-		name, ok := names[a.RoomID]
-		if !ok {
-			// A room taken from the working hours.
-			r, err := s.lookupRefs(ctx, b.clinicID, "", "", a.RoomID)
-			if err != nil {
-				return nil, err
-			}
-			name, names[a.RoomID] = r.roomName, r.roomName
-		}
-		a.RoomName = name
-	}
 	return list, nil
+}
+
+// writeCreated queues the writes of a new appointment: its row, its created
+// event and its audit entry.
+func writeCreated(ctx context.Context, w *db.Batch, a *Appointment, userID string, now time.Time) error {
+	if err := insertAppointment(ctx, w, a); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, w, a.ClinicID, a.ID, userID, now, eventRow{kind: EventCreated,
+		newStart: a.StartsAt, newEnd: a.EndsAt, newProfessional: a.ProfessionalID, newRoom: a.RoomID, newStatus: a.Status}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, w, a.ClinicID, audit.ActionCreate, "appointment", a.ID, a.PatientID)
 }
 
 // exclusionError answers a PostgreSQL exclusion violation (an overlap that
@@ -516,7 +516,7 @@ func (s *Service) changed(ctx context.Context, clinicID string, occupancy bool) 
 	if !occupancy || s.schedule == nil {
 		return
 	}
-	if err := s.schedule.InvalidateAvailability(ctx, clinicID); err != nil {
+	if err := s.schedule.InvalidateOccupancy(ctx, clinicID); err != nil {
 		s.log.WarnContext(ctx, "appointment: invalidate availability", "clinic_id", clinicID, "err", err)
 	}
 }

@@ -210,7 +210,12 @@ func (s *Service) overlaps(ctx context.Context, q queryer, clinicID, professiona
 	return out, nil
 }
 
-func insertAppointment(ctx context.Context, tx *sql.Tx, a *Appointment) error {
+// execer is a *sql.Tx or a *db.Batch (which queues the statement).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertAppointment(ctx context.Context, tx execer, a *Appointment) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, room_id,
 		starts_at, ends_at, procedure, notes, status, series_id, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
@@ -232,7 +237,7 @@ type eventRow struct {
 	changed                            []string
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, clinicID, appointmentID, userID string, at time.Time, e eventRow) error {
+func insertEvent(ctx context.Context, tx execer, clinicID, appointmentID, userID string, at time.Time, e eventRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO appointment_events (id, clinic_id, appointment_id, kind,
 		old_starts_at, old_ends_at, new_starts_at, new_ends_at, old_professional_id, new_professional_id,
 		old_room_id, new_room_id, old_status, new_status, changed, user_id, at)

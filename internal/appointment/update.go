@@ -2,7 +2,6 @@ package appointment
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -109,7 +108,9 @@ func (s *Service) Update(ctx context.Context, p account.Principal, id string, in
 	now := db.Time(s.now())
 	var out Appointment
 	var wrote, moved bool
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// The writes (the row, its events, the audit entry) go in one batch: one
+	// round trip on PostgreSQL.
+	err := s.db.TxBatch(ctx, func(tx *db.BatchTx) error {
 		a, err := s.load(ctx, tx, p.ClinicID, id, true)
 		if err != nil {
 			return err
@@ -156,30 +157,34 @@ func (s *Service) Update(ctx context.Context, p account.Principal, id string, in
 			a.Notes = in.Notes
 		}
 		a.UpdatedAt = now
-		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET starts_at = $1, ends_at = $2, professional_id = $3, room_id = $4,
+		var w db.Batch
+		if _, err := w.ExecContext(ctx, `UPDATE appointments SET starts_at = $1, ends_at = $2, professional_id = $3, room_id = $4,
 			procedure = $5, notes = $6, updated_at = $7 WHERE id = $8 AND clinic_id = $9`,
 			db.Time(a.StartsAt), db.Time(a.EndsAt), a.ProfessionalID, nullable(a.RoomID), a.Procedure, a.notes(), now, a.ID, a.ClinicID); err != nil {
 			return fmt.Errorf("appointment: update %s: %w", a.ID, err)
 		}
 		if moved {
-			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventRescheduled,
+			if err := insertEvent(ctx, &w, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventRescheduled,
 				oldStart: old.StartsAt, oldEnd: old.EndsAt, newStart: a.StartsAt, newEnd: a.EndsAt,
 				oldProfessional: old.ProfessionalID, newProfessional: a.ProfessionalID, oldRoom: old.RoomID, newRoom: a.RoomID}); err != nil {
 				return err
 			}
-			if frees(old, a) {
-				if err := s.slotFreed(ctx, tx, old); err != nil {
-					return err
-				}
-			}
 		}
 		if len(changed) > 0 {
-			if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventUpdated, changed: changed}); err != nil {
+			if err := insertEvent(ctx, &w, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventUpdated, changed: changed}); err != nil {
 				return err
 			}
 		}
-		if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
+		if err := audit.Record(ctx, &w, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
 			return err
+		}
+		if err := tx.Send(ctx, &w); err != nil {
+			return fmt.Errorf("appointment: update %s: %w", a.ID, err)
+		}
+		if moved && frees(old, a) {
+			if err := s.slotFreed(ctx, tx.Tx, old); err != nil {
+				return err
+			}
 		}
 		out, wrote = a, true
 		return nil
@@ -301,7 +306,7 @@ func (s *Service) SetStatus(ctx context.Context, p account.Principal, id string,
 	}
 	now := db.Time(s.now())
 	var out Appointment
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxBatch(ctx, func(tx *db.BatchTx) error {
 		a, err := s.load(ctx, tx, p.ClinicID, id, true)
 		if err != nil {
 			return err
@@ -314,18 +319,22 @@ func (s *Service) SetStatus(ctx context.Context, p account.Principal, id string,
 		}
 		old := a
 		a.Status, a.UpdatedAt = in.Status, now
-		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET status = $1, updated_at = $2 WHERE id = $3 AND clinic_id = $4`,
+		var w db.Batch
+		if _, err := w.ExecContext(ctx, `UPDATE appointments SET status = $1, updated_at = $2 WHERE id = $3 AND clinic_id = $4`,
 			a.Status, now, a.ID, a.ClinicID); err != nil {
 			return fmt.Errorf("appointment: set status of %s: %w", a.ID, err)
 		}
-		if err := insertEvent(ctx, tx, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventStatus, oldStatus: old.Status, newStatus: a.Status}); err != nil {
+		if err := insertEvent(ctx, &w, a.ClinicID, a.ID, p.UserID, now, eventRow{kind: EventStatus, oldStatus: old.Status, newStatus: a.Status}); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
+		if err := audit.Record(ctx, &w, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
 			return err
+		}
+		if err := tx.Send(ctx, &w); err != nil {
+			return fmt.Errorf("appointment: set status of %s: %w", a.ID, err)
 		}
 		if old.Status.Active() && !a.Status.Active() {
-			if err := s.slotFreed(ctx, tx, old); err != nil {
+			if err := s.slotFreed(ctx, tx.Tx, old); err != nil {
 				return err
 			}
 		}

@@ -66,15 +66,14 @@ func (s *Service) loadState(ctx context.Context, clinicID string) (clinicState, 
 	return clinicState{Gen: newID(), TimeZone: loc.String()}, nil
 }
 
-// Location returns the clinic's time zone (cached; a change of the clinic's
-// zone shows within stateTTL, or at once after InvalidateAvailability).
-// NotFound for an unknown clinic.
+// Location returns the clinic's time zone, from its one source (account's
+// cached clinic settings, which bookings do not invalidate). NotFound for an
+// unknown clinic.
 func (s *Service) Location(ctx context.Context, clinicID string) (*time.Location, error) {
-	st, err := s.state(ctx, clinicID)
-	if err != nil {
-		return nil, err
+	if !idOK(clinicID) {
+		return nil, notFound("Clinic")
 	}
-	return s.zone(st.TimeZone)
+	return s.clinicZones.ClinicZone(ctx, clinicID)
 }
 
 func (s *Service) zone(name string) (*time.Location, error) {
@@ -91,14 +90,22 @@ func (s *Service) zone(name string) (*time.Location, error) {
 
 // InvalidateAvailability drops every cached availability answer of the
 // clinic, on every server sharing the cache, by ending the clinic's cache
-// generation (and reloads its time zone on next use). Call it after any
-// change that can change availability, once the change is committed: working
-// hours, exceptions, professionals, appointments booked, moved or cancelled,
-// the clinic's time zone. It returns an error only when the cache could not
-// be reached.
+// generation (the next state reads the clinic's zone again). Call it after
+// any change that can change availability, once the change is committed:
+// working hours, exceptions, professionals, the clinic's time zone (for
+// appointments booked, moved or cancelled, InvalidateOccupancy says so). It
+// returns an error only when the cache could not be reached.
 func (s *Service) InvalidateAvailability(ctx context.Context, clinicID string) error {
 	if err := s.tenantCache(clinicID).Delete(ctx, stateKey); err != nil {
 		return fmt.Errorf("schedule: invalidate availability: %w", err)
 	}
 	return nil
+}
+
+// InvalidateOccupancy is InvalidateAvailability for a change of
+// appointments only (booked, moved, cancelled). Both end the generation; the
+// zone is read from account's cached settings, which a booking leaves alone,
+// so the next state costs no database read.
+func (s *Service) InvalidateOccupancy(ctx context.Context, clinicID string) error {
+	return s.InvalidateAvailability(ctx, clinicID)
 }

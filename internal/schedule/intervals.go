@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"slices"
 	"time"
 
@@ -14,6 +16,8 @@ type Interval struct {
 	Start  time.Time
 	End    time.Time
 	RoomID string
+	// RoomName is the name of RoomID ("" without a room).
+	RoomName string
 }
 
 // MaxIntervalRange bounds the range WorkingIntervals expands.
@@ -29,36 +33,101 @@ const MaxIntervalRange = 366 * 24 * time.Hour
 // It does not look at appointments nor at Professional.Active: a caller that
 // books checks both. NotFound when the clinic has no such professional;
 // Invalid when the range is longer than MaxIntervalRange. An empty range
-// gives no intervals. Three queries (professional, rules, exceptions) plus
-// the cached clinic time zone.
+// gives no intervals. One query (the professional, its rules and exceptions
+// and their rooms' names) plus the cached clinic time zone.
 func (s *Service) WorkingIntervals(ctx context.Context, clinicID, professionalID string, from, to time.Time) ([]Interval, error) {
 	if to.Sub(from) > MaxIntervalRange {
 		return nil, apperr.New(apperr.Invalid, "The range must be at most 366 days.")
+	}
+	if !idOK(professionalID) {
+		return nil, errProfessionalNotFound
 	}
 	loc, err := s.Location(ctx, clinicID)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := s.Professional(ctx, clinicID, professionalID)
+	h, err := loadHours(ctx, s.db, clinicID, professionalID, from.In(loc).Format(DateLayout), to.In(loc).Format(DateLayout))
 	if err != nil {
 		return nil, err
+	}
+	if !h.found {
+		return nil, errProfessionalNotFound
 	}
 	if !from.Before(to) {
 		return []Interval{}, nil
 	}
-	rules, err := loadRules(ctx, s.db, clinicID, pr.ID)
-	if err != nil {
-		return nil, err
-	}
-	excs, err := loadExceptions(ctx, s.db, clinicID, pr.ID, from.In(loc).Format(DateLayout), to.In(loc).Format(DateLayout))
-	if err != nil {
-		return nil, err
-	}
-	out := clip(expand(rules[pr.ID], excs[pr.ID], loc, from, to), from, to)
+	out := clip(expand(h.rules, h.exceptions, loc, from, to), from, to)
 	for i := range out {
 		out[i].Start, out[i].End = out[i].Start.UTC(), out[i].End.UTC()
+		out[i].RoomName = h.roomNames[out[i].RoomID]
 	}
 	return out, nil
+}
+
+// hoursOf is what WorkingIntervals reads of one professional.
+type hoursOf struct {
+	found      bool // the clinic has the professional
+	rules      []Rule
+	exceptions []Exception
+	roomNames  map[string]string // by room id
+}
+
+// loadHours reads, in one query, whether the clinic has the professional,
+// its weekly rules and its exceptions dated from..to (clinic-local
+// YYYY-MM-DD, inclusive), with the names of their rooms.
+func loadHours(ctx context.Context, q queryer, clinicID, professionalID, from, to string) (hoursOf, error) {
+	// One row per thing read, told apart by the first column; the columns a
+	// row kind does not use are NULL.
+	rows, err := q.QueryContext(ctx, `SELECT 'p' AS what, NULL AS weekday, NULL AS date, NULL AS kind, NULL AS start_minute,
+		NULL AS end_minute, NULL AS room_id, NULL AS room_name, 0 AS sort_minute
+	FROM professionals WHERE clinic_id = $1 AND id = $2
+	UNION ALL
+	SELECT 'r', wh.weekday, NULL, NULL, wh.start_minute, wh.end_minute, wh.room_id, r.name, wh.start_minute
+	FROM working_hours wh LEFT JOIN rooms r ON r.id = wh.room_id AND r.clinic_id = wh.clinic_id
+	WHERE wh.clinic_id = $1 AND wh.professional_id = $2
+	UNION ALL
+	SELECT 'e', NULL, e.date, e.kind, e.start_minute, e.end_minute, e.room_id, r.name, COALESCE(e.start_minute, 0)
+	FROM schedule_exceptions e LEFT JOIN rooms r ON r.id = e.room_id AND r.clinic_id = e.clinic_id
+	WHERE e.clinic_id = $1 AND e.professional_id = $2 AND e.date >= $3 AND e.date <= $4
+	ORDER BY 1, 3, 2, 9`, clinicID, professionalID, from, to)
+	if err != nil {
+		return hoursOf{}, fmt.Errorf("schedule: load working hours: %w", err)
+	}
+	defer rows.Close()
+	h := hoursOf{roomNames: map[string]string{}}
+	for rows.Next() {
+		var (
+			what                      string
+			weekday, start, end, sort sql.NullInt64
+			date, kind, room, name    sql.NullString
+		)
+		if err := rows.Scan(&what, &weekday, &date, &kind, &start, &end, &room, &name, &sort); err != nil {
+			return hoursOf{}, fmt.Errorf("schedule: load working hours: %w", err)
+		}
+		if room.Valid {
+			h.roomNames[room.String] = name.String
+		}
+		switch what {
+		case "p":
+			h.found = true
+		case "r":
+			h.rules = append(h.rules, Rule{Weekday: time.Weekday(weekday.Int64), Start: Clock(start.Int64), End: Clock(end.Int64),
+				RoomID: room.String})
+		case "e":
+			e := Exception{ClinicID: clinicID, ProfessionalID: professionalID, Date: date.String, Kind: ExceptionKind(kind.String),
+				RoomID: room.String}
+			if start.Valid && end.Valid {
+				e.Start, e.End = Clock(start.Int64), Clock(end.Int64)
+			} else {
+				e.WholeDay, e.Start, e.End = true, 0, EndOfDay
+			}
+			h.exceptions = append(h.exceptions, e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return hoursOf{}, fmt.Errorf("schedule: load working hours: %w", err)
+	}
+	return h, nil
 }
 
 // civil is a calendar date.

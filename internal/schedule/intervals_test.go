@@ -247,6 +247,7 @@ func TestWorkingIntervals(t *testing.T) {
 					if iv.RoomID != "" {
 						got[i] += " " + b.roomName(iv.RoomID)
 					}
+					require.Equal(t, map[bool]string{true: b.roomName(iv.RoomID)}[iv.RoomID != ""], iv.RoomName, "the room's name")
 				}
 				require.Equal(t, tt.want, got)
 			})

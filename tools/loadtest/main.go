@@ -5,9 +5,15 @@
 //
 // It creates a schema of its own in LOADTEST_DATABASE_URL (default: the local
 // test database), seeds a demo clinic, and prints requests/s and p99 for:
-// the bare agenda handler, clinic's authenticated agenda list
-// (session + membership + query), and bookings (overlap check + insert + job
-// enqueue in one transaction). The schema is dropped at the end.
+// the bare agenda handler, clinic's authenticated agenda list (session +
+// membership + cached page), the same list with its cache bypassed (every
+// request asks for a page the cache does not hold, as after a write), and
+// bookings of distinct slots (references, then one batch: insert, event and
+// audit in one implicit transaction). Beside them it prints what
+// pgbench -N -c CONNS -j 2 -T DURATION -M prepared (scale 10, in a scratch
+// database it initialises and drops) does on the same machine in the same
+// run: the ceiling of a five-statement write transaction. The schema is
+// dropped at the end.
 package main
 
 import (
@@ -30,6 +36,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,14 +52,18 @@ func main() {
 	duration := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	conns := flag.Int("c", 64, "wrk connections")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of one run to this file")
-	flag.StringVar(&profileRun, "profile", "agenda", "the run to profile: agenda or booking")
+	flag.StringVar(&profileRun, "profile", "agenda", "the run to profile: bare, agenda, uncached or booking")
+	flag.BoolVar(&skipPgbench, "no-pgbench", false, "skip the pgbench run")
 	flag.Parse()
 	if err := run(*duration, *conns); err != nil {
 		log.Fatal(err)
 	}
 }
 
-var cpuProfile, profileRun string
+var (
+	cpuProfile, profileRun string
+	skipPgbench            bool
+)
 
 func run(duration time.Duration, conns int) error {
 	ctx := context.Background()
@@ -141,16 +152,23 @@ func run(duration time.Duration, conns int) error {
 		return err
 	}
 
-	results := []result{}
-	for _, c := range []struct {
-		name string
-		args []string
+	uncachedLua, err := uncachedScript(dir, listPath, day, cookie)
+	if err != nil {
+		return err
+	}
+
+	results := map[string]result{}
+	runs := []struct {
+		key, name string
+		args      []string
 	}{
-		{"bare handler (net/http + pgx, 1 query)", []string{"http://" + bareLn.Addr().String() + "/"}},
-		{"clinic agenda list (session + membership + query)", []string{"-H", "Cookie: clinic_session=" + cookie, "-H", "Accept-Encoding: gzip", clinicURL + listPath}},
-		{"clinic booking (overlap check + insert + enqueue)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
-	} {
-		profile := cpuProfile != "" && strings.HasPrefix(c.name, "clinic "+profileRun)
+		{"bare", "bare handler (net/http + pgx, 1 query)", []string{"http://" + bareLn.Addr().String() + "/"}},
+		{"agenda", "clinic agenda list, cached (session + membership + cached page)", []string{"-H", "Cookie: clinic_session=" + cookie, "-H", "Accept-Encoding: gzip", clinicURL + listPath}},
+		{"uncached", "clinic agenda list, cache bypassed (session + membership + query + encode + gzip + store)", []string{"-s", uncachedLua, clinicURL}},
+		{"booking", "clinic booking, distinct slots (references + one batch: insert, event, audit)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
+	}
+	for _, c := range runs {
+		profile := cpuProfile != "" && c.key == profileRun
 		if profile {
 			f, err := os.Create(cpuProfile)
 			if err != nil {
@@ -168,14 +186,124 @@ func run(duration time.Duration, conns int) error {
 		if err != nil {
 			return err
 		}
-		results = append(results, r)
+		results[c.key] = r
+	}
+	var bench pgbenchResult
+	if !skipPgbench {
+		// Last, when the server is idle: pgbench gets the machine alone.
+		if bench, err = runPgbench(ctx, admin, base, conns, duration); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("\n| what | req/s | p50 | p99 | non-2xx |\n|---|---:|---:|---:|---:|\n")
-	for _, r := range results {
+	for _, c := range runs {
+		r := results[c.key]
 		fmt.Printf("| %s | %.0f | %s | %s | %d |\n", r.name, r.rps, r.p50, r.p99, r.non2xx)
 	}
-	fmt.Printf("\nagenda list: %.0f%% of the bare handler\n", 100*results[1].rps/results[0].rps)
+	if !skipPgbench {
+		fmt.Printf("| pgbench -N -c %d -j 2 -T %d -M prepared (scale 10), tps | %.0f | | | |\n", conns, int(duration.Seconds()), bench.tps)
+	}
+	bareRPS := results["bare"].rps
+	fmt.Printf("\nagenda list, cached: %.0f%% of the bare handler\n", 100*results["agenda"].rps/bareRPS)
+	fmt.Printf("agenda list, cache bypassed: %.0f%% of the bare handler\n", 100*results["uncached"].rps/bareRPS)
+	if !skipPgbench {
+		fmt.Printf("bookings: %.0f%% of pgbench -N (%.0f tps, average latency %s ms)\n", 100*results["booking"].rps/bench.tps, bench.tps, bench.latency)
+	}
 	return nil
+}
+
+// uncachedScript writes a wrk Lua script that asks for the agenda day with
+// a start moved by a millisecond more each request (and per thread), so the
+// agenda cache never holds the page asked for: every request runs the query,
+// encodes, compresses and stores the page, as the first request after a
+// write does. The first minutes of the day hold no appointment, so every
+// page has the same items.
+func uncachedScript(dir, listPath string, day time.Time, cookie string) (string, error) {
+	base, _, _ := strings.Cut(listPath, "?")
+	to := day.AddDate(0, 0, 1).Format(time.RFC3339)
+	_, offset, _ := strings.Cut(day.Format(time.RFC3339), "T00:00:00")
+	script := fmt.Sprintf(`
+local nthreads = 0
+function setup(thread)
+  thread:set("id", nthreads)
+  nthreads = nthreads + 1
+end
+function init(args)
+  counter = 0
+end
+request = function()
+  counter = counter + 1
+  local ms = id * 500000 + counter
+  local from = string.format("%sT00:%%02d:%%02d.%%03d%s", math.floor(ms / 60000) %% 60, math.floor(ms / 1000) %% 60, ms %% 1000)
+  local path = "%s?from=" .. from:gsub("%%+", "%%%%2B") .. "&to=%s"
+  return wrk.format("GET", path, {["Cookie"]="clinic_session=%s", ["Accept-Encoding"]="gzip"})
+end
+`, day.Format(time.DateOnly), offset, base, url.QueryEscape(to), cookie)
+	p := filepath.Join(dir, "uncached.lua")
+	return p, os.WriteFile(p, []byte(script), 0o600)
+}
+
+type pgbenchResult struct {
+	tps     float64
+	latency string // average, ms
+}
+
+var (
+	reTPS     = regexp.MustCompile(`tps = ([\d.]+)`)
+	reLatency = regexp.MustCompile(`latency average = ([\d.]+) ms`)
+)
+
+// runPgbench initialises pgbench's tables (scale 10) in a scratch database
+// and runs pgbench -N -c conns -j 2 -T duration -M prepared against it: the
+// simple-update transaction (BEGIN, UPDATE, SELECT, INSERT, END; no hot
+// rows) on the same server.
+func runPgbench(ctx context.Context, admin *sql.DB, base string, conns int, duration time.Duration) (pgbenchResult, error) {
+	name := "loadtest_pgbench_" + randomHex(4)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return pgbenchResult{}, fmt.Errorf("pgbench: create database: %w", err)
+	}
+	defer admin.ExecContext(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)") //nolint:errcheck
+	u, err := url.Parse(base)
+	if err != nil {
+		return pgbenchResult{}, err
+	}
+	env := append(os.Environ(), "PGHOST="+u.Hostname(), "PGPORT="+cmp.Or(u.Port(), "5432"), "PGDATABASE="+name,
+		"PGSSLMODE="+cmp.Or(u.Query().Get("sslmode"), "prefer"))
+	if u.User != nil {
+		env = append(env, "PGUSER="+u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+		}
+	}
+	pgbench := func(args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "pgbench", args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("pgbench %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+		return out, nil
+	}
+	fmt.Fprintln(os.Stderr, "pgbench: initialising scale 10…")
+	if _, err := pgbench("-i", "-s", "10", "-q"); err != nil {
+		return pgbenchResult{}, err
+	}
+	fmt.Fprintf(os.Stderr, "pgbench -N -c %d -j 2 -T %d -M prepared…\n", conns, int(duration.Seconds()))
+	out, err := pgbench("-N", "-c", strconv.Itoa(conns), "-j", "2", "-T", strconv.Itoa(int(duration.Seconds())), "-M", "prepared")
+	if err != nil {
+		return pgbenchResult{}, err
+	}
+	var r pgbenchResult
+	if m := reTPS.FindSubmatch(out); m != nil {
+		fmt.Sscanf(string(m[1]), "%f", &r.tps)
+	}
+	if m := reLatency.FindSubmatch(out); m != nil {
+		r.latency = string(m[1])
+	}
+	if r.tps == 0 {
+		return pgbenchResult{}, fmt.Errorf("pgbench: no tps in its output:\n%s", out)
+	}
+	return r, nil
 }
 
 func bareHandler(pool *pgxpool.Pool, clinicID string, day time.Time) http.Handler {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,6 +57,9 @@ type Options struct {
 	// has no equivalent; there the caller's context deadline interrupts the
 	// statement, including a wait for the write lock.
 	StatementTimeout time.Duration
+	// Tracer sees every query and batch sent to PostgreSQL (nil: none); a
+	// pgx.BatchTracer sees batches too. Ignored on SQLite.
+	Tracer pgx.QueryTracer
 }
 
 // DefaultSQLitePath is where the embedded database lives when no URL is set.
@@ -139,6 +143,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
+	if opts.Tracer != nil {
+		cfg.ConnConfig.Tracer = opts.Tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: connect postgres %s: %w", Redact(rawURL), err)
@@ -162,8 +169,17 @@ func (db *DB) Close() error {
 
 // Tx runs fn in a transaction, committing when fn returns nil and rolling
 // back otherwise (also on panic).
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return runTx(ctx, db.DB, fn)
+}
+
+// beginner is a *sql.DB or *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func runTx(ctx context.Context, b beginner, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
