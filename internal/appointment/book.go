@@ -32,7 +32,7 @@ type CreateInput struct {
 	EndsAt          string `json:"ends_at"`
 	DurationMinutes int    `json:"duration_minutes"`
 	Procedure       string `json:"procedure"`
-	Notes           string `json:"notes"`
+	Notes           string `json:"notes" text:"multiline"`
 	// OverrideWorkingHours books outside the professional's working hours
 	// (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours"`

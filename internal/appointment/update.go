@@ -22,7 +22,7 @@ type UpdateInput struct {
 	ProfessionalID  *string `json:"professional_id"`
 	RoomID          *string `json:"room_id"`
 	Procedure       *string `json:"procedure"`
-	Notes           *string `json:"notes"`
+	Notes           *string `json:"notes" text:"multiline"`
 	// OverrideWorkingHours moves the appointment outside the professional's
 	// working hours (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours"`

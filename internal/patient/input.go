@@ -24,7 +24,7 @@ type Input struct {
 	Email      Opt[string]         `json:"email,omitzero"`
 	Address    Opt[AddressInput]   `json:"address,omitzero"`
 	Insurance  Opt[InsuranceInput] `json:"insurance,omitzero"`
-	Notes      Opt[string]         `json:"notes,omitzero"`
+	Notes      Opt[string]         `json:"notes,omitzero" text:"multiline"`
 	Consents   Opt[ConsentsInput]  `json:"consents,omitzero"`
 }
 

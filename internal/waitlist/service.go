@@ -77,7 +77,7 @@ type CreateInput struct {
 	Latest   *string `json:"latest"`
 	// DurationMinutes nil: 30.
 	DurationMinutes *int   `json:"duration_minutes"`
-	Notes           string `json:"notes"`
+	Notes           string `json:"notes" text:"multiline"`
 }
 
 func isID(s string) bool {
