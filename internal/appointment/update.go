@@ -77,12 +77,10 @@ func (s *Service) Update(ctx context.Context, p account.Principal, id string, in
 		}
 	}
 	if in.DurationMinutes != nil {
-		d := time.Duration(*in.DurationMinutes) * time.Minute
-		switch {
-		case in.EndsAt != nil:
+		if in.EndsAt != nil {
 			fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
-		case d < MinDuration || d > MaxDuration:
-			fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
+		} else {
+			checkDuration(fields, *in.DurationMinutes)
 		}
 	}
 	if len(fields) > 0 {

@@ -37,6 +37,21 @@ func CheckInstant(t time.Time) string {
 	return ""
 }
 
+// ParseInstant parses an RFC 3339 date and time with an offset in the
+// accepted range. The message is "" when it is acceptable, badFormat when it
+// is not such a time, MsgRange when it lies outside the range (in UTC:
+// 2099-12-31T22:00:00-03:00 is in year 2100).
+func ParseInstant(s, badFormat string) (time.Time, string) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, badFormat
+	}
+	if msg := CheckInstant(t); msg != "" {
+		return time.Time{}, msg
+	}
+	return t, ""
+}
+
 // CheckDate returns MsgRange when the calendar date of d (in d's own
 // location) is not from MinDate to MaxDate, or "".
 func CheckDate(d time.Time) string {
@@ -88,12 +103,13 @@ func ParseInt(s string, lo, hi int) (int, string) {
 // MaxLimit is the largest page size of every list.
 const MaxLimit = 200
 
-// ParseLimit parses the limit query parameter of a list: "" is 0 (the
-// list's default), otherwise a whole number from 1 to MaxLimit. The message
-// is "" when it is acceptable.
-func ParseLimit(s string) (int, string) {
+// ParseLimit parses the limit query parameter of a list whose largest page
+// is max (MaxLimit for every list but the agenda): "" is 0 (the list's
+// default), otherwise a whole number from 1 to max. The message is "" when
+// it is acceptable.
+func ParseLimit(s string, max int) (int, string) {
 	if s == "" {
 		return 0, ""
 	}
-	return ParseInt(s, 1, MaxLimit)
+	return ParseInt(s, 1, max)
 }

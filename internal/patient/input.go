@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 )
 
 // Input creates a patient (absent and null fields are empty) or changes one
@@ -215,8 +216,8 @@ func (in InsuranceInput) apply(ins *Insurance, c checker) {
 	if o := in.ValidUntil; o.Set {
 		if cleared(o) {
 			ins.ValidUntil = ""
-		} else if _, err := time.Parse(time.DateOnly, o.V); err != nil {
-			c.add("insurance.valid_until", "Must be a date YYYY-MM-DD.")
+		} else if _, msg := kernel.ParseDate(o.V, "Must be a date YYYY-MM-DD."); msg != "" {
+			c.add("insurance.valid_until", msg)
 		} else {
 			ins.ValidUntil = o.V
 		}
