@@ -96,5 +96,13 @@ type Principal struct {
 	Role     Role
 }
 
+// Clinic returns p's clinic id (for packages that take the caller through
+// an interface, such as audit.Reader).
+func (p Principal) Clinic() string { return p.ClinicID }
+
+// ManagesClinic reports whether p's role manages the clinic (see
+// Role.ManagesClinic).
+func (p Principal) ManagesClinic() bool { return p.Role.ManagesClinic() }
+
 // NormalizeEmail lower-cases and trims an e-mail address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

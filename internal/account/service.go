@@ -8,7 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net/mail"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -34,11 +34,15 @@ type Service struct {
 	// whether or not the account exists.
 	dummyHash string
 	now       func() time.Time
+	log       *slog.Logger
+	// onClinic are the listeners of committed clinic changes (see
+	// OnClinicChange).
+	onClinic []func(context.Context, ClinicChange)
 }
 
 // NewService returns a Service that caches clinic settings and roles in c.
 // Zero params mean DefaultPasswordParams.
-func NewService(d *db.DB, c cache.Cache, params PasswordParams) (*Service, error) {
+func NewService(d *db.DB, c cache.Cache, params PasswordParams, opts ...Option) (*Service, error) {
 	if params.MemoryKiB == 0 {
 		params = DefaultPasswordParams
 	}
@@ -46,7 +50,11 @@ func NewService(d *db.DB, c cache.Cache, params PasswordParams) (*Service, error
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, store: NewStore(d), cache: c, params: params, dummyHash: dummy, now: time.Now}, nil
+	s := &Service{db: d, store: NewStore(d), cache: c, params: params, dummyHash: dummy, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Store returns the underlying store.
@@ -82,7 +90,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, err
 		return Clinic{}, User{}, err
 	}
 	now := s.now()
-	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: "America/Sao_Paulo", Locale: "pt-BR", CreatedAt: db.Time(now)}
+	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: DefaultTimeZone, Locale: "pt-BR", CreatedAt: db.Time(now)}
 	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
 	base := Slugify(in.ClinicName)
 	for attempt := 0; ; attempt++ {
@@ -135,9 +143,15 @@ func (s *Service) freeSlug(ctx context.Context, tx *sql.Tx, base string) (string
 var errBadCredentials = apperr.New(apperr.Unauthorized, "E-mail or password is incorrect.")
 
 // Authenticate returns the user with that e-mail and password. Unknown
-// e-mail and wrong password give the same error after the same work.
+// e-mail and wrong password give the same error after the same work; an
+// e-mail that ParseEmail refuses (no account is created with one) is
+// invalid.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
-	u, err := s.store.UserByEmail(ctx, s.db, NormalizeEmail(email))
+	email, err := ParseEmail(email)
+	if err != nil {
+		return User{}, apperr.Validation(map[string]string{"email": apperr.As(err).Message})
+	}
+	u, err := s.store.UserByEmail(ctx, s.db, email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return User{}, err
 	}
@@ -203,7 +217,8 @@ type UpdateClinicInput struct {
 var Locales = []string{"pt-BR", "en"}
 
 // UpdateClinic changes p's clinic settings (owners and admins) and returns
-// them. The cached copy is dropped after the write, on every server.
+// them. Once committed, the cached copy is dropped, on every server, and the
+// OnClinicChange listeners are told.
 func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinicInput) (Clinic, error) {
 	if !p.Role.ManagesClinic() {
 		return Clinic{}, apperr.New(apperr.Forbidden, "Only owners and admins can change clinic settings.")
@@ -212,14 +227,15 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 	if err != nil {
 		return Clinic{}, err
 	}
+	old := c
 	fields := map[string]string{}
 	if in.Name != nil {
 		c.Name = strings.TrimSpace(*in.Name)
 		checkName(fields, "name", c.Name)
 	}
 	if in.TimeZone != nil {
-		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
-			fields["time_zone"] = "Must be an IANA time zone such as America/Sao_Paulo."
+		if !ValidTimeZone(*in.TimeZone) {
+			fields["time_zone"] = "Must be a time zone location such as America/Sao_Paulo or Europe/Lisbon, or UTC."
 		}
 		c.TimeZone = *in.TimeZone
 	}
@@ -241,9 +257,7 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 	if err != nil {
 		return Clinic{}, err
 	}
-	if err := s.tenantCache(p.ClinicID).Delete(ctx, "clinic"); err != nil {
-		return Clinic{}, err
-	}
+	s.clinicChanged(ctx, ClinicChange{ClinicID: c.ID, TimeZone: c.TimeZone != old.TimeZone, Locale: c.Locale != old.Locale, Name: c.Name != old.Name})
 	return c, nil
 }
 
@@ -440,9 +454,8 @@ func checkEmail(fields map[string]string, field, v string) {
 		fields[field] = "Required."
 		return
 	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || len(v) > 254 || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
-		fields[field] = "Must be a valid e-mail address."
+	if _, err := ParseEmail(v); err != nil {
+		fields[field] = apperr.As(err).Message
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"clinic/internal/apperr"
@@ -15,6 +16,8 @@ import (
 // written scoped by its clinic id.
 type Store struct {
 	db *db.DB
+	// zones keeps loaded *time.Location by name (see ClinicZone).
+	zones sync.Map
 }
 
 // NewStore returns a Store on d.

@@ -23,6 +23,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
+	"clinic/internal/jobs"
 	"clinic/internal/patient"
 	"clinic/internal/platform/blob"
 	"clinic/internal/platform/cache"
@@ -154,7 +155,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.closers = append(a.closers, a.Cache)
 	logBackend(log, "cache", cfg.Cache(), "set REDIS_URL to share the cache (never stale across servers)")
 
-	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1})
+	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1},
+		account.WithLogger(log), account.OnClinicChange(a.clinicChanged))
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
-	waitlist.RegisterWorkers(workers, a.DB)
+	waitlist.RegisterWorkers(workers, a.DB, waitlist.WithZones(a.Accounts))
 	for _, register := range o.workers {
 		register(workers)
 	}
@@ -195,10 +197,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
 
-	a.Patients = patient.NewService(a.DB, a.Cache)
-	a.Schedule = schedule.NewService(a.DB, a.Cache)
+	// The services' listeners (effects.go) use services built here, after
+	// them: they run only on writes, once New has returned.
+	a.Patients = patient.NewService(a.DB, a.Cache, patient.OnChange(a.patientChanged))
+	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.WithZones(a.Accounts),
+		schedule.OnProfessionalChange(a.professionalChanged))
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
-	a.Waitlist = waitlist.NewService(a.DB)
+	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
 
 	a.API, err = httpapi.New(httpapi.Deps{
 		Config:   cfg,
@@ -210,7 +215,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
-		Jobs:         a.Queue,
+		Jobs:         jobs.NewService(a.Queue),
 		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
 			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
 		}),

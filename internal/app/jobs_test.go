@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app"
@@ -51,9 +53,10 @@ func TestFailedJobsAdminAPI(t *testing.T) {
 			State  string
 			Errors []struct{ Message string }
 		}
-		require.Eventually(t, func() bool {
-			r := owner.Do("GET", "/api/v1/clinics/"+clinicID+"/jobs/failed", nil)
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+			r, err := owner.Try("GET", "/api/v1/clinics/"+clinicID+"/jobs/failed", nil)
+			require.NoError(ct, err)
+			require.Equal(ct, http.StatusOK, r.Status, "%s", r.Body)
 			var body struct {
 				Items []struct {
 					ID     int64
@@ -62,9 +65,9 @@ func TestFailedJobsAdminAPI(t *testing.T) {
 					Errors []struct{ Message string }
 				}
 			}
-			r.Decode(t, &body)
+			require.NoError(ct, json.Unmarshal(r.Body, &body), "body: %s", r.Body)
 			items = body.Items
-			return len(items) == 1 && items[0].State == "discarded"
+			assert.True(ct, len(items) == 1 && items[0].State == "discarded", "failed jobs: %s", r.Body)
 		}, 20*time.Second, 100*time.Millisecond)
 		require.Equal(t, jobID, items[0].ID)
 		require.Equal(t, "test_always_fails", items[0].Kind)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
@@ -53,22 +54,27 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	t.Run("a limit of N login attempts allows N in total across both", func(t *testing.T) {
 		addr := email("target")
 		a.Client(t).Signup("Clinic", addr)
-		var mu sync.Mutex
-		codes := map[int]int{}
+		results := make([]struct {
+			res *apptest.Response
+			err error
+		}, 10)
 		var wg sync.WaitGroup
-		for i := range 10 {
+		for i := range results {
 			in := a
 			if i%2 == 1 {
 				in = b
 			}
+			c := in.Client(t)
 			wg.Go(func() {
-				res := in.Client(t).Login(addr, "wrong password!")
-				mu.Lock()
-				codes[res.Status]++
-				mu.Unlock()
+				results[i].res, results[i].err = c.Try("POST", "/api/v1/login", map[string]string{"email": addr, "password": "wrong password!"})
 			})
 		}
 		wg.Wait()
+		codes := map[int]int{}
+		for i, r := range results {
+			require.NoError(t, r.err, "login %d", i)
+			codes[r.res.Status]++
+		}
 		require.Equal(t, map[int]int{http.StatusUnauthorized: 4, http.StatusTooManyRequests: 6}, codes)
 	})
 
@@ -131,17 +137,18 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	require.Contains(t, string(res.Body), `"status":"error"`)
 	require.Equal(t, http.StatusOK, c.Do("GET", "/healthz", nil).Status)
 
-	start := time.Now()
+	// It fails with 503 rather than hanging until the client's timeout.
 	res = c.Do("POST", "/api/v1/signup", map[string]string{"clinic_name": "C", "name": "N", "email": email("o"), "password": password})
 	require.Equal(t, http.StatusServiceUnavailable, res.Status, "%s", res.Body)
 	require.Equal(t, "unavailable", res.ErrorCode())
-	require.Less(t, time.Since(start), 10*time.Second, "fails fast, not after a long hang")
 
 	// Redis comes back on the same address.
 	proxy := startProxy(t, port, real)
 	defer proxy()
-	require.Eventually(t, func() bool {
-		return c.Do("GET", "/readyz", nil).Status == http.StatusOK
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		res, err := c.Try("GET", "/readyz", nil)
+		require.NoError(ct, err)
+		assert.Equal(ct, http.StatusOK, res.Status, "%s", res.Body)
 	}, 15*time.Second, 100*time.Millisecond)
 	addr := email("owner")
 	res = c.Do("POST", "/api/v1/signup", map[string]string{"clinic_name": "C", "name": "N", "email": addr, "password": password})

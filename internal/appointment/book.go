@@ -28,23 +28,23 @@ type CreateInput struct {
 	ProfessionalID string `json:"professional_id"`
 	// RoomID is optional; without it the appointment takes the room of the
 	// working hours it falls in, if they name one.
-	RoomID          string `json:"room_id"`
+	RoomID          string `json:"room_id,omitempty"`
 	StartsAt        string `json:"starts_at"`
-	EndsAt          string `json:"ends_at"`
-	DurationMinutes int    `json:"duration_minutes"`
-	Procedure       string `json:"procedure"`
-	Notes           string `json:"notes" text:"multiline"`
+	EndsAt          string `json:"ends_at,omitempty"`
+	DurationMinutes int    `json:"duration_minutes,omitempty"`
+	Procedure       string `json:"procedure,omitempty"`
+	Notes           string `json:"notes,omitempty" text:"multiline"`
 	// OverrideWorkingHours books outside the professional's working hours
 	// (owners, admins and receptionists only).
-	OverrideWorkingHours bool `json:"override_working_hours"`
+	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
 }
 
 // Recurrence repeats an appointment every EveryDays days (7: weekly), Count
 // times or until the clinic-local date Until (inclusive, YYYY-MM-DD).
 type Recurrence struct {
 	EveryDays int    `json:"every_days"`
-	Count     int    `json:"count"`
-	Until     string `json:"until"`
+	Count     int    `json:"count,omitempty"`
+	Until     string `json:"until,omitempty"`
 }
 
 // SeriesInput books a recurring series: every occurrence keeps the

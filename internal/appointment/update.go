@@ -25,7 +25,7 @@ type UpdateInput struct {
 	Notes           *string `json:"notes" text:"multiline"`
 	// OverrideWorkingHours moves the appointment outside the professional's
 	// working hours (owners, admins and receptionists only).
-	OverrideWorkingHours bool `json:"override_working_hours"`
+	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
 }
 
 // moves reports whether in reschedules (time, professional or room).

@@ -111,8 +111,25 @@ type Service struct{ db *db.DB }
 // NewService returns a Service on d.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-// List returns a clinic's entries matching f, newest first.
-func (s *Service) List(ctx context.Context, clinicID string, f Filter) (Page, error) {
+// Reader is who reads the trail: account.Principal is one. (audit cannot
+// name account's type: account records its changes here.)
+type Reader interface {
+	// Clinic returns the id of the reader's clinic.
+	Clinic() string
+	// ManagesClinic reports whether the reader's role manages the clinic
+	// (owners and admins).
+	ManagesClinic() bool
+}
+
+var errCannotRead = apperr.New(apperr.Forbidden, "Only owners and admins can read the audit trail.")
+
+// List returns the entries of r's clinic matching f, newest first.
+// Forbidden unless r manages the clinic (owners and admins).
+func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
+	if r == nil || !r.ManagesClinic() {
+		return Page{}, errCannotRead
+	}
+	clinicID := r.Clinic()
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}

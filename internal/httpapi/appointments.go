@@ -11,16 +11,6 @@ import (
 	"clinic/internal/kernel"
 )
 
-func (s *Server) appointmentRoutes(mux *router) {
-	const base = "/api/v1/clinics/{clinic_id}/"
-	mux.Handle("GET "+base+"appointments", s.inClinic(s.listAppointments))
-	mux.Handle("POST "+base+"appointments", s.inClinic(s.createAppointment))
-	mux.Handle("GET "+base+"appointments/{id}", s.inClinic(s.getAppointment))
-	mux.Handle("PATCH "+base+"appointments/{id}", s.inClinic(s.updateAppointment))
-	mux.Handle("POST "+base+"appointments/{id}/status", s.inClinic(s.setAppointmentStatus))
-	mux.Handle("POST "+base+"appointment-series", s.inClinic(s.createAppointmentSeries))
-}
-
 // listAppointments answers the agenda: ?from=&to= (required; RFC 3339 or
 // clinic-local dates, "to" inclusive for a date), professional_id,
 // patient_id, status (comma-separated), limit, cursor.

@@ -358,7 +358,8 @@ func TestAppointmentSeriesAPI(t *testing.T) {
 }
 
 // apptPost sends one JSON POST with client's cookies to base (safe from any
-// goroutine) and returns the status and body.
+// goroutine) and returns the status and body; an exchange that does not
+// match the OpenAPI document is an error.
 func apptPost(client *apptest.Client, base, path string, body any) (int, []byte, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -375,6 +376,9 @@ func apptPost(client *apptest.Client, base, path string, body any) (int, []byte,
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)
+	if err == nil {
+		err = apptest.CheckExchange("POST", path, b, res.StatusCode, res.Header, out)
+	}
 	return res.StatusCode, out, err
 }
 

@@ -3,6 +3,9 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -10,11 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
+	"clinic/internal/httpapi"
 	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/platform/testenv"
 )
 
-// TestOpenAPIMatchesRoutes: every API route is documented and every
-// documented operation is a real route.
+// TestOpenAPIMatchesRoutes checks the served document for sanity: it is the
+// one the route table describes, each registered API route appears once with
+// a summary, a unique operationId and its responses, and no $ref dangles.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	in := apptest.New(t, dbtest.SQLiteURL(t), nil)
@@ -29,18 +35,24 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(res.Body, &doc))
 	require.Equal(t, "3.1.0", doc.OpenAPI)
+	require.JSONEq(t, string(httpapi.OpenAPIDocument()), string(res.Body), "the served document is OpenAPIDocument")
 
 	var documented []string
+	ids := map[string]bool{}
 	for path, item := range doc.Paths {
 		for method, op := range item {
 			documented = append(documented, strings.ToUpper(method)+" "+path)
 			require.NotEmpty(t, op["summary"], "%s %s has no summary", method, path)
 			require.Contains(t, op, "responses")
+			id, _ := op["operationId"].(string)
+			require.False(t, id == "" || ids[id], "%s %s: operationId %q missing or taken", method, path, id)
+			ids[id] = true
 		}
 	}
 	var routes []string
 	for _, p := range in.API.Patterns() {
-		if strings.Contains(p, " /api/v1/") {
+		// The document does not describe itself.
+		if strings.Contains(p, " /api/v1/") && p != "GET /api/v1/openapi.json" {
 			routes = append(routes, p)
 		}
 	}
@@ -60,4 +72,31 @@ func refs(doc string) []string {
 		out = append(out, part[:strings.Index(part, `"`)])
 	}
 	return out
+}
+
+// TestOpenAPILint runs redocly lint (its recommended rules) over the
+// document: no error and no warning. TEST_REDOCLY is the path of the redocly
+// binary (npm @redocly/cli; .ci/run installs the pinned version).
+func TestOpenAPILint(t *testing.T) {
+	t.Parallel()
+	redocly := testenv.Require(t, "TEST_REDOCLY", "redocly (npm @redocly/cli)")
+	file := filepath.Join(t.TempDir(), "openapi.json")
+	require.NoError(t, os.WriteFile(file, httpapi.OpenAPIDocument(), 0o600))
+	lint := func(format string) ([]byte, error) {
+		cmd := exec.Command(redocly, "lint", "--extends=recommended", "--format="+format, "--max-problems=1000", file)
+		cmd.Dir = t.TempDir() // no redocly.yaml from the repository
+		cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
+		return cmd.Output()
+	}
+	out, err := lint("json")
+	var report struct {
+		Totals struct{ Errors, Warnings int }
+	}
+	if err == nil {
+		err = json.Unmarshal(out, &report)
+	}
+	if err != nil || report.Totals.Errors+report.Totals.Warnings > 0 {
+		text, _ := lint("stylish")
+		t.Fatalf("redocly lint: %v, %d errors, %d warnings:\n%s", err, report.Totals.Errors, report.Totals.Warnings, text)
+	}
 }

@@ -9,15 +9,6 @@ import (
 	"clinic/internal/patient"
 )
 
-func (s *Server) patientRoutes(mux *router) {
-	const base = "/api/v1/clinics/{clinic_id}/patients"
-	mux.Handle("GET "+base, s.inClinic(s.listPatients))
-	mux.Handle("POST "+base, s.inClinic(s.createPatient))
-	mux.Handle("GET "+base+"/{id}", s.inClinic(s.getPatient))
-	mux.Handle("PATCH "+base+"/{id}", s.inClinic(s.updatePatient))
-	mux.Handle("DELETE "+base+"/{id}", s.inClinic(s.archivePatient))
-}
-
 // patientJSON is the API shape of a patient.
 type patientJSON struct {
 	ID         string           `json:"id"`
@@ -121,7 +112,6 @@ func (s *Server) updatePatient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID) // the agenda shows patient names
 	writeJSON(w, http.StatusOK, toPatientJSON(p))
 	return nil
 }
@@ -131,7 +121,6 @@ func (s *Server) archivePatient(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Patients.Archive(r.Context(), principalOf(r.Context()), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

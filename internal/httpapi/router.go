@@ -2,6 +2,41 @@ package httpapi
 
 import "net/http"
 
+// access says who may call an API operation.
+type access int
+
+const (
+	// accessClinic: a member of the clinic {clinic_id} names, or an API
+	// token of that clinic, with the caller's role in it (inClinic).
+	accessClinic access = iota
+	// accessAuthenticated: any logged-in user or API token.
+	accessAuthenticated
+	// accessPublic: anyone, behind the cross-site check.
+	accessPublic
+)
+
+// apiRoutes registers every operation of the route table on mux, behind
+// the access check each names.
+func (s *Server) apiRoutes(mux *router) {
+	for _, op := range apiOps() {
+		h := op.Handler
+		if h == nil {
+			panic("httpapi: " + op.Method + " " + op.Path + " has no handler")
+		}
+		hf := func(w http.ResponseWriter, r *http.Request) error { return h(s, w, r) }
+		switch op.Access {
+		case accessPublic:
+			mux.Handle(op.Method+" "+op.Path, s.public(hf))
+		case accessAuthenticated:
+			mux.Handle(op.Method+" "+op.Path, s.authenticated(hf))
+		case accessClinic:
+			mux.Handle(op.Method+" "+op.Path, s.inClinic(hf))
+		default:
+			panic("httpapi: " + op.Method + " " + op.Path + " has an unknown access")
+		}
+	}
+}
+
 // router is a ServeMux that remembers the patterns registered on it, so
 // that tests can check the OpenAPI document against the real routes.
 type router struct {

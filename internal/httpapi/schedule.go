@@ -10,23 +10,6 @@ import (
 	"clinic/internal/schedule"
 )
 
-func (s *Server) scheduleRoutes(mux *router) {
-	const base = "/api/v1/clinics/{clinic_id}"
-	mux.Handle("GET "+base+"/professionals", s.inClinic(s.listProfessionals))
-	mux.Handle("POST "+base+"/professionals", s.inClinic(s.createProfessional))
-	mux.Handle("GET "+base+"/professionals/{id}", s.inClinic(s.getProfessional))
-	mux.Handle("PATCH "+base+"/professionals/{id}", s.inClinic(s.updateProfessional))
-	mux.Handle("GET "+base+"/professionals/{id}/working-hours", s.inClinic(s.getWorkingHours))
-	mux.Handle("PUT "+base+"/professionals/{id}/working-hours", s.inClinic(s.putWorkingHours))
-	mux.Handle("GET "+base+"/professionals/{id}/exceptions", s.inClinic(s.listExceptions))
-	mux.Handle("POST "+base+"/professionals/{id}/exceptions", s.inClinic(s.createException))
-	mux.Handle("DELETE "+base+"/professionals/{id}/exceptions/{eid}", s.inClinic(s.deleteException))
-	mux.Handle("GET "+base+"/rooms", s.inClinic(s.listRooms))
-	mux.Handle("POST "+base+"/rooms", s.inClinic(s.createRoom))
-	mux.Handle("GET "+base+"/rooms/{id}", s.inClinic(s.getRoom))
-	mux.Handle("GET "+base+"/availability", s.inClinic(s.availability))
-}
-
 // optionalID is an id that answers JSON null when empty.
 func optionalID(id string) *string {
 	if id == "" {
@@ -158,7 +141,6 @@ func (s *Server) updateProfessional(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.Appointments.InvalidateAgenda(r.Context(), principalOf(r.Context()).ClinicID) // the agenda shows professional names
 	writeJSON(w, http.StatusOK, toProfessionalJSON(p))
 	return nil
 }

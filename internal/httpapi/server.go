@@ -15,8 +15,8 @@ import (
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/config"
+	"clinic/internal/jobs"
 	"clinic/internal/patient"
-	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
@@ -41,7 +41,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
-	Jobs         *queue.Queue
+	Jobs         *jobs.Service
 	Sessions     *session.Manager
 	Limiter      ratelimit.Limiter
 	Registry     *prometheus.Registry
@@ -87,27 +87,9 @@ func (s *Server) routes(mux *router) {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	}
 
+	// The document does not describe itself.
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	mux.Handle("POST /api/v1/signup", s.public(s.signup))
-	mux.Handle("POST /api/v1/login", s.public(s.login))
-	mux.Handle("POST /api/v1/logout", s.public(s.logout))
-	mux.Handle("GET /api/v1/me", s.authenticated(s.me))
-	mux.Handle("GET /api/v1/clinics/{clinic_id}", s.inClinic(s.getClinic))
-	mux.Handle("PATCH /api/v1/clinics/{clinic_id}", s.inClinic(s.updateClinic))
-	mux.Handle("GET /api/v1/clinics/{clinic_id}/users", s.inClinic(s.listMembers))
-	mux.Handle("POST /api/v1/clinics/{clinic_id}/users", s.inClinic(s.addUser))
-	mux.Handle("PATCH /api/v1/clinics/{clinic_id}/users/{user_id}", s.inClinic(s.changeMemberRole))
-	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/users/{user_id}", s.inClinic(s.removeMember))
-	mux.Handle("POST /api/v1/clinics/{clinic_id}/tokens", s.inClinic(s.createToken))
-	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/tokens/{id}", s.inClinic(s.revokeToken))
-
-	mux.Handle("GET /api/v1/clinics/{clinic_id}/audit", s.inClinic(s.listAudit))
-	mux.Handle("GET /api/v1/clinics/{clinic_id}/jobs/failed", s.inClinic(s.listFailedJobs))
-	mux.Handle("POST /api/v1/clinics/{clinic_id}/jobs/{job_id}/retry", s.inClinic(s.retryJob))
-	s.patientRoutes(mux)
-	s.scheduleRoutes(mux)
-	s.appointmentRoutes(mux)
-	s.waitlistRoutes(mux)
+	s.apiRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)

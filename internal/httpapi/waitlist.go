@@ -8,13 +8,6 @@ import (
 	"clinic/internal/waitlist"
 )
 
-func (s *Server) waitlistRoutes(mux *router) {
-	mux.Handle("GET /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.listWaitlist))
-	mux.Handle("POST /api/v1/clinics/{clinic_id}/waitlist", s.inClinic(s.createWaitlistEntry))
-	mux.Handle("DELETE /api/v1/clinics/{clinic_id}/waitlist/{id}", s.inClinic(s.removeWaitlistEntry))
-	mux.Handle("GET /api/v1/clinics/{clinic_id}/waitlist/{id}/offers", s.inClinic(s.listWaitlistOffers))
-}
-
 // listWaitlist lists the open entries, oldest first (?professional_id=,
 // ?cursor=, ?limit=).
 func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {

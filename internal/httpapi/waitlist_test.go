@@ -2,11 +2,13 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
@@ -332,10 +334,11 @@ func TestWaitlistOfferAfterCancellationThroughTheJobQueue(t *testing.T) {
 				Status         string    `json:"status"`
 			} `json:"items"`
 		}
-		require.Eventually(t, func() bool {
-			res := c.owner.Do("GET", "/api/v1/clinics/"+c.id+"/waitlist/"+entry+"/offers", nil)
-			res.Decode(t, &offers)
-			return len(offers.Items) > 0
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+			res, err := c.owner.Try("GET", "/api/v1/clinics/"+c.id+"/waitlist/"+entry+"/offers", nil)
+			require.NoError(ct, err)
+			require.NoError(ct, json.Unmarshal(res.Body, &offers), "body: %s", res.Body)
+			assert.NotEmpty(ct, offers.Items)
 		}, 20*time.Second, 50*time.Millisecond, "the freed slot is offered to the waiting patient")
 		require.Len(t, offers.Items, 1)
 		o := offers.Items[0]

@@ -1,13 +1,13 @@
 package patient
 
 import (
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
 )
@@ -16,7 +16,7 @@ import (
 // (PATCH: absent fields keep their value, null clears an optional field,
 // nested objects merge the same way).
 type Input struct {
-	FullName   Opt[string]         `json:"full_name,omitzero"`
+	FullName   Opt[string]         `json:"full_name,omitzero" nullable:"false"`
 	SocialName Opt[string]         `json:"social_name,omitzero"`
 	CPF        Opt[string]         `json:"cpf,omitzero"`
 	BirthDate  Opt[string]         `json:"birth_date,omitzero"`
@@ -26,7 +26,7 @@ type Input struct {
 	Address    Opt[AddressInput]   `json:"address,omitzero"`
 	Insurance  Opt[InsuranceInput] `json:"insurance,omitzero"`
 	Notes      Opt[string]         `json:"notes,omitzero" text:"multiline"`
-	Consents   Opt[ConsentsInput]  `json:"consents,omitzero"`
+	Consents   Opt[ConsentsInput]  `json:"consents,omitzero" nullable:"false"`
 }
 
 // AddressInput sets fields of an Address.
@@ -50,9 +50,9 @@ type InsuranceInput struct {
 // ConsentsInput gives (true) or withdraws (false) consent per channel; the
 // server stamps the time whenever a value changes.
 type ConsentsInput struct {
-	WhatsApp Opt[bool] `json:"whatsapp,omitzero"`
-	SMS      Opt[bool] `json:"sms,omitzero"`
-	Email    Opt[bool] `json:"email,omitzero"`
+	WhatsApp Opt[bool] `json:"whatsapp,omitzero" nullable:"false"`
+	SMS      Opt[bool] `json:"sms,omitzero" nullable:"false"`
+	Email    Opt[bool] `json:"email,omitzero" nullable:"false"`
 }
 
 // Field length limits, in characters.
@@ -61,7 +61,6 @@ const (
 	maxShort = 60
 	maxText  = 200
 	maxNotes = 20000
-	maxEmail = 254
 )
 
 // ufs lists Brazil's states (UF).
@@ -137,8 +136,8 @@ func (in Input) apply(p *Patient, now time.Time) map[string]string {
 	if o := in.Email; o.Set {
 		if cleared(o) {
 			p.Email = ""
-		} else if e, ok := parseEmail(o.V); !ok {
-			c.add("email", "Must be an e-mail address such as ana@example.com.")
+		} else if e, err := account.ParseEmail(o.V); err != nil {
+			c.add("email", apperr.As(err).Message)
 		} else {
 			p.Email = e
 		}
@@ -250,23 +249,6 @@ func checkBirthDate(s string, now time.Time) string {
 		return "Must be in 1900 or later."
 	}
 	return ""
-}
-
-// parseEmail lower-cases and checks an e-mail address.
-func parseEmail(s string) (string, bool) {
-	e := strings.ToLower(strings.TrimSpace(s))
-	if len(e) > maxEmail || strings.ContainsAny(e, " <>\"") {
-		return "", false
-	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || a.Name != "" {
-		return "", false
-	}
-	local, domain, ok := strings.Cut(e, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", false
-	}
-	return e, true
 }
 
 // parseCEP accepts 01310-100 or 01310100 and returns 01310-100.

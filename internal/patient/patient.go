@@ -11,6 +11,7 @@
 package patient
 
 import (
+	"context"
 	"time"
 
 	"clinic/internal/platform/cache"
@@ -84,9 +85,17 @@ type Consents struct {
 type Service struct {
 	db  *db.DB
 	now func() time.Time
+	// onChange are the listeners of committed writes (see OnChange).
+	onChange []func(context.Context, Change)
 }
 
 // NewService returns a Service on d. Patients are not cached: every read of
 // one is audited (a write) and lists change with every registration, so the
 // cache is not used.
-func NewService(d *db.DB, _ cache.Cache) *Service { return &Service{db: d, now: time.Now} }
+func NewService(d *db.DB, _ cache.Cache, opts ...Option) *Service {
+	s := &Service{db: d, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}

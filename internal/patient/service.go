@@ -138,7 +138,8 @@ func (s *Service) Get(ctx context.Context, pr account.Principal, id string) (Pat
 	return view(p, pr), nil
 }
 
-// Update changes a patient (partial: see Input) and audits it. Consent
+// Update changes a patient (partial: see Input), audits it and, once
+// committed, tells the OnChange listeners. Consent
 // times are stamped for the channels whose value changes. Forbidden for
 // financial users; NotFound as for Get; Invalid and Conflict as for Create.
 func (s *Service) Update(ctx context.Context, pr account.Principal, id string, in Input) (Patient, error) {
@@ -171,13 +172,14 @@ func (s *Service) Update(ctx context.Context, pr account.Principal, id string, i
 	if err != nil {
 		return Patient{}, s.raced(ctx, p, err)
 	}
+	s.changed(ctx, Change{Kind: Updated, ClinicID: p.ClinicID, PatientID: p.ID})
 	return view(p, pr), nil
 }
 
 // Archive soft-deletes a patient (archived_at): it leaves lists and reads
-// answer NotFound. Audited as a delete. Forbidden for professionals and
-// financial users; NotFound for an unknown, other clinic's or already
-// archived id.
+// answer NotFound. Audited as a delete; once committed, the OnChange
+// listeners are told. Forbidden for professionals and financial users;
+// NotFound for an unknown, other clinic's or already archived id.
 func (s *Service) Archive(ctx context.Context, pr account.Principal, id string) error {
 	if !canArchive(pr.Role) {
 		return errNoArchive
@@ -185,10 +187,15 @@ func (s *Service) Archive(ctx context.Context, pr account.Principal, id string) 
 	if !validID(id) {
 		return errNotFound
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := archive(ctx, tx, pr.ClinicID, id, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, pr.ClinicID, audit.ActionDelete, Entity, id, id)
 	})
+	if err != nil {
+		return err
+	}
+	s.changed(ctx, Change{Kind: Archived, ClinicID: pr.ClinicID, PatientID: id})
+	return nil
 }

@@ -2,8 +2,6 @@ package schedule
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -61,15 +59,11 @@ func (s *Service) state(ctx context.Context, clinicID string) (clinicState, erro
 }
 
 func (s *Service) loadState(ctx context.Context, clinicID string) (clinicState, error) {
-	var tz string
-	err := s.db.QueryRowContext(ctx, `SELECT time_zone FROM clinics WHERE id = $1`, clinicID).Scan(&tz)
-	if errors.Is(err, sql.ErrNoRows) {
-		return clinicState{}, notFound("Clinic")
-	}
+	loc, err := s.clinicZones.ClinicZone(ctx, clinicID)
 	if err != nil {
-		return clinicState{}, fmt.Errorf("schedule: clinic time zone: %w", err)
+		return clinicState{}, err // NotFound for an unknown clinic
 	}
-	return clinicState{Gen: newID(), TimeZone: tz}, nil
+	return clinicState{Gen: newID(), TimeZone: loc.String()}, nil
 }
 
 // Location returns the clinic's time zone (cached; a change of the clinic's

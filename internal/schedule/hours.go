@@ -30,7 +30,7 @@ type Rule struct {
 // RuleInput is one rule of a week being set: weekday 0 (Sunday) to 6, start
 // and end "HH:MM" (end up to "24:00"), optional room.
 type RuleInput struct {
-	Weekday *int    `json:"weekday"`
+	Weekday *int    `json:"weekday" required:"true" nullable:"false"`
 	Start   string  `json:"start"`
 	End     string  `json:"end"`
 	RoomID  *string `json:"room_id"`
@@ -196,7 +196,8 @@ func (s *Service) SetWorkingHours(ctx context.Context, p account.Principal, prof
 	if err != nil {
 		return nil, err
 	}
-	return rules, s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return rules, nil
 }
 
 // loadRules returns the rules of one professional, or of every professional
@@ -271,7 +272,7 @@ type ExceptionInput struct {
 	Start  *string       `json:"start"`
 	End    *string       `json:"end"`
 	RoomID *string       `json:"room_id"`
-	Reason string        `json:"reason"`
+	Reason string        `json:"reason,omitempty"`
 }
 
 // ExceptionFilter selects exceptions by date (inclusive YYYY-MM-DD bounds;
@@ -383,7 +384,8 @@ func (s *Service) AddException(ctx context.Context, p account.Principal, profess
 	if err != nil {
 		return Exception{}, err
 	}
-	return e, s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return e, nil
 }
 
 // DeleteException removes an exception of a professional of p's clinic,
@@ -423,7 +425,8 @@ func (s *Service) DeleteException(ctx context.Context, p account.Principal, prof
 	if err != nil {
 		return err
 	}
-	return s.InvalidateAvailability(ctx, p.ClinicID)
+	s.availabilityChanged(ctx, p.ClinicID)
+	return nil
 }
 
 // Exceptions lists a professional's exceptions by date and start, within

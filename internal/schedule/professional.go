@@ -57,10 +57,10 @@ const (
 // DefaultDurationMinutes take the defaults; nil Active means active.
 type ProfessionalInput struct {
 	Name                   string  `json:"name"`
-	Specialty              string  `json:"specialty"`
-	CouncilRegistration    string  `json:"council_registration"`
-	Color                  string  `json:"color"`
-	DefaultDurationMinutes int     `json:"default_duration_minutes"`
+	Specialty              string  `json:"specialty,omitempty"`
+	CouncilRegistration    string  `json:"council_registration,omitempty"`
+	Color                  string  `json:"color,omitempty"`
+	DefaultDurationMinutes int     `json:"default_duration_minutes,omitempty"`
 	UserID                 *string `json:"user_id"`
 	Active                 *bool   `json:"active"`
 }
@@ -170,11 +170,13 @@ func (s *Service) CreateProfessional(ctx context.Context, p account.Principal, i
 	if err != nil {
 		return Professional{}, err
 	}
-	return pr, s.InvalidateAvailability(ctx, pr.ClinicID)
+	s.professionalChanged(ctx, ProfessionalChange{ClinicID: pr.ClinicID, ProfessionalID: pr.ID, Created: true})
+	return pr, nil
 }
 
 // UpdateProfessional changes a professional of p's clinic (owners and
-// admins) and returns it.
+// admins) and returns it. Once committed, availability is invalidated and
+// the OnProfessionalChange listeners are told.
 func (s *Service) UpdateProfessional(ctx context.Context, p account.Principal, id string, in ProfessionalPatch) (Professional, error) {
 	if err := managesOnly(p, "professionals"); err != nil {
 		return Professional{}, err
@@ -219,7 +221,8 @@ func (s *Service) UpdateProfessional(ctx context.Context, p account.Principal, i
 	if err != nil {
 		return Professional{}, err
 	}
-	return pr, s.InvalidateAvailability(ctx, pr.ClinicID)
+	s.professionalChanged(ctx, ProfessionalChange{ClinicID: pr.ClinicID, ProfessionalID: pr.ID})
+	return pr, nil
 }
 
 func set[T any](dst *T, v *T) {

@@ -37,6 +37,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -62,11 +63,21 @@ type Service struct {
 	// zones caches loaded *time.Location by name (LoadLocation reads the
 	// zone database every time).
 	zones sync.Map
+	log   *slog.Logger
+	// clinicZones is where clinics' time zones come from (see WithZones).
+	clinicZones Zones
+	// onProfessional are the listeners of committed professional writes
+	// (see OnProfessionalChange).
+	onProfessional []func(context.Context, ProfessionalChange)
 }
 
 // NewService returns a Service on d that caches availability in c.
-func NewService(d *db.DB, c cache.Cache) *Service {
-	return &Service{db: d, cache: c, now: time.Now}
+func NewService(d *db.DB, c cache.Cache, opts ...Option) *Service {
+	s := &Service{db: d, cache: c, now: time.Now, log: slog.Default(), clinicZones: account.NewStore(d)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Clock is a clinic-local time of day in minutes since midnight, 0 to 1440

@@ -52,12 +52,15 @@ var (
 // Service manages the waitlist. Every method is scoped to the principal's
 // clinic: an id of another clinic is not found.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db    *db.DB
+	now   func() time.Time
+	zones Zones
 }
 
 // NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d, now: nowFunc} }
+func NewService(d *db.DB, opts ...Option) *Service {
+	return &Service{db: d, now: nowFunc, zones: settingsOf(d, opts).zones}
+}
 
 // canManage reports whether r may add and remove entries.
 func canManage(r account.Role) bool {
@@ -77,7 +80,7 @@ type CreateInput struct {
 	Latest   *string `json:"latest"`
 	// DurationMinutes nil: 30.
 	DurationMinutes *int   `json:"duration_minutes"`
-	Notes           string `json:"notes" text:"multiline"`
+	Notes           string `json:"notes,omitempty" text:"multiline"`
 }
 
 func isID(s string) bool {
@@ -170,7 +173,6 @@ func checkDate(fields map[string]string, name, v string) (time.Time, bool) {
 
 // references is what Create needs to know about the rows an entry refers to.
 type references struct {
-	timeZone            string
 	patientName         sql.NullString
 	patientArchived     bool
 	professionalName    sql.NullString
@@ -178,8 +180,8 @@ type references struct {
 	professionalPresent bool
 }
 
-// loadReferences reads, in one query, the clinic's time zone and the patient
-// and professional of an entry, scoped by the clinic.
+// loadReferences reads, in one query, the patient and professional of an
+// entry, scoped by the clinic.
 func loadReferences(ctx context.Context, tx *sql.Tx, clinicID, patientID string, professionalID *string) (references, error) {
 	var ref references
 	var prof any
@@ -187,17 +189,13 @@ func loadReferences(ctx context.Context, tx *sql.Tx, clinicID, patientID string,
 		prof = *professionalID
 	}
 	var profID sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT c.time_zone,
+	err := tx.QueryRowContext(ctx, `SELECT
 			CASE WHEN p.social_name <> '' THEN p.social_name ELSE p.full_name END, p.archived_at IS NOT NULL,
 			pr.id, pr.name, pr.active
-		FROM clinics c
-		LEFT JOIN patients p ON p.clinic_id = c.id AND p.id = $2
-		LEFT JOIN professionals pr ON pr.clinic_id = c.id AND pr.id = $3
-		WHERE c.id = $1`, clinicID, patientID, prof).
-		Scan(&ref.timeZone, &ref.patientName, &ref.patientArchived, &profID, &ref.professionalName, &ref.professionalActive)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ref, apperr.New(apperr.NotFound, "Clinic not found.")
-	}
+		FROM (SELECT 1 AS one) AS one
+		LEFT JOIN patients p ON p.clinic_id = $1 AND p.id = $2
+		LEFT JOIN professionals pr ON pr.clinic_id = $1 AND pr.id = $3`, clinicID, patientID, prof).
+		Scan(&ref.patientName, &ref.patientArchived, &profID, &ref.professionalName, &ref.professionalActive)
 	if err != nil {
 		return ref, fmt.Errorf("waitlist: create: read references: %w", err)
 	}
@@ -219,14 +217,14 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInpu
 	}
 	now := s.now()
 	e.ID, e.CreatedAt, e.UpdatedAt = account.NewID(), now, now
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	loc, err := s.zones.ClinicZone(ctx, p.ClinicID)
+	if err != nil {
+		return Entry{}, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		ref, err := loadReferences(ctx, tx, p.ClinicID, e.PatientID, e.ProfessionalID)
 		if err != nil {
 			return err
-		}
-		loc, err := time.LoadLocation(ref.timeZone)
-		if err != nil {
-			return fmt.Errorf("waitlist: create: clinic time zone %q: %w", ref.timeZone, err)
 		}
 		if today := now.In(loc).Format(dateLayout); e.FromDate < today {
 			return apperr.Validation(map[string]string{"from_date": "Must not be in the past (today is " + today + ")."})
@@ -519,9 +517,8 @@ func (s *Service) Offers(ctx context.Context, p account.Principal, entryID strin
 		return nil, errEntryNotFound
 	}
 	var professionalID sql.NullString
-	var tz string
-	err = s.db.QueryRowContext(ctx, `SELECT e.professional_id, c.time_zone FROM waitlist_entries e JOIN clinics c ON c.id = e.clinic_id
-		WHERE e.clinic_id = $1 AND e.id = $2`, p.ClinicID, entryID).Scan(&professionalID, &tz)
+	err = s.db.QueryRowContext(ctx, `SELECT e.professional_id FROM waitlist_entries e
+		WHERE e.clinic_id = $1 AND e.id = $2`, p.ClinicID, entryID).Scan(&professionalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errEntryNotFound
 	}
@@ -531,9 +528,9 @@ func (s *Service) Offers(ctx context.Context, p account.Principal, entryID strin
 	if only && professionalID.Valid && professionalID.String != own {
 		return nil, errOtherProfessional
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := s.zones.ClinicZone(ctx, p.ClinicID)
 	if err != nil {
-		return nil, fmt.Errorf("waitlist: offers: clinic time zone %q: %w", tz, err)
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT o.id, o.entry_id, o.professional_id, pr.name, o.starts_at, o.ends_at, o.status, o.created_at
 		FROM waitlist_offers o JOIN professionals pr ON pr.id = o.professional_id

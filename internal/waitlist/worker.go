@@ -11,28 +11,29 @@ import (
 	"github.com/riverqueue/river"
 
 	"clinic/internal/account"
+	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/platform/db"
 )
 
 // RegisterWorkers adds the waitlist's job workers to workers.
-func RegisterWorkers(workers *river.Workers, d *db.DB) {
-	river.AddWorker(workers, NewSlotFreedWorker(d))
+func RegisterWorkers(workers *river.Workers, d *db.DB, opts ...Option) {
+	river.AddWorker(workers, NewSlotFreedWorker(d, opts...))
 }
 
 // SlotFreedWorker offers a freed slot to the oldest waiting entry that fits
 // it (see Work).
 type SlotFreedWorker struct {
 	river.WorkerDefaults[appointment.SlotFreedArgs]
-	db  *db.DB
-	now func() time.Time
+	db    *db.DB
+	now   func() time.Time
+	zones Zones
 }
 
-// NewSlotFreedWorker returns a SlotFreedWorker on d. It reads each clinic's
-// time zone from the clinics table.
-func NewSlotFreedWorker(d *db.DB) *SlotFreedWorker {
-	return &SlotFreedWorker{db: d, now: nowFunc}
+// NewSlotFreedWorker returns a SlotFreedWorker on d.
+func NewSlotFreedWorker(d *db.DB, opts ...Option) *SlotFreedWorker {
+	return &SlotFreedWorker{db: d, now: nowFunc, zones: settingsOf(d, opts).zones}
 }
 
 // errSlotOffered rolls back a run that found the slot offered meanwhile.
@@ -63,24 +64,25 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 	}
 	start, end := db.Time(a.StartsAt), db.Time(a.EndsAt)
 	ctx = audit.WithActor(ctx, audit.Actor{ClinicID: a.ClinicID, RequestID: "job:" + strconv.FormatInt(jobID(job), 10)})
-	err := w.db.Tx(ctx, func(tx *sql.Tx) error {
-		var tz string
-		var active sql.NullBool
-		err := tx.QueryRowContext(ctx, `SELECT c.time_zone, pr.active FROM clinics c
-			LEFT JOIN professionals pr ON pr.clinic_id = c.id AND pr.id = $2
-			WHERE c.id = $1`, a.ClinicID, a.ProfessionalID).Scan(&tz, &active)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !active.Valid) {
-			return river.JobCancel(fmt.Errorf("waitlist: slot freed: clinic %s or its professional %s not found", a.ClinicID, a.ProfessionalID))
+	loc, err := w.zones.ClinicZone(ctx, a.ClinicID)
+	if apperr.Is(err, apperr.NotFound) {
+		return river.JobCancel(fmt.Errorf("waitlist: slot freed: clinic %s not found", a.ClinicID))
+	}
+	if err != nil {
+		return fmt.Errorf("waitlist: slot freed: clinic time zone: %w", err)
+	}
+	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
+		var active bool
+		err := tx.QueryRowContext(ctx, `SELECT active FROM professionals WHERE clinic_id = $1 AND id = $2`,
+			a.ClinicID, a.ProfessionalID).Scan(&active)
+		if errors.Is(err, sql.ErrNoRows) {
+			return river.JobCancel(fmt.Errorf("waitlist: slot freed: professional %s of clinic %s not found", a.ProfessionalID, a.ClinicID))
 		}
 		if err != nil {
-			return fmt.Errorf("waitlist: slot freed: read clinic: %w", err)
+			return fmt.Errorf("waitlist: slot freed: read professional: %w", err)
 		}
-		if !active.Bool {
+		if !active {
 			return nil
-		}
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			return river.JobCancel(fmt.Errorf("waitlist: slot freed: clinic time zone %q: %w", tz, err))
 		}
 
 		var busy, offered bool

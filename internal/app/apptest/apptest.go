@@ -151,20 +151,25 @@ func (r *Response) ErrorCode() string {
 }
 
 // Do sends body (marshalled to JSON unless it is a string or []byte) and
-// returns the answer.
+// returns the answer. The exchange is checked against the OpenAPI document
+// (CheckExchange): a body that does not match fails the test.
 func (c *Client) Do(method, path string, body any, header ...http.Header) *Response {
 	c.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
 		j, err := json.Marshal(b)
 		require.NoError(c.t, err)
-		rd = bytes.NewReader(j)
+		sent = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, c.Base+path, rd)
 	require.NoError(c.t, err)
@@ -184,6 +189,9 @@ func (c *Client) Do(method, path string, body any, header ...http.Header) *Respo
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(c.t, err)
+	if err := CheckExchange(method, path, sent, res.StatusCode, res.Header, b); err != nil {
+		c.t.Errorf("apptest: %v", err)
+	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
@@ -240,4 +248,45 @@ func (c *Client) SessionToken(t testing.TB) string {
 	}
 	t.Fatal("apptest: the client has no session cookie")
 	return ""
+}
+
+// Try is Do for a goroutine other than the test's (one the test starts, or
+// the condition of require.Eventually): it returns the error instead of
+// failing the test, and never touches the client's t. Check the error on the
+// test goroutine.
+func (c *Client) Try(method, path string, body any) (*Response, error) {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.Base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}, nil
 }

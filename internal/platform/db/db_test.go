@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,19 @@ func TestMigrationsMatchAcrossEngines(t *testing.T) {
 		require.Equal(t, lite[i].Version, pg[i].Version)
 		require.Equal(t, lite[i].Name, pg[i].Name)
 	}
+
+	// The schemas they produce: tables, columns, indexes and constraints,
+	// by name (see schema_test.go for what is compared and what may differ).
+	t.Run("schemas", func(t *testing.T) {
+		ctx := context.Background()
+		pgSchema := postgresSchema(ctx, t, dbtest.Postgres(t)) // skips without TEST_DATABASE_URL (fails under CI)
+		liteSchema := sqliteSchema(ctx, t, dbtest.SQLite(t))
+		require.NotEmpty(t, liteSchema)
+		require.NotEmpty(t, pgSchema)
+		if diff := diffSchemas(liteSchema, pgSchema); len(diff) > 0 {
+			t.Errorf("the migrations produce different schemas on SQLite and PostgreSQL:\n%s", strings.Join(diff, "\n"))
+		}
+	})
 }
 
 func TestMigrateFromEmptyIsIdempotent(t *testing.T) {

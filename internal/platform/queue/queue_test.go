@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/platform/db"
@@ -251,7 +252,9 @@ func TestKilledWorkersJobIsCompletedOnceByAnotherWorker(t *testing.T) {
 	res, err := inserter.Insert(ctx, probeArgs{}, queue.WithClinic(nil, probeClinic))
 	require.NoError(t, err)
 	id := res.Job.ID
-	probe := func() []string {
+	// probe reports to t: the test's on its goroutine, a CollectT in an
+	// Eventually condition.
+	probe := func(t require.TestingT) []string {
 		rows, err := d.QueryContext(ctx, `SELECT event, worker, attempt FROM queue_probe WHERE job_id = $1 ORDER BY event DESC, attempt`, id)
 		require.NoError(t, err)
 		defer rows.Close()
@@ -265,7 +268,7 @@ func TestKilledWorkersJobIsCompletedOnceByAnotherWorker(t *testing.T) {
 		require.NoError(t, rows.Err())
 		return got
 	}
-	require.Eventually(t, func() bool { return len(probe()) > 0 }, 30*time.Second, 20*time.Millisecond,
+	require.EventuallyWithT(t, func(ct *assert.CollectT) { assert.NotEmpty(ct, probe(ct)) }, 30*time.Second, 20*time.Millisecond,
 		"worker process never started the job; its output:\n%s", &out)
 
 	// It dies mid-job.
@@ -292,7 +295,7 @@ func TestKilledWorkersJobIsCompletedOnceByAnotherWorker(t *testing.T) {
 		"start by a (attempt 1)",
 		"start by b (attempt 2)",
 		"complete by b (attempt 2)",
-	}, probe(), "the job is started by each worker and completed exactly once")
+	}, probe(t), "the job is started by each worker and completed exactly once")
 	require.Equal(t, 2, job.Attempt)
 	require.Len(t, job.Errors, 1)
 	require.True(t, strings.Contains(job.Errors[0].Message, "Stuck job rescued"), "error: %s", job.Errors[0].Message)

@@ -64,8 +64,8 @@ func Run(t *testing.T, newCache func(t *testing.T) cache.Cache) {
 		c := newCache(t)
 		require.NoError(t, c.Set(t.Context(), "long", []byte("l"), time.Minute))
 		require.NoError(t, c.Set(t.Context(), "short", []byte("s"), 300*time.Millisecond))
-		require.Eventually(t, func() bool { return isMiss(t, c, "short") }, 5*time.Second, 20*time.Millisecond,
-			"the short-lived value never expired")
+		require.EventuallyWithT(t, func(ct *assert.CollectT) { assert.True(ct, isMiss(ct, t.Context(), c, "short")) },
+			5*time.Second, 20*time.Millisecond, "the short-lived value never expired")
 		requireValue(t, c, "long", []byte("l"))
 	})
 
@@ -75,7 +75,8 @@ func Run(t *testing.T, newCache func(t *testing.T) cache.Cache) {
 		require.NoError(t, c.Set(t.Context(), "k", []byte("v1"), 300*time.Millisecond))
 		require.NoError(t, c.Set(t.Context(), "k", []byte("v2"), time.Minute))
 		require.NoError(t, c.Set(t.Context(), "probe", []byte("p"), 300*time.Millisecond))
-		require.Eventually(t, func() bool { return isMiss(t, c, "probe") }, 5*time.Second, 20*time.Millisecond)
+		require.EventuallyWithT(t, func(ct *assert.CollectT) { assert.True(ct, isMiss(ct, t.Context(), c, "probe")) },
+			5*time.Second, 20*time.Millisecond)
 		requireValue(t, c, "k", []byte("v2"))
 	})
 
@@ -193,26 +194,39 @@ func Run(t *testing.T, newCache func(t *testing.T) cache.Cache) {
 		t.Parallel()
 		c := newCache(t)
 		ctx := t.Context()
+		// Each goroutine stops at its first problem and reports it here.
+		problems := make([]error, 8)
 		var wg sync.WaitGroup
-		for g := range 8 {
+		for g := range problems {
 			wg.Go(func() {
 				for i := range 200 {
 					key := fmt.Sprintf("k%d", i%10)
+					var err error
 					switch (g + i) % 3 {
 					case 0:
-						assert.NoError(t, c.Set(ctx, key, fmt.Appendf(nil, "value-%d-%d", g, i), time.Minute))
+						err = c.Set(ctx, key, fmt.Appendf(nil, "value-%d-%d", g, i), time.Minute)
 					case 1:
-						v, err := c.Get(ctx, key)
-						if !errors.Is(err, cache.ErrMiss) && assert.NoError(t, err) {
-							assert.True(t, strings.HasPrefix(string(v), "value-"), "torn value %q", v)
+						var v []byte
+						v, err = c.Get(ctx, key)
+						if errors.Is(err, cache.ErrMiss) {
+							err = nil
+						} else if err == nil && !strings.HasPrefix(string(v), "value-") {
+							err = fmt.Errorf("torn value %q", v)
 						}
 					case 2:
-						assert.NoError(t, c.Delete(ctx, key))
+						err = c.Delete(ctx, key)
+					}
+					if err != nil {
+						problems[g] = fmt.Errorf("op %d on %s: %w", i, key, err)
+						return
 					}
 				}
 			})
 		}
 		wg.Wait()
+		for g, err := range problems {
+			require.NoError(t, err, "goroutine %d", g)
+		}
 		require.NoError(t, c.Set(ctx, "k0", []byte("final"), time.Minute))
 		requireValue(t, c, "k0", []byte("final"))
 	})
@@ -329,14 +343,15 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (a, b cache.Cache), opts
 	for _, o := range opts {
 		o(&cfg)
 	}
-	// eventually checks cond at once, or within the allowed propagation time.
-	eventually := func(t *testing.T, cond func() bool, msg string) {
+	// eventually checks cond at once, or within the allowed propagation time
+	// (then on a goroutine of its own, reporting to a CollectT, not to t).
+	eventually := func(t *testing.T, cond func(assert.TestingT) bool, msg string) {
 		t.Helper()
 		if cfg.within == 0 {
-			require.True(t, cond(), msg)
+			require.True(t, cond(t), msg)
 			return
 		}
-		require.Eventually(t, cond, cfg.within, 10*time.Millisecond, msg)
+		require.EventuallyWithT(t, func(ct *assert.CollectT) { assert.True(ct, cond(ct), msg) }, cfg.within, 10*time.Millisecond, msg)
 	}
 
 	t.Run("a value set on one instance is read on the other", func(t *testing.T) {
@@ -353,10 +368,10 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (a, b cache.Cache), opts
 		requireValue(t, b, "k", []byte("v1"))
 		requireValue(t, b, "k", []byte("v1"))
 		require.NoError(t, a.Set(t.Context(), "k", []byte("v2"), time.Minute))
-		eventually(t, func() bool { return isValue(t, b, "k", "v2") }, "b still reads the old value")
+		eventually(t, func(at assert.TestingT) bool { return isValue(at, t.Context(), b, "k", "v2") }, "b still reads the old value")
 
 		require.NoError(t, b.Set(t.Context(), "k", []byte("v3"), time.Minute))
-		eventually(t, func() bool { return isValue(t, a, "k", "v3") }, "a still reads the old value")
+		eventually(t, func(at assert.TestingT) bool { return isValue(at, t.Context(), a, "k", "v3") }, "a still reads the old value")
 	})
 
 	t.Run("a delete on one instance makes the other miss", func(t *testing.T) {
@@ -367,9 +382,11 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (a, b cache.Cache), opts
 			requireValue(t, b, k, []byte(k))
 		}
 		require.NoError(t, a.Delete(t.Context(), "k1"))
-		eventually(t, func() bool { return isMiss(t, b, "k1") }, "b still reads k1")
+		eventually(t, func(at assert.TestingT) bool { return isMiss(at, t.Context(), b, "k1") }, "b still reads k1")
 		require.NoError(t, a.Delete(t.Context(), "k2", "k3"))
-		eventually(t, func() bool { return isMiss(t, b, "k2") && isMiss(t, b, "k3") }, "b still reads k2 or k3")
+		eventually(t, func(at assert.TestingT) bool {
+			return isMiss(at, t.Context(), b, "k2") && isMiss(at, t.Context(), b, "k3")
+		}, "b still reads k2 or k3")
 	})
 }
 
@@ -386,9 +403,10 @@ func requireMiss(t *testing.T, c cache.Cache, key string) {
 	require.ErrorIs(t, err, cache.ErrMiss, "Get(%q) returned %q", key, got)
 }
 
-// isMiss reports whether key is missing; errors other than ErrMiss fail t.
-func isMiss(t *testing.T, c cache.Cache, key string) bool {
-	_, err := c.Get(t.Context(), key)
+// isMiss reports whether key is missing; errors other than ErrMiss fail t
+// (the test's on its goroutine, a CollectT in an Eventually condition).
+func isMiss(t assert.TestingT, ctx context.Context, c cache.Cache, key string) bool {
+	_, err := c.Get(ctx, key)
 	if errors.Is(err, cache.ErrMiss) {
 		return true
 	}
@@ -396,9 +414,9 @@ func isMiss(t *testing.T, c cache.Cache, key string) bool {
 	return false
 }
 
-// isValue reports whether key holds want; errors fail t.
-func isValue(t *testing.T, c cache.Cache, key, want string) bool {
-	got, err := c.Get(t.Context(), key)
+// isValue reports whether key holds want; errors fail t (as for isMiss).
+func isValue(t assert.TestingT, ctx context.Context, c cache.Cache, key, want string) bool {
+	got, err := c.Get(ctx, key)
 	if errors.Is(err, cache.ErrMiss) {
 		return false
 	}

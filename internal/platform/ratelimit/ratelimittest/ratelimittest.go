@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/platform/ratelimit"
@@ -137,10 +138,10 @@ func Run(t *testing.T, newLimiter func(t *testing.T) ratelimit.Limiter) {
 		l := newLimiter(t)
 		short := ratelimit.Limit{Rate: 2, Period: 200 * time.Millisecond}
 		exhaust(t, l, "k", short)
-		require.Eventually(t, func() bool {
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
 			r, err := l.Allow(ctx, "k", short)
-			require.NoError(t, err)
-			return r.Allowed
+			require.NoError(ct, err)
+			assert.True(ct, r.Allowed, "still denied")
 		}, 5*time.Second, 10*time.Millisecond)
 	})
 

@@ -1,0 +1,52 @@
+package patient_test
+
+import (
+	"context"
+	"testing"
+
+	"clinic/internal/account"
+	"clinic/internal/account/roletest"
+	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/patient"
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
+)
+
+// TestRolesRefusedByTheService: who may read, register, change and archive
+// patients is decided by the service, whoever calls it.
+func TestRolesRefusedByTheService(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := patient.NewService(d, nil)
+		clinicID := appointmenttest.Clinic(t, d, "")
+		principal := func(r account.Role) account.Principal {
+			if !r.Valid() {
+				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+			}
+			return account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+		}
+		writers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist, account.RoleProfessional}
+		archivers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist}
+		roletest.Run(t, principal, []roletest.Case{
+			{Name: "list patients", Allowed: roletest.Valid, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.List(ctx, p, patient.ListQuery{})
+				return err
+			}},
+			{Name: "read a patient", Allowed: roletest.Valid, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.Get(ctx, p, account.NewID())
+				return err
+			}},
+			{Name: "register a patient", Allowed: writers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.Create(ctx, p, patient.Input{})
+				return err
+			}},
+			{Name: "change a patient", Allowed: writers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.Update(ctx, p, account.NewID(), patient.Input{})
+				return err
+			}},
+			{Name: "archive a patient", Allowed: archivers, Call: func(ctx context.Context, p account.Principal) error {
+				return svc.Archive(ctx, p, account.NewID())
+			}},
+		})
+	})
+}

@@ -1,0 +1,62 @@
+package schedule_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/account"
+	"clinic/internal/account/roletest"
+	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/platform/cache"
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/schedule"
+)
+
+// TestRolesRefusedByTheService: professionals, rooms and working hours are
+// for owners and admins; time off and extra hours also for professionals
+// (their own), whoever calls the service.
+func TestRolesRefusedByTheService(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c, err := cache.New(context.Background(), cache.Config{Backend: cache.BackendMemory}, nil, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		svc := schedule.NewService(d, c)
+		clinicID := appointmenttest.Clinic(t, d, "")
+		principal := func(r account.Role) account.Principal {
+			if !r.Valid() {
+				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+			}
+			return account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+		}
+		exceptions := append([]account.Role{account.RoleProfessional}, roletest.Managers...)
+		roletest.Run(t, principal, []roletest.Case{
+			{Name: "add a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.CreateProfessional(ctx, p, schedule.ProfessionalInput{})
+				return err
+			}},
+			{Name: "change a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.UpdateProfessional(ctx, p, account.NewID(), schedule.ProfessionalPatch{})
+				return err
+			}},
+			{Name: "set working hours", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.SetWorkingHours(ctx, p, account.NewID(), nil)
+				return err
+			}},
+			{Name: "add an exception", Allowed: exceptions, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.AddException(ctx, p, account.NewID(), schedule.ExceptionInput{})
+				return err
+			}},
+			{Name: "delete an exception", Allowed: exceptions, Call: func(ctx context.Context, p account.Principal) error {
+				return svc.DeleteException(ctx, p, account.NewID(), account.NewID())
+			}},
+			{Name: "add a room", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.CreateRoom(ctx, p, schedule.RoomInput{})
+				return err
+			}},
+		})
+	})
+}

@@ -1,0 +1,53 @@
+package waitlist_test
+
+import (
+	"context"
+	"testing"
+
+	"clinic/internal/account"
+	"clinic/internal/account/roletest"
+	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/waitlist"
+)
+
+// TestRolesRefusedByTheService: owners, admins and receptionists manage the
+// waitlist, professionals read it (their own and any-professional entries),
+// financial users nothing, whoever calls the service.
+func TestRolesRefusedByTheService(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		svc := waitlist.NewService(d)
+		clinicID := appointmenttest.Clinic(t, d, "")
+		principal := func(r account.Role) account.Principal {
+			if !r.Valid() {
+				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+			}
+			p := account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			if r == account.RoleProfessional {
+				appointmenttest.Professional(t, d, clinicID, "Own", 0, p.UserID)
+			}
+			return p
+		}
+		managers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist}
+		readers := append([]account.Role{account.RoleProfessional}, managers...)
+		roletest.Run(t, principal, []roletest.Case{
+			{Name: "add an entry", Allowed: managers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.Create(ctx, p, waitlist.CreateInput{})
+				return err
+			}},
+			{Name: "remove an entry", Allowed: managers, Call: func(ctx context.Context, p account.Principal) error {
+				return svc.Remove(ctx, p, account.NewID())
+			}},
+			{Name: "list entries", Allowed: readers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.List(ctx, p, waitlist.ListFilter{})
+				return err
+			}},
+			{Name: "list an entry's offers", Allowed: readers, Call: func(ctx context.Context, p account.Principal) error {
+				_, err := svc.Offers(ctx, p, account.NewID())
+				return err
+			}},
+		})
+	})
+}
