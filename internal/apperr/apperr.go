@@ -9,11 +9,10 @@ package apperr
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
-// Code classifies an error for clients. The set is closed: every Code maps to
-// exactly one HTTP status in Status.
+// Code classifies an error for clients. The set is closed: the HTTP layer
+// maps every Code to exactly one status.
 type Code string
 
 // The error codes clinic answers with.
@@ -91,27 +90,3 @@ func As(err error) *Error {
 
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
-
-// Status returns the HTTP status for a code.
-func Status(code Code) int {
-	switch code {
-	case Invalid:
-		return http.StatusBadRequest
-	case NotFound:
-		return http.StatusNotFound
-	case Conflict:
-		return http.StatusConflict
-	case Unauthorized:
-		return http.StatusUnauthorized
-	case Forbidden:
-		return http.StatusForbidden
-	case RateLimited:
-		return http.StatusTooManyRequests
-	case TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case Unavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}

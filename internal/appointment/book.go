@@ -14,6 +14,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/queue"
 	"clinic/internal/schedule"
@@ -32,7 +33,7 @@ type CreateInput struct {
 	EndsAt          string `json:"ends_at,omitempty"`
 	DurationMinutes int    `json:"duration_minutes,omitempty"`
 	Procedure       string `json:"procedure,omitempty"`
-	Notes           string `json:"notes,omitempty"`
+	Notes           string `json:"notes,omitempty" text:"multiline"`
 	// OverrideWorkingHours books outside the professional's working hours
 	// (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
@@ -127,17 +128,28 @@ func (s *Service) CreateSeries(ctx context.Context, p account.Principal, in Seri
 	return out, nil
 }
 
-// parseTime parses an RFC 3339 time with an offset.
+// parseTime parses an RFC 3339 time with an offset, within the range of
+// kernel.CheckInstant.
 func parseTime(fields map[string]string, field, v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		fields[field] = "Must be a date and time in RFC 3339 format with an offset, such as 2025-03-14T09:30:00-03:00."
+	t, msg := kernel.ParseInstant(v, "Must be a date and time in RFC 3339 format with an offset, such as 2025-03-14T09:30:00-03:00.")
+	if msg != "" {
+		fields[field] = msg
 		return time.Time{}
 	}
 	return t
+}
+
+// checkDuration checks duration_minutes before any arithmetic on it and
+// reports whether it is acceptable.
+func checkDuration(fields map[string]string, minutes int) bool {
+	if kernel.CheckInt(minutes, int(MinDuration/time.Minute), int(MaxDuration/time.Minute)) != "" {
+		fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
+		return false
+	}
+	return true
 }
 
 func checkText(fields map[string]string, field, v string, max int) {
@@ -155,9 +167,12 @@ func checkID(fields map[string]string, field, v string, required bool) {
 	}
 }
 
-// checkSpan validates an appointment's end against its start.
+// checkSpan validates an appointment's end against its start (and the
+// range of kernel.CheckInstant).
 func checkSpan(fields map[string]string, start, end time.Time) {
 	switch d := end.Sub(start); {
+	case kernel.CheckInstant(end) != "":
+		fields["ends_at"] = kernel.MsgRange
 	case d <= 0:
 		fields["ends_at"] = "Must be after starts_at."
 	case d < MinDuration:
@@ -192,10 +207,10 @@ func (s *Service) prepare(ctx context.Context, p account.Principal, in CreateInp
 	switch {
 	case in.EndsAt != "" && in.DurationMinutes != 0:
 		fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
-	case in.DurationMinutes != 0 && (time.Duration(in.DurationMinutes)*time.Minute < MinDuration || time.Duration(in.DurationMinutes)*time.Minute > MaxDuration):
-		fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
-	case in.DurationMinutes != 0 && !start.IsZero():
-		end = start.Add(time.Duration(in.DurationMinutes) * time.Minute)
+	case in.DurationMinutes != 0:
+		if checkDuration(fields, in.DurationMinutes) && !start.IsZero() {
+			end = start.Add(time.Duration(in.DurationMinutes) * time.Minute)
+		}
 	}
 	if !start.IsZero() && !end.IsZero() {
 		checkSpan(fields, start, end)
@@ -231,11 +246,21 @@ func (s *Service) prepare(ctx context.Context, p account.Principal, in CreateInp
 	for _, st := range starts {
 		b.slots = append(b.slots, slot{start: st.UTC(), end: st.Add(end.Sub(start)).UTC()})
 	}
+	if last := b.slots[len(b.slots)-1]; kernel.CheckInstant(last.end) != "" {
+		field := "ends_at"
+		switch {
+		case rec != nil && rec.Until != "":
+			field = "recurrence.until"
+		case rec != nil:
+			field = "recurrence.count"
+		}
+		return booking{}, apperr.Validation(map[string]string{field: "Must end before 2100-01-01."})
+	}
 	return b, nil
 }
 
 func checkRecurrence(fields map[string]string, r Recurrence) {
-	if r.EveryDays < 1 || r.EveryDays > 365 {
+	if kernel.CheckInt(r.EveryDays, 1, 365) != "" {
 		fields["recurrence.every_days"] = "Must be from 1 to 365 (7 repeats weekly)."
 	}
 	switch {
@@ -243,11 +268,11 @@ func checkRecurrence(fields map[string]string, r Recurrence) {
 		fields["recurrence.count"] = "Give either count or until, not both."
 	case r.Count == 0 && r.Until == "":
 		fields["recurrence.count"] = "Give count or until."
-	case r.Until == "" && (r.Count < 1 || r.Count > MaxSeries):
-		fields["recurrence.count"] = fmt.Sprintf("Must be from 1 to %d.", MaxSeries)
+	case r.Until == "" && kernel.CheckInt(r.Count, 1, MaxSeries) != "":
+		fields["recurrence.count"] = fmt.Sprintf("Must be from %d to %d.", 1, MaxSeries)
 	case r.Until != "":
-		if _, err := time.Parse(time.DateOnly, r.Until); err != nil {
-			fields["recurrence.until"] = "Must be a date (YYYY-MM-DD)."
+		if _, msg := kernel.ParseDate(r.Until, "Must be a date (YYYY-MM-DD)."); msg != "" {
+			fields["recurrence.until"] = msg
 		}
 	}
 }

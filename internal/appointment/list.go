@@ -2,7 +2,6 @@ package appointment
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -177,27 +177,24 @@ func (s *Service) list(ctx context.Context, p account.Principal, f listQuery) (P
 }
 
 func encodeCursor(t time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + " " + id))
+	return kernel.EncodeCursor(t.UTC().Format(time.RFC3339Nano), id)
 }
 
 func decodeCursor(c string) (time.Time, string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
+	parts, ok := kernel.DecodeCursor(c, 2)
+	if !ok || !isID(parts[1]) {
 		return time.Time{}, "", false
 	}
-	ts, id, ok := strings.Cut(string(b), " ")
-	if !ok || !isID(id) {
+	t, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil || kernel.CheckInstant(t) != "" {
 		return time.Time{}, "", false
 	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return time.Time{}, "", false
-	}
-	return t, id, true
+	return t, parts[1], true
 }
 
 // ParseBound parses the list bound named field: an RFC 3339 time with an
-// offset, or a clinic-local date (YYYY-MM-DD) meaning the start of that day
+// offset, or a clinic-local date (both in the range of kernel.ParseDate and
+// kernel.ParseInstant) (YYYY-MM-DD) meaning the start of that day
 // or, when end is set, the start of the next day (so that a date "to"
 // includes its whole day). loc is called only for a date. "" is the zero
 // time. A malformed value is an Invalid error naming field.
@@ -205,11 +202,11 @@ func ParseBound(field, v string, end bool, loc func() (*time.Location, error)) (
 	if v == "" {
 		return time.Time{}, nil
 	}
-	bad := apperr.Validation(map[string]string{field: "Must be a date (YYYY-MM-DD) or a date and time in RFC 3339 format with an offset."})
+	const badFormat = "Must be a date (YYYY-MM-DD) or a date and time in RFC 3339 format with an offset."
 	if len(v) == len(time.DateOnly) {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return time.Time{}, bad
+		d, msg := kernel.ParseDate(v, badFormat)
+		if msg != "" {
+			return time.Time{}, apperr.Validation(map[string]string{field: msg})
 		}
 		l, err := loc()
 		if err != nil {
@@ -220,9 +217,9 @@ func ParseBound(field, v string, end bool, loc func() (*time.Location, error)) (
 		}
 		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, l), nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, bad
+	t, msg := kernel.ParseInstant(v, badFormat)
+	if msg != "" {
+		return time.Time{}, apperr.Validation(map[string]string{field: msg})
 	}
 	return t, nil
 }

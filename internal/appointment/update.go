@@ -21,7 +21,7 @@ type UpdateInput struct {
 	ProfessionalID  *string `json:"professional_id"`
 	RoomID          *string `json:"room_id"`
 	Procedure       *string `json:"procedure"`
-	Notes           *string `json:"notes"`
+	Notes           *string `json:"notes" text:"multiline"`
 	// OverrideWorkingHours moves the appointment outside the professional's
 	// working hours (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
@@ -76,12 +76,10 @@ func (s *Service) Update(ctx context.Context, p account.Principal, id string, in
 		}
 	}
 	if in.DurationMinutes != nil {
-		d := time.Duration(*in.DurationMinutes) * time.Minute
-		switch {
-		case in.EndsAt != nil:
+		if in.EndsAt != nil {
 			fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
-		case d < MinDuration || d > MaxDuration:
-			fields["duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", int(MinDuration/time.Minute), int(MaxDuration/time.Minute))
+		} else {
+			checkDuration(fields, *in.DurationMinutes)
 		}
 	}
 	if len(fields) > 0 {

@@ -8,6 +8,7 @@ import (
 
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/kernel"
 )
 
 // listAppointments answers the agenda: ?from=&to= (required; RFC 3339 or
@@ -31,12 +32,9 @@ func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) error 
 			f.Statuses = append(f.Statuses, appointment.Status(strings.TrimSpace(v)))
 		}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return apperr.Validation(map[string]string{"limit": "Must be a whole number from 1 to " + strconv.Itoa(appointment.MaxListLimit) + "."})
-		}
-		f.Limit = n
+	var msg string
+	if f.Limit, msg = kernel.ParseLimit(q.Get("limit"), appointment.MaxListLimit); msg != "" {
+		return apperr.Validation(map[string]string{"limit": msg})
 	}
 	body, gzipped, err := s.Appointments.ListJSON(r.Context(), p, f, acceptsGzip(r))
 	if err != nil {

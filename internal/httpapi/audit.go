@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/google/uuid"
 
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 )
 
 // listAudit lists the clinic's audit trail, newest first, optionally for one
@@ -23,12 +23,9 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			fields["limit"] = "Must be a number from 1 to 200."
-		}
-		f.Limit = n
+	var msg string
+	if f.Limit, msg = kernel.ParseLimit(q.Get("limit"), kernel.MaxLimit); msg != "" {
+		fields["limit"] = msg
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)

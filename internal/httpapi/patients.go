@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/patient"
 )
 
@@ -58,12 +58,9 @@ func toPatientJSON(p patient.Patient) patientJSON {
 func (s *Server) listPatients(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	lq := patient.ListQuery{Q: q.Get("q"), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > patient.MaxLimit {
-			return apperr.Validation(map[string]string{"limit": "Must be a number from 1 to " + strconv.Itoa(patient.MaxLimit) + "."})
-		}
-		lq.Limit = n
+	var msg string
+	if lq.Limit, msg = kernel.ParseLimit(q.Get("limit"), patient.MaxLimit); msg != "" {
+		return apperr.Validation(map[string]string{"limit": msg})
 	}
 	page, err := s.Patients.List(r.Context(), principalOf(r.Context()), lq)
 	if err != nil {

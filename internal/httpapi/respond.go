@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"clinic/internal/apperr"
 	"clinic/internal/platform/db"
@@ -60,11 +57,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		case errors.Is(ctxErr, context.DeadlineExceeded), db.IsCanceled(err):
 			s.log.Warn("request timed out", append(attrs, "timeout", s.Config.RequestTimeout.String(), "err", err)...)
 			e = errTimeout
-			writeJSON(w, apperr.Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+			writeJSON(w, statusOf(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
 			return
 		}
 	}
-	status := apperr.Status(e.Code)
+	status := statusOf(e.Code)
 	attrs = append(attrs, "code", e.Code)
 	switch {
 	case e.Code == apperr.Unavailable:
@@ -83,65 +80,27 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: e.Fields, Details: e.Details}})
 }
 
-// decodeJSON reads one JSON object from r's body into dst, refusing unknown
-// fields, wrong types, trailing data and bodies over maxBytes. The body must
-// be JSON whatever Content-Type says (so `curl -d '{…}'` works); cross-site
-// form posts are stopped by the CSRF check, not by the content type. The error it
-// returns is ready to answer (400 or 413).
-func decodeJSON(w http.ResponseWriter, r *http.Request, maxBytes int64, dst any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, maxBytes)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err, maxBytes)
-		}
-		return apperr.New(apperr.Invalid, "The request body must contain a single JSON object.")
-	}
-	return nil
-}
-
-func decodeError(err error, maxBytes int64) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return apperr.New(apperr.TooLarge, "The request body is larger than %d bytes.", maxBytes)
-	case errors.As(err, &syn):
-		return apperr.New(apperr.Invalid, "The request body is not valid JSON (at byte %d).", syn.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.New(apperr.Invalid, "The request body is not valid JSON (it ends too early).")
-	case errors.Is(err, io.EOF):
-		return apperr.New(apperr.Invalid, "The request body is empty; a JSON object is required.")
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return apperr.New(apperr.Invalid, "The request body must be a JSON object.")
-		}
-		return apperr.Validation(map[string]string{typ.Field: fmt.Sprintf("Must be a %s.", jsonType(typ.Type.Kind().String()))})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return apperr.Validation(map[string]string{name: "Unknown field."})
+// statusOf returns the HTTP status that answers an error code (the one
+// place codes meet HTTP).
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	default:
-		return apperr.Wrap(err, apperr.Invalid, "The request body could not be read.")
-	}
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
-		return "number"
-	case "slice", "array":
-		return "list"
-	default:
-		return "JSON object"
+		return http.StatusInternalServerError
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/schedule"
 )
 
@@ -274,8 +275,8 @@ func (s *Server) availability(w http.ResponseWriter, r *http.Request) error {
 	in.From = parseInstantOrDate(fields, "from", q.Get("from"), loc, false)
 	in.To = parseInstantOrDate(fields, "to", q.Get("to"), loc, true)
 	if v := q.Get("duration"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < schedule.MinDurationMinutes || n > schedule.MaxDurationMinutes {
+		n, msg := kernel.ParseInt(v, schedule.MinDurationMinutes, schedule.MaxDurationMinutes)
+		if msg != "" {
 			fields["duration"] = "Must be a number of minutes from 5 to 720."
 		}
 		in.Duration = time.Duration(n) * time.Minute
@@ -296,18 +297,24 @@ func (s *Server) availability(w http.ResponseWriter, r *http.Request) error {
 }
 
 // parseInstantOrDate parses an RFC 3339 instant or a YYYY-MM-DD date in loc
-// (its start, or with endOfDay the start of the next day).
+// (its start, or with endOfDay the start of the next day), in the ranges of
+// kernel.ParseInstant and kernel.ParseDate.
 func parseInstantOrDate(fields map[string]string, field, v string, loc *time.Location, endOfDay bool) time.Time {
+	const badFormat = "Must be an RFC 3339 time or a date YYYY-MM-DD."
 	if v == "" {
 		fields[field] = "Required."
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
+	if len(v) != len(schedule.DateLayout) {
+		t, msg := kernel.ParseInstant(v, badFormat)
+		if msg != "" {
+			fields[field] = msg
+		}
 		return t
 	}
-	d, err := time.ParseInLocation(schedule.DateLayout, v, loc)
-	if err != nil {
-		fields[field] = "Must be an RFC 3339 time or a date YYYY-MM-DD."
+	d, msg := kernel.ParseDate(v, badFormat)
+	if msg != "" {
+		fields[field] = msg
 		return time.Time{}
 	}
 	if endOfDay {

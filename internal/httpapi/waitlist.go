@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/waitlist"
 )
 
@@ -13,12 +13,9 @@ import (
 func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := waitlist.ListFilter{ProfessionalID: q.Get("professional_id"), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return apperr.Validation(map[string]string{"limit": "Must be a number from 1 to " + strconv.Itoa(waitlist.MaxPageSize) + "."})
-		}
-		f.Limit = n
+	var msg string
+	if f.Limit, msg = kernel.ParseLimit(q.Get("limit"), waitlist.MaxPageSize); msg != "" {
+		return apperr.Validation(map[string]string{"limit": msg})
 	}
 	page, err := s.Waitlist.List(r.Context(), principalOf(r.Context()), f)
 	if err != nil {

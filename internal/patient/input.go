@@ -9,6 +9,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 )
 
 // Input creates a patient (absent and null fields are empty) or changes one
@@ -24,7 +25,7 @@ type Input struct {
 	Email      Opt[string]         `json:"email,omitzero"`
 	Address    Opt[AddressInput]   `json:"address,omitzero"`
 	Insurance  Opt[InsuranceInput] `json:"insurance,omitzero"`
-	Notes      Opt[string]         `json:"notes,omitzero"`
+	Notes      Opt[string]         `json:"notes,omitzero" text:"multiline"`
 	Consents   Opt[ConsentsInput]  `json:"consents,omitzero" nullable:"false"`
 }
 
@@ -214,8 +215,8 @@ func (in InsuranceInput) apply(ins *Insurance, c checker) {
 	if o := in.ValidUntil; o.Set {
 		if cleared(o) {
 			ins.ValidUntil = ""
-		} else if _, err := time.Parse(time.DateOnly, o.V); err != nil {
-			c.add("insurance.valid_until", "Must be a date YYYY-MM-DD.")
+		} else if _, msg := kernel.ParseDate(o.V, "Must be a date YYYY-MM-DD."); msg != "" {
+			c.add("insurance.valid_until", msg)
 		} else {
 			ins.ValidUntil = o.V
 		}

@@ -1,8 +1,11 @@
 package patient
 
 import (
-	"bytes"
 	"encoding/json"
+	"reflect"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Opt is one field of a partial update (JSON merge patch): absent (Set is
@@ -20,19 +23,27 @@ func Some[T any](v T) Opt[T] { return Opt[T]{Set: true, V: v} }
 // Null returns an Opt that clears the field.
 func Null[T any]() Opt[T] { return Opt[T]{Set: true, Null: true} }
 
-// UnmarshalJSON implements json.Unmarshaler; it is only called for a field
-// present in the input, null included. Unknown fields of a nested object are
-// refused.
-func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+// UnmarshalJSONFrom implements the strict decoder's json.UnmarshalerFrom;
+// it is only called for a field present in the input, null included. The
+// value is decoded with the decoder's own options, so a nested object is as
+// strict as the request (exact-case names, no duplicates, no unknown
+// members, valid UTF-8).
+func (o *Opt[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	var zero T
 	o.Set, o.Null, o.V = true, false, zero
-	if string(bytes.TrimSpace(b)) == "null" {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
 		o.Null = true
-		return nil
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(&o.V)
+	return jsonv2.UnmarshalDecode(dec, &o.V)
+}
+
+// UnmarshalJSON implements json.Unmarshaler for encoding/json callers with
+// the same strictness as UnmarshalJSONFrom (no case-insensitive names, no
+// duplicates, no unknown members, no invalid UTF-8).
+func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+	return jsonv2.Unmarshal(b, o, jsonv2.RejectUnknownMembers(true))
 }
 
 // MarshalJSON implements json.Marshaler (null when unset or null).
@@ -46,3 +57,7 @@ func (o Opt[T]) MarshalJSON() ([]byte, error) {
 // IsZero reports whether o is absent, so that a field tagged omitzero is
 // left out when marshalling.
 func (o Opt[T]) IsZero() bool { return !o.Set }
+
+// WrappedType implements kernel.Wrapper: the JSON form of an Opt[T] is that
+// of T (or null).
+func (Opt[T]) WrappedType() reflect.Type { return reflect.TypeFor[T]() }

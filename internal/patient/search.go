@@ -2,8 +2,6 @@ package patient
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,13 +11,20 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
 // List page sizes.
 const (
 	DefaultLimit = 50
-	MaxLimit     = 200
+	MaxLimit     = kernel.MaxLimit
+)
+
+// Bounds of a search query, checked before any database work.
+const (
+	MaxQueryLength = 200 // characters
+	MaxQueryWords  = 12
 )
 
 // ListQuery selects a page of patients.
@@ -28,7 +33,9 @@ type ListQuery struct {
 	// full or social name, whatever the case and accents ("joa sil" finds
 	// "João da Silva"). A query made of digits and punctuation is a CPF
 	// (formatted or not; a partial CPF matches as a prefix) or a phone number
-	// in any format ParsePhone accepts. Empty lists every patient.
+	// in any format ParsePhone accepts. Empty lists every patient. At most
+	// MaxQueryLength characters and MaxQueryWords words, under
+	// kernel.CheckText.
 	Q string
 	// Cursor is the NextCursor of the previous page ("" for the first).
 	Cursor string
@@ -45,36 +52,47 @@ type Page struct {
 
 // cursor is where a page ends, in list order.
 type cursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
+	Name string // search text: letters, digits and spaces
+	ID   string
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) encode() string { return kernel.EncodeCursor(c.ID, c.Name) }
 
 func decodeCursor(s string) (cursor, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	parts, ok := kernel.DecodeCursor(s, 2)
+	if !ok || !validID(parts[0]) {
 		return cursor{}, false
 	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || !validID(c.ID) {
-		return cursor{}, false
+	return cursor{ID: parts[0], Name: parts[1]}, true
+}
+
+// checkQuery returns why search query q is refused, or "".
+func checkQuery(q string) string {
+	if msg := kernel.CheckText(q, false); msg != "" {
+		return msg
 	}
-	return c, true
+	if utf8.RuneCountInString(q) > MaxQueryLength {
+		return "Must be at most " + strconv.Itoa(MaxQueryLength) + " characters."
+	}
+	if len(strings.Fields(SearchText(q))) > MaxQueryWords {
+		return "Must have at most " + strconv.Itoa(MaxQueryWords) + " words."
+	}
+	return ""
 }
 
 // List returns a page of the active patients of pr's clinic that match q,
 // ordered by name then id (professionals: only their own patients;
 // financial users: without notes). Reading a list is not audited row by row.
-// Invalid for a bad limit or cursor.
+// Invalid for a bad limit, cursor or query (checked before any database
+// work).
 func (s *Service) List(ctx context.Context, pr account.Principal, q ListQuery) (Page, error) {
 	if !canRead(pr.Role) {
 		return Page{}, errNoRead
 	}
 	fields := map[string]string{}
+	if msg := checkQuery(q.Q); msg != "" {
+		fields["q"] = msg
+	}
 	limit := q.Limit
 	switch {
 	case limit == 0:

@@ -12,6 +12,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -285,8 +286,8 @@ func parseDate(fields map[string]string, field, v string) {
 	if v == "" {
 		return
 	}
-	if t, err := time.Parse(DateLayout, v); err != nil || t.Format(DateLayout) != v {
-		fields[field] = "Must be a date YYYY-MM-DD."
+	if _, msg := kernel.ParseDate(v, "Must be a date YYYY-MM-DD."); msg != "" {
+		fields[field] = msg
 	}
 }
 
@@ -301,6 +302,14 @@ func parseException(in ExceptionInput) (Exception, error) {
 		fields["kind"] = `Must be "off" or "extra".`
 	}
 	switch {
+	case e.Kind == ExceptionExtra && (in.Start == nil || in.End == nil):
+		// Extra hours are a span of the day: a whole extra day would make
+		// every minute bookable.
+		for field, v := range map[string]*string{"start": in.Start, "end": in.End} {
+			if v == nil {
+				fields[field] = "Required for extra hours (HH:MM)."
+			}
+		}
 	case in.Start == nil && in.End == nil:
 		e.WholeDay, e.Start, e.End = true, 0, EndOfDay
 	case in.Start == nil || in.End == nil:

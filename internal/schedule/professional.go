@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
@@ -71,14 +72,15 @@ type OptionalID struct {
 	ID  string
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler, strictly (a JSON string with
+// valid UTF-8, or null).
 func (o *OptionalID) UnmarshalJSON(b []byte) error {
 	o.Set = true
 	if bytes.Equal(b, []byte("null")) {
 		o.ID = ""
 		return nil
 	}
-	return json.Unmarshal(b, &o.ID)
+	return jsonv2.Unmarshal(b, &o.ID)
 }
 
 // ProfessionalPatch changes a professional; nil (absent) fields stay as they

@@ -108,7 +108,7 @@ func (c *Clock) UnmarshalText(b []byte) error {
 // ParseClock parses "HH:MM" (00:00 to 24:00).
 func ParseClock(s string) (Clock, error) {
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 {
+	if !ok || len(h) != 2 || len(m) != 2 || !digits(h) || !digits(m) {
 		return 0, fmt.Errorf("schedule: time %q is not HH:MM", s)
 	}
 	hh, err1 := strconv.Atoi(h)
@@ -117,6 +117,17 @@ func ParseClock(s string) (Clock, error) {
 		return 0, fmt.Errorf("schedule: time %q is not HH:MM between 00:00 and 24:00", s)
 	}
 	return Clock(hh*60 + mm), nil
+}
+
+// digits reports whether s is made of ASCII digits only (strconv.Atoi also
+// takes a sign).
+func digits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // DateLayout is the layout of dates (clinic-local calendar days).

@@ -3,7 +3,6 @@ package waitlist
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/schedule"
 )
@@ -80,7 +80,7 @@ type CreateInput struct {
 	Latest   *string `json:"latest"`
 	// DurationMinutes nil: 30.
 	DurationMinutes *int   `json:"duration_minutes"`
-	Notes           string `json:"notes,omitempty"`
+	Notes           string `json:"notes,omitempty" text:"multiline"`
 }
 
 func isID(s string) bool {
@@ -163,9 +163,9 @@ func checkDate(fields map[string]string, name, v string) (time.Time, bool) {
 		fields[name] = "Required."
 		return time.Time{}, false
 	}
-	t, err := time.Parse(dateLayout, v)
-	if err != nil {
-		fields[name] = "Must be a date (YYYY-MM-DD)."
+	t, msg := kernel.ParseDate(v, "Must be a date (YYYY-MM-DD).")
+	if msg != "" {
+		fields[name] = msg
 		return time.Time{}, false
 	}
 	return t, true
@@ -448,20 +448,19 @@ type cursor struct {
 
 // String encodes c for a client.
 func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(c.createdAt.UTC().Format(time.RFC3339Nano) + "," + c.id))
+	return kernel.EncodeCursor(c.createdAt.UTC().Format(time.RFC3339Nano), c.id)
 }
 
 func parseCursor(s string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, fmt.Errorf("waitlist: cursor: %w", err)
-	}
-	ts, id, ok := strings.Cut(string(b), ",")
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if !ok || err != nil || !isID(id) {
+	parts, ok := kernel.DecodeCursor(s, 2)
+	if !ok {
 		return cursor{}, errors.New("waitlist: cursor: malformed")
 	}
-	return cursor{createdAt: t, id: id}, nil
+	t, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil || kernel.CheckInstant(t) != "" || !isID(parts[1]) {
+		return cursor{}, errors.New("waitlist: cursor: malformed")
+	}
+	return cursor{createdAt: t, id: parts[1]}, nil
 }
 
 // Remove takes an open (waiting or offered) entry off p's clinic's waitlist
