@@ -216,14 +216,16 @@ func hardeningCases() []hardeningCase {
 		hardeningCase{name: "availability duration 307445740", method: "GET", path: base + "/availability?professional_id={prof}&from={day}&to={day}&duration=307445740", field: "duration"},
 		hardeningCase{name: "availability duration -30", method: "GET", path: base + "/availability?professional_id={prof}&from={day}&to={day}&duration=-30", field: "duration"},
 	)
-	for _, l := range []struct{ route, path string }{
-		{"patients", base + "/patients?"}, {"audit", base + "/audit?"}, {"waitlist", base + "/waitlist?"},
-		{"agenda", base + "/appointments?from=2027-01-01&to=2027-01-31&"},
+	// The agenda's pages are larger (a week of a whole clinic in one page:
+	// 1..1000, default 500); the other lists take 1..200.
+	for _, l := range []struct{ route, path, max, over string }{
+		{"patients", base + "/patients?", "200", "201"}, {"audit", base + "/audit?", "200", "201"}, {"waitlist", base + "/waitlist?", "200", "201"},
+		{"agenda", base + "/appointments?from=2027-01-01&to=2027-01-31&", "1000", "1001"},
 	} {
-		for _, v := range []string{"0", "-1", "201", "99999999999999999999"} {
+		for _, v := range []string{"0", "-1", l.over, "99999999999999999999"} {
 			cases = append(cases, hardeningCase{name: l.route + " limit " + v, method: "GET", path: l.path + "limit=" + v, field: "limit"})
 		}
-		for _, v := range []string{"1", "200"} {
+		for _, v := range []string{"1", l.max} {
 			cases = append(cases, hardeningCase{name: l.route + " limit " + v + " (allowed)", method: "GET", path: l.path + "limit=" + v, status: 200})
 		}
 	}
