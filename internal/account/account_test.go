@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
+	"clinic/internal/kernel"
 )
 
 func TestSlugify(t *testing.T) {
@@ -45,18 +46,18 @@ func TestPasswordHashing(t *testing.T) {
 func TestRolesGrant(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		who, grants account.Role
+		who, grants kernel.Role
 		ok          bool
 	}{
-		{account.RoleOwner, account.RoleOwner, true},
-		{account.RoleOwner, account.RoleFinancial, true},
-		{account.RoleAdmin, account.RoleOwner, false},
-		{account.RoleAdmin, account.RoleAdmin, true},
-		{account.RoleReceptionist, account.RoleReceptionist, false},
-		{account.RoleProfessional, account.RoleFinancial, false},
+		{kernel.RoleOwner, kernel.RoleOwner, true},
+		{kernel.RoleOwner, kernel.RoleFinancial, true},
+		{kernel.RoleAdmin, kernel.RoleOwner, false},
+		{kernel.RoleAdmin, kernel.RoleAdmin, true},
+		{kernel.RoleReceptionist, kernel.RoleReceptionist, false},
+		{kernel.RoleProfessional, kernel.RoleFinancial, false},
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.ok, tt.who.CanGrant(tt.grants), "%s grants %s", tt.who, tt.grants)
 	}
-	require.False(t, account.Role("boss").Valid())
+	require.False(t, kernel.Role("boss").Valid())
 }

@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 )
 
 // Members lists the users of p's clinic with their roles (owners and
 // admins).
-func (s *Service) Members(ctx context.Context, p Principal) ([]Member, error) {
+func (s *Service) Members(ctx context.Context, p kernel.Principal) ([]Member, error) {
 	if !p.Role.ManagesClinic() {
 		return nil, apperr.New(apperr.Forbidden, "Only owners and admins can list users.")
 	}
@@ -23,7 +22,7 @@ func (s *Service) Members(ctx context.Context, p Principal) ([]Member, error) {
 // ChangeRole gives a member of p's clinic another role. Owners change any
 // role; admins cannot touch owners or make one. The last owner cannot be
 // demoted. The cached role is dropped on every server.
-func (s *Service) ChangeRole(ctx context.Context, p Principal, userID string, role Role) error {
+func (s *Service) ChangeRole(ctx context.Context, p kernel.Principal, userID string, role kernel.Role) error {
 	if !role.Valid() {
 		return apperr.Validation(map[string]string{"role": "Role must be one of owner, admin, professional, receptionist, financial."})
 	}
@@ -32,17 +31,17 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID string, ro
 
 // RemoveMember takes a user out of p's clinic (the account stays, with its
 // other clinics). The last owner cannot be removed.
-func (s *Service) RemoveMember(ctx context.Context, p Principal, userID string) error {
+func (s *Service) RemoveMember(ctx context.Context, p kernel.Principal, userID string) error {
 	return s.changeMembership(ctx, p, userID, nil)
 }
 
 // changeMembership sets userID's role in p's clinic, or removes the
 // membership when role is nil.
-func (s *Service) changeMembership(ctx context.Context, p Principal, userID string, role *Role) error {
+func (s *Service) changeMembership(ctx context.Context, p kernel.Principal, userID string, role *kernel.Role) error {
 	if !p.Role.ManagesClinic() {
 		return apperr.New(apperr.Forbidden, "Only owners and admins can change users.")
 	}
-	if _, err := uuid.Parse(userID); err != nil {
+	if !kernel.IsID(userID) {
 		return notFound("User")
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -53,7 +52,7 @@ func (s *Service) changeMembership(ctx context.Context, p Principal, userID stri
 		if !p.Role.CanGrant(current) || (role != nil && !p.Role.CanGrant(*role)) {
 			return apperr.New(apperr.Forbidden, "Your role cannot change a user with the role %s.", current)
 		}
-		if current == RoleOwner && owners == 1 && (role == nil || *role != RoleOwner) {
+		if current == kernel.RoleOwner && owners == 1 && (role == nil || *role != kernel.RoleOwner) {
 			return apperr.New(apperr.Conflict, "A clinic needs at least one owner: make someone else owner first.")
 		}
 		action := audit.ActionUpdate

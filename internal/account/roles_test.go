@@ -7,8 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -25,37 +26,37 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		svc, err := account.NewService(d, c, account.PasswordParams{MemoryKiB: 1024, Iterations: 1, Threads: 1})
 		require.NoError(t, err)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r account.Role) account.Principal {
+		principal := func(r kernel.Role) kernel.Principal {
 			if !r.Valid() {
-				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
 			}
-			return account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
 		}
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "update clinic settings", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "update clinic settings", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.UpdateClinic(ctx, p, account.UpdateClinicInput{})
 				return err
 			}},
-			{Name: "add a user", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "add a user", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, _, err := svc.AddUser(ctx, p, account.AddUserInput{})
 				return err
 			}},
-			{Name: "list members", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "list members", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Members(ctx, p)
 				return err
 			}},
-			{Name: "change a role", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.ChangeRole(ctx, p, account.NewID(), account.RoleReceptionist)
+			{Name: "change a role", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.ChangeRole(ctx, p, kernel.NewID(), kernel.RoleReceptionist)
 			}},
-			{Name: "remove a member", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.RemoveMember(ctx, p, account.NewID())
+			{Name: "remove a member", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.RemoveMember(ctx, p, kernel.NewID())
 			}},
-			{Name: "create a token", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "create a token", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, _, err := svc.CreateToken(ctx, p, account.CreateTokenInput{})
 				return err
 			}},
-			{Name: "revoke a token", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.RevokeToken(ctx, p, account.NewID())
+			{Name: "revoke a token", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.RevokeToken(ctx, p, kernel.NewID())
 			}},
 		})
 	})

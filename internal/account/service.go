@@ -15,11 +15,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
@@ -60,9 +60,6 @@ func NewService(d *db.DB, c cache.Cache, params PasswordParams, opts ...Option) 
 // Store returns the underlying store.
 func (s *Service) Store() *Store { return s.store }
 
-// NewID returns a new time-ordered unique id (UUIDv7).
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // SignupInput is what a new clinic owner submits.
 type SignupInput struct {
 	ClinicName string `json:"clinic_name"`
@@ -76,7 +73,7 @@ type SignupInput struct {
 func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, error) {
 	in.ClinicName = strings.TrimSpace(in.ClinicName)
 	in.Name = strings.TrimSpace(in.Name)
-	in.Email = NormalizeEmail(in.Email)
+	in.Email = kernel.NormalizeEmail(in.Email)
 	fields := map[string]string{}
 	checkName(fields, "clinic_name", in.ClinicName)
 	checkName(fields, "name", in.Name)
@@ -90,8 +87,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, err
 		return Clinic{}, User{}, err
 	}
 	now := s.now()
-	c := Clinic{ID: NewID(), Name: in.ClinicName, TimeZone: DefaultTimeZone, Locale: "pt-BR", CreatedAt: db.Time(now)}
-	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
+	c := Clinic{ID: kernel.NewID(), Name: in.ClinicName, TimeZone: DefaultTimeZone, Locale: "pt-BR", CreatedAt: db.Time(now)}
+	u := User{ID: kernel.NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
 	base := Slugify(in.ClinicName)
 	for attempt := 0; ; attempt++ {
 		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -106,7 +103,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Clinic, User, err
 			if err := s.store.createUser(ctx, tx, &u); err != nil {
 				return err
 			}
-			return s.store.addMembership(ctx, tx, c.ID, u.ID, RoleOwner, now)
+			return s.store.addMembership(ctx, tx, c.ID, u.ID, kernel.RoleOwner, now)
 		})
 		// Two sign-ups racing for one slug: the loser tries the next one.
 		if err != nil && db.IsUniqueViolation(err) && !apperr.Is(err, apperr.Conflict) && attempt < 5 {
@@ -144,10 +141,10 @@ var errBadCredentials = apperr.New(apperr.Unauthorized, "E-mail or password is i
 
 // Authenticate returns the user with that e-mail and password. Unknown
 // e-mail and wrong password give the same error after the same work; an
-// e-mail that ParseEmail refuses (no account is created with one) is
+// e-mail that kernel.ParseEmail refuses (no account is created with one) is
 // invalid.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
-	email, err := ParseEmail(email)
+	email, err := kernel.ParseEmail(email)
 	if err != nil {
 		return User{}, apperr.Validation(map[string]string{"email": apperr.As(err).Message})
 	}
@@ -192,8 +189,8 @@ func (s *Service) tenantCache(clinicID string) cache.Cache {
 
 // Role returns a user's role in a clinic (cached); NotFound when not a
 // member.
-func (s *Service) Role(ctx context.Context, clinicID, userID string) (Role, error) {
-	return cache.LoadJSON(ctx, s.tenantCache(clinicID), "role:"+userID, roleTTL, func(ctx context.Context) (Role, error) {
+func (s *Service) Role(ctx context.Context, clinicID, userID string) (kernel.Role, error) {
+	return cache.LoadJSON(ctx, s.tenantCache(clinicID), "role:"+userID, roleTTL, func(ctx context.Context) (kernel.Role, error) {
 		return s.store.Role(ctx, clinicID, userID)
 	})
 }
@@ -219,7 +216,7 @@ var Locales = []string{"pt-BR", "en"}
 // UpdateClinic changes p's clinic settings (owners and admins) and returns
 // them. Once committed, the cached copy is dropped, on every server, and the
 // OnClinicChange listeners are told.
-func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinicInput) (Clinic, error) {
+func (s *Service) UpdateClinic(ctx context.Context, p kernel.Principal, in UpdateClinicInput) (Clinic, error) {
 	if !p.Role.ManagesClinic() {
 		return Clinic{}, apperr.New(apperr.Forbidden, "Only owners and admins can change clinic settings.")
 	}
@@ -263,20 +260,20 @@ func (s *Service) UpdateClinic(ctx context.Context, p Principal, in UpdateClinic
 
 // AddUserInput adds a user to a clinic.
 type AddUserInput struct {
-	Email    string  `json:"email"`
-	Name     string  `json:"name"`
-	Role     Role    `json:"role"`
-	Password *string `json:"password"`
+	Email    string      `json:"email"`
+	Name     string      `json:"name"`
+	Role     kernel.Role `json:"role"`
+	Password *string     `json:"password"`
 }
 
 // AddUser adds a user to p's clinic with a role, creating the account when
 // the e-mail is new. Only owners and admins may; admins cannot make owners.
 // A new account without a password cannot log in until one is set.
-func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (User, Role, error) {
+func (s *Service) AddUser(ctx context.Context, p kernel.Principal, in AddUserInput) (User, kernel.Role, error) {
 	if !p.Role.ManagesClinic() {
 		return User{}, "", apperr.New(apperr.Forbidden, "Only owners and admins can add users.")
 	}
-	in.Email = NormalizeEmail(in.Email)
+	in.Email = kernel.NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	fields := map[string]string{}
 	checkEmail(fields, "email", in.Email)
@@ -309,7 +306,7 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (Us
 		case err == nil:
 			u = existing
 		case apperr.Is(err, apperr.NotFound):
-			u = User{ID: NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
+			u = User{ID: kernel.NewID(), Email: in.Email, Name: in.Name, PasswordHash: hash, CreatedAt: db.Time(now)}
 			if err := s.store.createUser(ctx, tx, &u); err != nil {
 				return err
 			}
@@ -332,8 +329,8 @@ func (s *Service) AddUser(ctx context.Context, p Principal, in AddUserInput) (Us
 
 // CreateTokenInput names a new API token and its role.
 type CreateTokenInput struct {
-	Name string `json:"name"`
-	Role Role   `json:"role"`
+	Name string      `json:"name"`
+	Role kernel.Role `json:"role"`
 }
 
 // TokenPrefix starts every API token, so that leaked tokens are easy to spot.
@@ -341,7 +338,7 @@ const TokenPrefix = "clk_"
 
 // CreateToken creates an API token for p's clinic and returns it with the
 // secret, which is shown only this once (only its hash is stored).
-func (s *Service) CreateToken(ctx context.Context, p Principal, in CreateTokenInput) (Token, string, error) {
+func (s *Service) CreateToken(ctx context.Context, p kernel.Principal, in CreateTokenInput) (Token, string, error) {
 	if !p.Role.ManagesClinic() {
 		return Token{}, "", apperr.New(apperr.Forbidden, "Only owners and admins can create API tokens.")
 	}
@@ -362,7 +359,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, in CreateTokenIn
 		return Token{}, "", fmt.Errorf("account: token: %w", err)
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	t := Token{ID: NewID(), ClinicID: p.ClinicID, Name: in.Name, Role: in.Role, CreatedBy: p.UserID, CreatedAt: db.Time(s.now())}
+	t := Token{ID: kernel.NewID(), ClinicID: p.ClinicID, Name: in.Name, Role: in.Role, CreatedBy: p.UserID, CreatedAt: db.Time(s.now())}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.store.createToken(ctx, tx, t, HashToken(secret)); err != nil {
 			return err
@@ -376,11 +373,11 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, in CreateTokenIn
 }
 
 // RevokeToken revokes one of p's clinic's tokens.
-func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
+func (s *Service) RevokeToken(ctx context.Context, p kernel.Principal, id string) error {
 	if !p.Role.ManagesClinic() {
 		return apperr.New(apperr.Forbidden, "Only owners and admins can revoke API tokens.")
 	}
-	if _, err := uuid.Parse(id); err != nil {
+	if !kernel.IsID(id) {
 		return notFound("Token")
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -393,18 +390,18 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 
 // TokenPrincipal returns the principal of a live API token secret;
 // Unauthorized when it is unknown or revoked.
-func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
+func (s *Service) TokenPrincipal(ctx context.Context, secret string) (kernel.Principal, error) {
 	if !strings.HasPrefix(secret, TokenPrefix) {
-		return Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
+		return kernel.Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
 	}
 	t, err := s.store.tokenByHash(ctx, HashToken(secret))
 	if apperr.Is(err, apperr.NotFound) {
-		return Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
+		return kernel.Principal{}, apperr.New(apperr.Unauthorized, "The API token is invalid or revoked.")
 	}
 	if err != nil {
-		return Principal{}, err
+		return kernel.Principal{}, err
 	}
-	return Principal{TokenID: t.ID, ClinicID: t.ClinicID, Role: t.Role}, nil
+	return kernel.Principal{TokenID: t.ID, ClinicID: t.ClinicID, Role: t.Role}, nil
 }
 
 // HashToken returns the stored form of a high-entropy secret (SHA-256, hex).
@@ -454,7 +451,7 @@ func checkEmail(fields map[string]string, field, v string) {
 		fields[field] = "Required."
 		return
 	}
-	if _, err := ParseEmail(v); err != nil {
+	if _, err := kernel.ParseEmail(v); err != nil {
 		fields[field] = apperr.As(err).Message
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -54,7 +55,7 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, u *User) error {
 	return nil
 }
 
-func (s *Store) addMembership(ctx context.Context, tx *sql.Tx, clinicID, userID string, role Role, at time.Time) error {
+func (s *Store) addMembership(ctx context.Context, tx *sql.Tx, clinicID, userID string, role kernel.Role, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (clinic_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
 		clinicID, userID, string(role), db.Time(at))
 	if err != nil {
@@ -124,8 +125,8 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]Membership, e
 
 // Role returns userID's role in clinicID; NotFound when the user does not
 // belong to that clinic (or it does not exist).
-func (s *Store) Role(ctx context.Context, clinicID, userID string) (Role, error) {
-	var r Role
+func (s *Store) Role(ctx context.Context, clinicID, userID string) (kernel.Role, error) {
+	var r kernel.Role
 	err := s.db.QueryRowContext(ctx, `SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2`, clinicID, userID).Scan(&r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", notFound("Clinic")
@@ -212,7 +213,7 @@ func (s *Store) updateClinic(ctx context.Context, tx *sql.Tx, c Clinic) error {
 // Member is a user of a clinic with their role.
 type Member struct {
 	User
-	Role Role `json:"role"`
+	Role kernel.Role `json:"role"`
 }
 
 // members lists a clinic's users by name.
@@ -240,7 +241,7 @@ func (s *Store) members(ctx context.Context, clinicID string) ([]Member, error) 
 // lockedRoles returns the role of userID and the number of owners of the
 // clinic, inside tx (on PostgreSQL the clinic's memberships are locked, so
 // two concurrent changes cannot both remove "the other" owner).
-func (s *Store) lockedRoles(ctx context.Context, tx *sql.Tx, clinicID, userID string) (Role, int, error) {
+func (s *Store) lockedRoles(ctx context.Context, tx *sql.Tx, clinicID, userID string) (kernel.Role, int, error) {
 	lock := ""
 	if s.db.Dialect == db.Postgres {
 		lock = " FOR UPDATE"
@@ -250,15 +251,15 @@ func (s *Store) lockedRoles(ctx context.Context, tx *sql.Tx, clinicID, userID st
 		return "", 0, fmt.Errorf("account store: roles: %w", err)
 	}
 	defer rows.Close()
-	var role Role
+	var role kernel.Role
 	owners := 0
 	for rows.Next() {
 		var id string
-		var r Role
+		var r kernel.Role
 		if err := rows.Scan(&id, &r); err != nil {
 			return "", 0, fmt.Errorf("account store: roles: %w", err)
 		}
-		if r == RoleOwner {
+		if r == kernel.RoleOwner {
 			owners++
 		}
 		if id == userID {

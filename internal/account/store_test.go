@@ -9,6 +9,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -35,25 +36,25 @@ func storeSetup(t *testing.T, d *db.DB) storeBundle {
 const storePassword = "correct horse battery"
 
 // signup creates a clinic named name and returns its owner's principal.
-func (b storeBundle) signup(t *testing.T, name string) (account.Clinic, account.User, account.Principal) {
+func (b storeBundle) signup(t *testing.T, name string) (account.Clinic, account.User, kernel.Principal) {
 	t.Helper()
 	c, u, err := b.svc.Signup(t.Context(), account.SignupInput{
 		ClinicName: name, Name: "Owner of " + name, Email: testenv.RandomName("owner") + "@example.com", Password: storePassword,
 	})
 	require.NoError(t, err)
-	return c, u, account.Principal{UserID: u.ID, ClinicID: c.ID, Role: account.RoleOwner}
+	return c, u, kernel.Principal{UserID: u.ID, ClinicID: c.ID, Role: kernel.RoleOwner}
 }
 
 // addUser adds a new user with role to owner's clinic and returns their
 // principal there.
-func (b storeBundle) addUser(t *testing.T, owner account.Principal, name string, role account.Role) account.Principal {
+func (b storeBundle) addUser(t *testing.T, owner kernel.Principal, name string, role kernel.Role) kernel.Principal {
 	t.Helper()
 	u, got, err := b.svc.AddUser(t.Context(), owner, account.AddUserInput{
 		Email: testenv.RandomName("user") + "@example.com", Name: name, Role: role,
 	})
 	require.NoError(t, err)
 	require.Equal(t, role, got)
-	return account.Principal{UserID: u.ID, ClinicID: owner.ClinicID, Role: role}
+	return kernel.Principal{UserID: u.ID, ClinicID: owner.ClinicID, Role: role}
 }
 
 func storeRequireCode(t *testing.T, code apperr.Code, err error, msgAndArgs ...any) {
@@ -79,7 +80,7 @@ func TestStoreClinicsCreateGetUpdate(t *testing.T) {
 		require.True(t, c.CreatedAt.Equal(got.CreatedAt), "created_at: want %v, got %v", c.CreatedAt, got.CreatedAt)
 		role, err := b.store.Role(ctx, c.ID, u.ID)
 		require.NoError(t, err)
-		require.Equal(t, account.RoleOwner, role, "the one who signs up owns the clinic")
+		require.Equal(t, kernel.RoleOwner, role, "the one who signs up owns the clinic")
 
 		// A second clinic of the same name gets the next free slug.
 		c2, _, _ := b.signup(t, name)
@@ -101,7 +102,7 @@ func TestStoreClinicsCreateGetUpdate(t *testing.T) {
 			require.Equal(t, c.Slug, got.Slug, "the slug stays")
 		}
 
-		_, err = b.store.Clinic(ctx, account.NewID())
+		_, err = b.store.Clinic(ctx, kernel.NewID())
 		storeRequireCode(t, apperr.NotFound, err, "unknown clinic")
 	})
 }
@@ -122,7 +123,7 @@ func TestStoreUsers(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, u.ID, byEmail.ID)
 
-		_, err = b.store.User(ctx, account.NewID())
+		_, err = b.store.User(ctx, kernel.NewID())
 		storeRequireCode(t, apperr.NotFound, err, "unknown id")
 		_, err = b.store.UserByEmail(ctx, d, "nobody@example.com")
 		storeRequireCode(t, apperr.NotFound, err, "unknown e-mail")
@@ -165,48 +166,48 @@ func TestStoreMembershipsAndRoles(t *testing.T) {
 		_, _, ownerB := b.signup(t, "B clinic")
 
 		// One account, two clinics, two roles.
-		recep := b.addUser(t, ownerA, "Rita", account.RoleReceptionist)
+		recep := b.addUser(t, ownerA, "Rita", kernel.RoleReceptionist)
 		u, err := b.store.User(ctx, recep.UserID)
 		require.NoError(t, err)
-		_, role, err := b.svc.AddUser(ctx, ownerB, account.AddUserInput{Email: u.Email, Name: "ignored", Role: account.RoleFinancial})
+		_, role, err := b.svc.AddUser(ctx, ownerB, account.AddUserInput{Email: u.Email, Name: "ignored", Role: kernel.RoleFinancial})
 		require.NoError(t, err)
-		require.Equal(t, account.RoleFinancial, role)
+		require.Equal(t, kernel.RoleFinancial, role)
 		ms, err := b.store.Memberships(ctx, recep.UserID)
 		require.NoError(t, err)
 		require.Equal(t, []account.Membership{
-			{ClinicID: ownerA.ClinicID, Slug: account.Slugify("A clinic"), Name: "A clinic", Role: account.RoleReceptionist},
-			{ClinicID: ownerB.ClinicID, Slug: account.Slugify("B clinic"), Name: "B clinic", Role: account.RoleFinancial},
+			{ClinicID: ownerA.ClinicID, Slug: account.Slugify("A clinic"), Name: "A clinic", Role: kernel.RoleReceptionist},
+			{ClinicID: ownerB.ClinicID, Slug: account.Slugify("B clinic"), Name: "B clinic", Role: kernel.RoleFinancial},
 		}, ms, "by clinic name")
 
-		_, _, err = b.svc.AddUser(ctx, ownerA, account.AddUserInput{Email: u.Email, Name: "Rita", Role: account.RoleAdmin})
+		_, _, err = b.svc.AddUser(ctx, ownerA, account.AddUserInput{Email: u.Email, Name: "Rita", Role: kernel.RoleAdmin})
 		storeRequireCode(t, apperr.Conflict, err, "already a member")
 
 		members, err := b.svc.Members(ctx, ownerA)
 		require.NoError(t, err)
 		require.Len(t, members, 2)
-		got := map[string]account.Role{}
+		got := map[string]kernel.Role{}
 		for _, m := range members {
 			got[m.ID] = m.Role
 		}
-		require.Equal(t, map[string]account.Role{ownerA.UserID: account.RoleOwner, recep.UserID: account.RoleReceptionist}, got)
+		require.Equal(t, map[string]kernel.Role{ownerA.UserID: kernel.RoleOwner, recep.UserID: kernel.RoleReceptionist}, got)
 
 		// A change of role is seen at once, also through the cached Role.
 		_, err = b.svc.Role(ctx, ownerA.ClinicID, recep.UserID)
 		require.NoError(t, err)
-		require.NoError(t, b.svc.ChangeRole(ctx, ownerA, recep.UserID, account.RoleProfessional))
-		for _, read := range []func(context.Context, string, string) (account.Role, error){b.store.Role, b.svc.Role} {
+		require.NoError(t, b.svc.ChangeRole(ctx, ownerA, recep.UserID, kernel.RoleProfessional))
+		for _, read := range []func(context.Context, string, string) (kernel.Role, error){b.store.Role, b.svc.Role} {
 			r, err := read(ctx, ownerA.ClinicID, recep.UserID)
 			require.NoError(t, err)
-			require.Equal(t, account.RoleProfessional, r)
+			require.Equal(t, kernel.RoleProfessional, r)
 		}
 		r, err := b.store.Role(ctx, ownerB.ClinicID, recep.UserID)
 		require.NoError(t, err)
-		require.Equal(t, account.RoleFinancial, r, "the other clinic's role stays")
+		require.Equal(t, kernel.RoleFinancial, r, "the other clinic's role stays")
 
 		// Removed from A: no role there (also cached), the account and its
 		// membership of B stay.
 		require.NoError(t, b.svc.RemoveMember(ctx, ownerA, recep.UserID))
-		for _, read := range []func(context.Context, string, string) (account.Role, error){b.store.Role, b.svc.Role} {
+		for _, read := range []func(context.Context, string, string) (kernel.Role, error){b.store.Role, b.svc.Role} {
 			_, err := read(ctx, ownerA.ClinicID, recep.UserID)
 			storeRequireCode(t, apperr.NotFound, err)
 		}
@@ -218,9 +219,9 @@ func TestStoreMembershipsAndRoles(t *testing.T) {
 		require.NoError(t, err)
 
 		storeRequireCode(t, apperr.NotFound, b.svc.RemoveMember(ctx, ownerA, recep.UserID), "removed twice")
-		storeRequireCode(t, apperr.NotFound, b.svc.ChangeRole(ctx, ownerA, account.NewID(), account.RoleAdmin), "unknown user")
-		storeRequireCode(t, apperr.NotFound, b.svc.ChangeRole(ctx, ownerA, "not-an-id", account.RoleAdmin), "malformed id")
-		storeRequireCode(t, apperr.Invalid, b.svc.ChangeRole(ctx, ownerA, ownerA.UserID, account.Role("boss")), "unknown role")
+		storeRequireCode(t, apperr.NotFound, b.svc.ChangeRole(ctx, ownerA, kernel.NewID(), kernel.RoleAdmin), "unknown user")
+		storeRequireCode(t, apperr.NotFound, b.svc.ChangeRole(ctx, ownerA, "not-an-id", kernel.RoleAdmin), "malformed id")
+		storeRequireCode(t, apperr.Invalid, b.svc.ChangeRole(ctx, ownerA, ownerA.UserID, kernel.Role("boss")), "unknown role")
 	})
 }
 
@@ -231,24 +232,24 @@ func TestStoreLastOwnerIsProtected(t *testing.T) {
 		ctx := t.Context()
 		_, _, owner := b.signup(t, "Owners")
 
-		storeRequireCode(t, apperr.Conflict, b.svc.ChangeRole(ctx, owner, owner.UserID, account.RoleAdmin), "demote the only owner")
+		storeRequireCode(t, apperr.Conflict, b.svc.ChangeRole(ctx, owner, owner.UserID, kernel.RoleAdmin), "demote the only owner")
 		storeRequireCode(t, apperr.Conflict, b.svc.RemoveMember(ctx, owner, owner.UserID), "remove the only owner")
-		require.NoError(t, b.svc.ChangeRole(ctx, owner, owner.UserID, account.RoleOwner), "owner to owner keeps an owner")
+		require.NoError(t, b.svc.ChangeRole(ctx, owner, owner.UserID, kernel.RoleOwner), "owner to owner keeps an owner")
 		role, err := b.store.Role(ctx, owner.ClinicID, owner.UserID)
 		require.NoError(t, err)
-		require.Equal(t, account.RoleOwner, role)
+		require.Equal(t, kernel.RoleOwner, role)
 
 		// With a second owner the first may step down; then the second is
 		// the last one.
-		second := b.addUser(t, owner, "Second", account.RoleOwner)
-		require.NoError(t, b.svc.ChangeRole(ctx, owner, owner.UserID, account.RoleAdmin))
+		second := b.addUser(t, owner, "Second", kernel.RoleOwner)
+		require.NoError(t, b.svc.ChangeRole(ctx, owner, owner.UserID, kernel.RoleAdmin))
 		storeRequireCode(t, apperr.Conflict, b.svc.RemoveMember(ctx, second, second.UserID), "remove the last owner")
-		storeRequireCode(t, apperr.Conflict, b.svc.ChangeRole(ctx, second, second.UserID, account.RoleReceptionist), "demote the last owner")
+		storeRequireCode(t, apperr.Conflict, b.svc.ChangeRole(ctx, second, second.UserID, kernel.RoleReceptionist), "demote the last owner")
 		members, err := b.svc.Members(ctx, second)
 		require.NoError(t, err)
 		owners := 0
 		for _, m := range members {
-			if m.Role == account.RoleOwner {
+			if m.Role == kernel.RoleOwner {
 				owners++
 			}
 		}
@@ -263,7 +264,7 @@ func TestStoreAPITokens(t *testing.T) {
 		ctx := t.Context()
 		_, _, owner := b.signup(t, "Tokens")
 
-		tok, secret, err := b.svc.CreateToken(ctx, owner, account.CreateTokenInput{Name: " Integration ", Role: account.RoleReceptionist})
+		tok, secret, err := b.svc.CreateToken(ctx, owner, account.CreateTokenInput{Name: " Integration ", Role: kernel.RoleReceptionist})
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(secret, account.TokenPrefix))
 		require.Equal(t, "Integration", tok.Name)
@@ -274,9 +275,9 @@ func TestStoreAPITokens(t *testing.T) {
 
 		p, err := b.svc.TokenPrincipal(ctx, secret)
 		require.NoError(t, err)
-		require.Equal(t, account.Principal{TokenID: tok.ID, ClinicID: owner.ClinicID, Role: account.RoleReceptionist}, p)
+		require.Equal(t, kernel.Principal{TokenID: tok.ID, ClinicID: owner.ClinicID, Role: kernel.RoleReceptionist}, p)
 
-		other, otherSecret, err := b.svc.CreateToken(ctx, owner, account.CreateTokenInput{Name: "Other", Role: account.RoleFinancial})
+		other, otherSecret, err := b.svc.CreateToken(ctx, owner, account.CreateTokenInput{Name: "Other", Role: kernel.RoleFinancial})
 		require.NoError(t, err)
 
 		for name, s := range map[string]string{
@@ -296,7 +297,7 @@ func TestStoreAPITokens(t *testing.T) {
 		require.NoError(t, err, "the other token still works")
 		require.Equal(t, other.ID, p.TokenID)
 
-		storeRequireCode(t, apperr.NotFound, b.svc.RevokeToken(ctx, owner, account.NewID()), "unknown token")
+		storeRequireCode(t, apperr.NotFound, b.svc.RevokeToken(ctx, owner, kernel.NewID()), "unknown token")
 		storeRequireCode(t, apperr.NotFound, b.svc.RevokeToken(ctx, owner, "not-an-id"), "malformed id")
 	})
 }
@@ -310,8 +311,8 @@ func TestStoreTenancy(t *testing.T) {
 		ctx := t.Context()
 		_, _, ownerA := b.signup(t, "Tenant A")
 		_, _, ownerB := b.signup(t, "Tenant B")
-		userA := b.addUser(t, ownerA, "Only in A", account.RoleAdmin)
-		tokA, secretA, err := b.svc.CreateToken(ctx, ownerA, account.CreateTokenInput{Name: "A", Role: account.RoleAdmin})
+		userA := b.addUser(t, ownerA, "Only in A", kernel.RoleAdmin)
+		tokA, secretA, err := b.svc.CreateToken(ctx, ownerA, account.CreateTokenInput{Name: "A", Role: kernel.RoleAdmin})
 		require.NoError(t, err)
 
 		tests := []struct {
@@ -320,7 +321,7 @@ func TestStoreTenancy(t *testing.T) {
 		}{
 			{"role of A's user in B", func() error { _, err := b.store.Role(ctx, ownerB.ClinicID, userA.UserID); return err }},
 			{"cached role of A's user in B", func() error { _, err := b.svc.Role(ctx, ownerB.ClinicID, userA.UserID); return err }},
-			{"B changes A's user", func() error { return b.svc.ChangeRole(ctx, ownerB, userA.UserID, account.RoleFinancial) }},
+			{"B changes A's user", func() error { return b.svc.ChangeRole(ctx, ownerB, userA.UserID, kernel.RoleFinancial) }},
 			{"B removes A's user", func() error { return b.svc.RemoveMember(ctx, ownerB, userA.UserID) }},
 			{"B removes A's owner", func() error { return b.svc.RemoveMember(ctx, ownerB, ownerA.UserID) }},
 			{"B revokes A's token", func() error { return b.svc.RevokeToken(ctx, ownerB, tokA.ID) }},
@@ -332,7 +333,7 @@ func TestStoreTenancy(t *testing.T) {
 		// Nothing of A changed.
 		role, err := b.store.Role(ctx, ownerA.ClinicID, userA.UserID)
 		require.NoError(t, err)
-		require.Equal(t, account.RoleAdmin, role)
+		require.Equal(t, kernel.RoleAdmin, role)
 		p, err := b.svc.TokenPrincipal(ctx, secretA)
 		require.NoError(t, err)
 		require.Equal(t, ownerA.ClinicID, p.ClinicID)

@@ -9,6 +9,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -32,7 +33,7 @@ func TestClinicZoneFollowsTheSettings(t *testing.T) {
 			loc, err := z.ClinicZone(ctx, cl.ID)
 			require.NoError(t, err)
 			require.Equal(t, "America/Sao_Paulo", loc.String())
-			_, err = z.ClinicZone(ctx, account.NewID())
+			_, err = z.ClinicZone(ctx, kernel.NewID())
 			require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
 		}
 
@@ -41,7 +42,7 @@ func TestClinicZoneFollowsTheSettings(t *testing.T) {
 			account.OnClinicChange(func(_ context.Context, ch account.ClinicChange) { changes = append(changes, ch) }))
 		require.NoError(t, err)
 		zone := "Asia/Tokyo"
-		_, err = svc.UpdateClinic(ctx, account.Principal{UserID: u.ID, ClinicID: cl.ID, Role: account.RoleOwner}, account.UpdateClinicInput{TimeZone: &zone})
+		_, err = svc.UpdateClinic(ctx, kernel.Principal{UserID: u.ID, ClinicID: cl.ID, Role: kernel.RoleOwner}, account.UpdateClinicInput{TimeZone: &zone})
 		require.NoError(t, err)
 		loc, err := svc.ClinicZone(ctx, cl.ID)
 		require.NoError(t, err)

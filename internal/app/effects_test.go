@@ -13,6 +13,7 @@ import (
 	"clinic/internal/app"
 	"clinic/internal/app/apptest"
 	"clinic/internal/appointment"
+	"clinic/internal/kernel"
 	"clinic/internal/patient"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/schedule"
@@ -32,7 +33,7 @@ func newApp(t *testing.T, url string) *app.App {
 // effectsClinic is a clinic with a professional working 08:00–12:00 every
 // day, a patient, and one appointment the day after tomorrow.
 type effectsClinic struct {
-	owner          account.Principal
+	owner          kernel.Principal
 	professionalID string
 	patientID      string
 	appointmentID  string
@@ -48,7 +49,7 @@ func setupEffectsClinic(t *testing.T, a *app.App) effectsClinic {
 		ClinicName: "Effects", Name: "Owner", Email: email("effects"), Password: "correct horse battery",
 	})
 	require.NoError(t, err)
-	owner := account.Principal{UserID: u.ID, ClinicID: c.ID, Role: account.RoleOwner}
+	owner := kernel.Principal{UserID: u.ID, ClinicID: c.ID, Role: kernel.RoleOwner}
 	pr, err := a.Schedule.CreateProfessional(ctx, owner, schedule.ProfessionalInput{Name: "Dra. Ana", DefaultDurationMinutes: 30})
 	require.NoError(t, err)
 	rules := make([]schedule.RuleInput, 7)

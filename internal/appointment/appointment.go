@@ -46,8 +46,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/schedule"
@@ -212,8 +212,8 @@ func NewService(d *db.DB, sched *schedule.Service, jobs Enqueuer, opts ...Option
 }
 
 // manages reports whether r may book, reschedule and edit any appointment.
-func manages(r account.Role) bool {
-	return r == account.RoleOwner || r == account.RoleAdmin || r == account.RoleReceptionist
+func manages(r kernel.Role) bool {
+	return r == kernel.RoleOwner || r == kernel.RoleAdmin || r == kernel.RoleReceptionist
 }
 
 var (
@@ -225,9 +225,9 @@ var (
 )
 
 // visible reports whether p may see a (a professional sees only their own).
-func visible(p account.Principal, a *Appointment) bool {
+func visible(p kernel.Principal, a *Appointment) bool {
 	switch {
-	case p.Role == account.RoleProfessional:
+	case p.Role == kernel.RoleProfessional:
 		return p.UserID != "" && a.professionalUserID == p.UserID
 	case p.Role.Valid():
 		return true
@@ -237,8 +237,8 @@ func visible(p account.Principal, a *Appointment) bool {
 }
 
 // present hides what p may not read (notes for financial users).
-func present(p account.Principal, a *Appointment) {
-	if p.Role == account.RoleFinancial {
+func present(p kernel.Principal, a *Appointment) {
+	if p.Role == kernel.RoleFinancial {
 		a.Notes = nil
 	}
 }

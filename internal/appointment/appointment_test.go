@@ -14,9 +14,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -65,7 +65,7 @@ type testBundle struct {
 	loc  *time.Location
 
 	clinicID, otherClinicID                       string
-	owner, receptionist, financial, professional  account.Principal
+	owner, receptionist, financial, professional  kernel.Principal
 	patientID, profID, prof2ID, roomID            string
 	otherPatientID, otherProfID, otherRoomID      string
 	archivedPatientID, inactiveProfID, roomProfID string
@@ -90,11 +90,11 @@ func setup(t *testing.T, d *db.DB, tz string) *testBundle {
 	b.clinicID = appointmenttest.Clinic(t, d, tz)
 	b.loc, err = time.LoadLocation(map[bool]string{true: "America/Sao_Paulo", false: tz}[tz == ""])
 	require.NoError(t, err)
-	principal := func(role account.Role) account.Principal {
-		return account.Principal{UserID: appointmenttest.Member(t, d, b.clinicID, role), ClinicID: b.clinicID, Role: role}
+	principal := func(role kernel.Role) kernel.Principal {
+		return kernel.Principal{UserID: appointmenttest.Member(t, d, b.clinicID, role), ClinicID: b.clinicID, Role: role}
 	}
-	b.owner, b.receptionist, b.financial, b.professional = principal(account.RoleOwner), principal(account.RoleReceptionist),
-		principal(account.RoleFinancial), principal(account.RoleProfessional)
+	b.owner, b.receptionist, b.financial, b.professional = principal(kernel.RoleOwner), principal(kernel.RoleReceptionist),
+		principal(kernel.RoleFinancial), principal(kernel.RoleProfessional)
 	b.patientID = appointmenttest.Patient(t, d, b.clinicID, "Maria Silva")
 	b.profID = appointmenttest.Professional(t, d, b.clinicID, "Dra. Ana", 45, b.professional.UserID)
 	appointmenttest.Weekdays(t, d, b.clinicID, b.profID, "08:00", "18:00", "")
@@ -228,12 +228,12 @@ func TestSetStatusRefusals(t *testing.T) {
 			ProfessionalID: b.otherProfID, StartsAt: b.at(0, 9, 0)})
 		tests := []struct {
 			name string
-			p    account.Principal
+			p    kernel.Principal
 			id   string
 			to   Status
 			code apperr.Code
 		}{
-			{"unknown id", b.owner, account.NewID(), StatusConfirmed, apperr.NotFound},
+			{"unknown id", b.owner, kernel.NewID(), StatusConfirmed, apperr.NotFound},
 			{"malformed id", b.owner, "nope", StatusConfirmed, apperr.NotFound},
 			{"another clinic's appointment", b.owner, other, StatusConfirmed, apperr.NotFound},
 			{"unknown status", b.owner, a.ID, "done", apperr.Invalid},
@@ -259,16 +259,16 @@ func TestCreateRefusesBadRequests(t *testing.T) {
 		}
 		tests := []struct {
 			name   string
-			p      account.Principal
+			p      kernel.Principal
 			change func(in *CreateInput)
 			code   apperr.Code
 			field  string
 		}{
-			{"unknown patient", b.receptionist, func(in *CreateInput) { in.PatientID = account.NewID() }, apperr.NotFound, ""},
+			{"unknown patient", b.receptionist, func(in *CreateInput) { in.PatientID = kernel.NewID() }, apperr.NotFound, ""},
 			{"another clinic's patient", b.receptionist, func(in *CreateInput) { in.PatientID = b.otherPatientID }, apperr.NotFound, ""},
-			{"unknown professional", b.receptionist, func(in *CreateInput) { in.ProfessionalID = account.NewID() }, apperr.NotFound, ""},
+			{"unknown professional", b.receptionist, func(in *CreateInput) { in.ProfessionalID = kernel.NewID() }, apperr.NotFound, ""},
 			{"another clinic's professional", b.receptionist, func(in *CreateInput) { in.ProfessionalID = b.otherProfID }, apperr.NotFound, ""},
-			{"unknown room", b.receptionist, func(in *CreateInput) { in.RoomID = account.NewID() }, apperr.NotFound, ""},
+			{"unknown room", b.receptionist, func(in *CreateInput) { in.RoomID = kernel.NewID() }, apperr.NotFound, ""},
 			{"another clinic's room", b.receptionist, func(in *CreateInput) { in.RoomID = b.otherRoomID }, apperr.NotFound, ""},
 			{"malformed patient id", b.receptionist, func(in *CreateInput) { in.PatientID = "42" }, apperr.Invalid, "patient_id"},
 			{"missing professional", b.receptionist, func(in *CreateInput) { in.ProfessionalID = "" }, apperr.Invalid, "professional_id"},
@@ -314,8 +314,8 @@ func TestCreateOutsideWorkingHoursWithOverride(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		b := setup(t, d, "")
 		ctx := context.Background()
-		admin := account.Principal{UserID: appointmenttest.Member(t, d, b.clinicID, account.RoleAdmin), ClinicID: b.clinicID, Role: account.RoleAdmin}
-		for i, p := range []account.Principal{b.owner, admin, b.receptionist} {
+		admin := kernel.Principal{UserID: appointmenttest.Member(t, d, b.clinicID, kernel.RoleAdmin), ClinicID: b.clinicID, Role: kernel.RoleAdmin}
+		for i, p := range []kernel.Principal{b.owner, admin, b.receptionist} {
 			t.Run(string(p.Role), func(t *testing.T) {
 				start := b.at(5, 9+i, 0) // Saturday: no working hours
 				in := CreateInput{PatientID: b.patientID, ProfessionalID: b.profID, StartsAt: rfc(start)}
@@ -473,7 +473,7 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 
 		tests := []struct {
 			name  string
-			p     account.Principal
+			p     kernel.Principal
 			in    UpdateInput
 			code  apperr.Code
 			field string
@@ -603,7 +603,7 @@ func TestProfessionalSeesAndChangesOnlyTheirOwn(t *testing.T) {
 		requireCode(t, err, apperr.Forbidden)
 
 		// An API token with the professional role is no professional.
-		token := account.Principal{TokenID: account.NewID(), ClinicID: b.clinicID, Role: account.RoleProfessional}
+		token := kernel.Principal{TokenID: kernel.NewID(), ClinicID: b.clinicID, Role: kernel.RoleProfessional}
 		page, err = b.svc.List(ctx, token, ListFilter{From: b.at(0, 0, 0), To: b.at(1, 0, 0)})
 		require.NoError(t, err)
 		require.Empty(t, page.Items)
@@ -902,7 +902,7 @@ func TestCachedAgendaShowsEveryChangeAtOnce(t *testing.T) {
 		b.svc.cache = c
 		ctx := context.Background()
 		day := ListFilter{From: b.at(0, 0, 0), To: b.at(1, 0, 0)}
-		list := func(p account.Principal) Page {
+		list := func(p kernel.Principal) Page {
 			t.Helper()
 			raw, gzipped, err := b.svc.ListJSON(ctx, p, day, false)
 			require.NoError(t, err)

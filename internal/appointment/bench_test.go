@@ -8,8 +8,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -49,7 +49,7 @@ func (noopSlotFreed) Work(context.Context, *river.Job[SlotFreedArgs]) error { re
 
 // benchAgenda makes ten busy clinics (20 appointments a day for 30 days
 // each) and returns one of them and its busy day.
-func benchAgenda(b *testing.B, d *db.DB) (account.Principal, time.Time, time.Time) {
+func benchAgenda(b *testing.B, d *db.DB) (kernel.Principal, time.Time, time.Time) {
 	b.Helper()
 	loc, err := time.LoadLocation("America/Sao_Paulo")
 	require.NoError(b, err)
@@ -63,7 +63,7 @@ func benchAgenda(b *testing.B, d *db.DB) (account.Principal, time.Time, time.Tim
 		_, err = d.ExecContext(context.Background(), `ANALYZE`)
 		require.NoError(b, err)
 	}
-	p := account.Principal{UserID: appointmenttest.Member(b, d, clinicID, account.RoleReceptionist), ClinicID: clinicID, Role: account.RoleReceptionist}
+	p := kernel.Principal{UserID: appointmenttest.Member(b, d, clinicID, kernel.RoleReceptionist), ClinicID: clinicID, Role: kernel.RoleReceptionist}
 	day := first.AddDate(0, 0, 10)
 	return p, day, day.AddDate(0, 0, 1)
 }
@@ -109,10 +109,10 @@ func BenchmarkListBusyDay(b *testing.B) {
 
 // benchBooking is a clinic with a professional working all week, a room and
 // a patient.
-func benchBooking(b *testing.B, d *db.DB) (account.Principal, string, string, string) {
+func benchBooking(b *testing.B, d *db.DB) (kernel.Principal, string, string, string) {
 	b.Helper()
 	clinicID := appointmenttest.Clinic(b, d, "")
-	p := account.Principal{UserID: appointmenttest.Member(b, d, clinicID, account.RoleReceptionist), ClinicID: clinicID, Role: account.RoleReceptionist}
+	p := kernel.Principal{UserID: appointmenttest.Member(b, d, clinicID, kernel.RoleReceptionist), ClinicID: clinicID, Role: kernel.RoleReceptionist}
 	prof := appointmenttest.Professional(b, d, clinicID, "Dra. Ana", 30, "")
 	appointmenttest.AllWeek(b, d, clinicID, prof, "")
 	return p, appointmenttest.Patient(b, d, clinicID, "Maria"), prof, appointmenttest.Room(b, d, clinicID, "Sala")

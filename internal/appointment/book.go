@@ -11,7 +11,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
@@ -95,7 +94,7 @@ type booking struct {
 // outside working hours (without an allowed override); Conflict, with the
 // id of the appointment in the way in the details, when the professional or
 // the room is taken.
-func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInput) (Appointment, error) {
+func (s *Service) Create(ctx context.Context, p kernel.Principal, in CreateInput) (Appointment, error) {
 	b, err := s.prepare(ctx, p, in, nil)
 	if err != nil {
 		return Appointment{}, err
@@ -111,12 +110,12 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInpu
 // MaxSeries) in one transaction, or none: when any occurrence overlaps
 // another appointment (Conflict) or falls outside working hours (Invalid),
 // the error's details list every failing occurrence under "conflicts".
-func (s *Service) CreateSeries(ctx context.Context, p account.Principal, in SeriesInput) (Series, error) {
+func (s *Service) CreateSeries(ctx context.Context, p kernel.Principal, in SeriesInput) (Series, error) {
 	b, err := s.prepare(ctx, p, in.CreateInput, &in.Recurrence)
 	if err != nil {
 		return Series{}, err
 	}
-	seriesID := account.NewID()
+	seriesID := kernel.NewID()
 	list, err := s.book(ctx, p, b, seriesID)
 	if err != nil {
 		return Series{}, err
@@ -162,7 +161,7 @@ func checkID(fields map[string]string, field, v string, required bool) {
 	switch {
 	case v == "" && required:
 		fields[field] = "Required."
-	case v != "" && !isID(v):
+	case v != "" && !kernel.IsID(v):
 		fields[field] = "Must be an id."
 	}
 }
@@ -185,7 +184,7 @@ func checkSpan(fields map[string]string, start, end time.Time) {
 // prepare checks p's right to book, validates in (and rec for a series),
 // and resolves the patient, professional and room (book checks working
 // hours and overlaps).
-func (s *Service) prepare(ctx context.Context, p account.Principal, in CreateInput, rec *Recurrence) (booking, error) {
+func (s *Service) prepare(ctx context.Context, p kernel.Principal, in CreateInput, rec *Recurrence) (booking, error) {
 	if in.OverrideWorkingHours && !manages(p.Role) {
 		return booking{}, errOverrideHours
 	}
@@ -359,7 +358,7 @@ func within(ivs []schedule.Interval, sl slot) (room, bool) {
 // batch: on PostgreSQL one round trip, in which the exclusion constraints
 // refuse any overlap; on SQLite inside the write transaction that first
 // looks for overlaps.
-func (s *Service) book(ctx context.Context, p account.Principal, b booking, seriesID string) ([]Appointment, error) {
+func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, seriesID string) ([]Appointment, error) {
 	series := seriesID != ""
 	var rooms []room
 	if !b.override {
@@ -385,7 +384,7 @@ func (s *Service) book(ctx context.Context, p account.Principal, b booking, seri
 	list := make([]Appointment, len(b.slots))
 	var writes db.Batch
 	for i, sl := range b.slots {
-		a := Appointment{ID: account.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
+		a := Appointment{ID: kernel.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
 			ProfessionalID: b.professionalID, ProfessionalName: b.refs.professionalName, RoomID: b.roomID, RoomName: b.refs.roomName,
 			StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, Notes: &b.notes,
 			Status: StatusScheduled, SeriesID: seriesID, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 )
 
@@ -49,7 +49,7 @@ func agendaGen(ctx context.Context, c cache.Cache) string {
 	if !errors.Is(err, cache.ErrMiss) {
 		return ""
 	}
-	gen := account.NewID()
+	gen := kernel.NewID()
 	if err := c.Set(ctx, agendaGenKey, []byte(gen), agendaGenTTL); err != nil {
 		return ""
 	}
@@ -78,15 +78,15 @@ func (s *Service) invalidateAgenda(ctx context.Context, clinicID string) {
 // agendaKey names a page of the agenda as seen by p: what p's role shows
 // (everything, everything but notes, or one professional's own) and the
 // filter.
-func agendaKey(gen string, p account.Principal, f listQuery) string {
+func agendaKey(gen string, p kernel.Principal, f listQuery) string {
 	var b strings.Builder
 	b.Grow(160)
 	b.WriteString("appointment:agenda:")
 	b.WriteString(gen)
 	switch p.Role {
-	case account.RoleFinancial:
+	case kernel.RoleFinancial:
 		b.WriteString(":fin")
-	case account.RoleProfessional:
+	case kernel.RoleProfessional:
 		b.WriteString(":pro:")
 		b.WriteString(p.UserID)
 	default:
@@ -117,7 +117,7 @@ func agendaKey(gen string, p account.Principal, f listQuery) string {
 // (see WithCache): the cache keeps the compressed page, so that a hit costs
 // neither encoding nor compression. The caller must not modify the returned
 // bytes.
-func (s *Service) ListJSON(ctx context.Context, p account.Principal, f ListFilter, gzipOK bool) (body []byte, gzipped bool, err error) {
+func (s *Service) ListJSON(ctx context.Context, p kernel.Principal, f ListFilter, gzipOK bool) (body []byte, gzipped bool, err error) {
 	q, err := checkFilter(f)
 	if err != nil {
 		return nil, false, err

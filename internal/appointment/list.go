@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
@@ -15,7 +14,7 @@ import (
 
 // Get returns an appointment with its history. NotFound for an appointment
 // of no such id in p's clinic, or not visible to p (another professional's).
-func (s *Service) Get(ctx context.Context, p account.Principal, id string) (Appointment, error) {
+func (s *Service) Get(ctx context.Context, p kernel.Principal, id string) (Appointment, error) {
 	a, err := s.load(ctx, s.db, p.ClinicID, id, false)
 	if err != nil {
 		return Appointment{}, err
@@ -53,7 +52,7 @@ type Page struct {
 // by start, with patient, professional and room names, in one indexed
 // query. A professional sees only their own. Invalid for a missing or
 // inverted range, one longer than MaxListRange, or bad filters.
-func (s *Service) List(ctx context.Context, p account.Principal, f ListFilter) (Page, error) {
+func (s *Service) List(ctx context.Context, p kernel.Principal, f ListFilter) (Page, error) {
 	q, err := checkFilter(f)
 	if err != nil {
 		return Page{}, err
@@ -82,10 +81,10 @@ func checkFilter(f ListFilter) (listQuery, error) {
 	case f.To.Sub(f.From) > MaxListRange+time.Hour:
 		fields["to"] = fmt.Sprintf("The range must be at most %d days.", int(MaxListRange/(24*time.Hour)))
 	}
-	if f.ProfessionalID != "" && !isID(f.ProfessionalID) {
+	if f.ProfessionalID != "" && !kernel.IsID(f.ProfessionalID) {
 		fields["professional_id"] = "Must be an id."
 	}
-	if f.PatientID != "" && !isID(f.PatientID) {
+	if f.PatientID != "" && !kernel.IsID(f.PatientID) {
 		fields["patient_id"] = "Must be an id."
 	}
 	for _, st := range f.Statuses {
@@ -113,8 +112,8 @@ func checkFilter(f ListFilter) (listQuery, error) {
 }
 
 // list runs the agenda query.
-func (s *Service) list(ctx context.Context, p account.Principal, f listQuery) (Page, error) {
-	if p.Role == account.RoleProfessional && p.UserID == "" {
+func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Page, error) {
+	if p.Role == kernel.RoleProfessional && p.UserID == "" {
 		return Page{Items: []Appointment{}}, nil // a token is no professional
 	}
 	var q strings.Builder
@@ -142,7 +141,7 @@ func (s *Service) list(ctx context.Context, p account.Principal, f listQuery) (P
 		}
 		q.WriteString(`)`)
 	}
-	if p.Role == account.RoleProfessional {
+	if p.Role == kernel.RoleProfessional {
 		q.WriteString(` AND pr.user_id = ` + arg(p.UserID))
 	}
 	if f.Cursor != "" {
@@ -182,7 +181,7 @@ func encodeCursor(t time.Time, id string) string {
 
 func decodeCursor(c string) (time.Time, string, bool) {
 	parts, ok := kernel.DecodeCursor(c, 2)
-	if !ok || !isID(parts[1]) {
+	if !ok || !kernel.IsID(parts[1]) {
 		return time.Time{}, "", false
 	}
 	t, err := time.Parse(time.RFC3339Nano, parts[0])

@@ -6,10 +6,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/appointment"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -27,43 +27,43 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		svc := appointment.NewService(d, schedule.NewService(d, c), nil, appointment.WithCache(c))
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r account.Role) account.Principal {
+		principal := func(r kernel.Role) kernel.Principal {
 			if !r.Valid() {
-				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
 			}
-			p := account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-			if r == account.RoleProfessional {
+			p := kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			if r == kernel.RoleProfessional {
 				appointmenttest.Professional(t, d, clinicID, "Own", 0, p.UserID)
 			}
 			return p
 		}
-		bookers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist}
-		changers := append([]account.Role{account.RoleProfessional}, bookers...)
+		bookers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
+		changers := append([]kernel.Role{kernel.RoleProfessional}, bookers...)
 		later := "2099-01-05T10:00:00-03:00"
 		notes := "seen"
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "book", Allowed: bookers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "book", Allowed: bookers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Create(ctx, p, appointment.CreateInput{})
 				return err
 			}},
-			{Name: "book outside working hours", Allowed: bookers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "book outside working hours", Allowed: bookers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Create(ctx, p, appointment.CreateInput{OverrideWorkingHours: true})
 				return err
 			}},
-			{Name: "book a series", Allowed: bookers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "book a series", Allowed: bookers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.CreateSeries(ctx, p, appointment.SeriesInput{})
 				return err
 			}},
-			{Name: "move", Allowed: bookers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.Update(ctx, p, account.NewID(), appointment.UpdateInput{StartsAt: &later})
+			{Name: "move", Allowed: bookers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{StartsAt: &later})
 				return err
 			}},
-			{Name: "change notes", Allowed: changers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.Update(ctx, p, account.NewID(), appointment.UpdateInput{Notes: &notes})
+			{Name: "change notes", Allowed: changers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{Notes: &notes})
 				return err
 			}},
-			{Name: "change status", Allowed: changers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.SetStatus(ctx, p, account.NewID(), appointment.StatusInput{Status: appointment.StatusConfirmed})
+			{Name: "change status", Allowed: changers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.SetStatus(ctx, p, kernel.NewID(), appointment.StatusInput{Status: appointment.StatusConfirmed})
 				return err
 			}},
 		})

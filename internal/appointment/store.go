@@ -8,10 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -20,13 +18,6 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// isID reports whether s is a well-formed id (a UUID): anything else can
-// match no row, and PostgreSQL would refuse to compare it with a UUID column.
-func isID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil
 }
 
 func nullable(s string) any {
@@ -72,7 +63,7 @@ func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error 
 // load reads one appointment of a clinic; forUpdate locks its row until the
 // end of the transaction q (PostgreSQL; SQLite's write lock is already held).
 func (s *Service) load(ctx context.Context, q queryer, clinicID, id string, forUpdate bool) (Appointment, error) {
-	if !isID(id) {
+	if !kernel.IsID(id) {
 		return Appointment{}, errNotFound
 	}
 	query := selectAppointment + ` WHERE a.id = $1 AND a.clinic_id = $2`
@@ -242,7 +233,7 @@ func insertEvent(ctx context.Context, tx execer, clinicID, appointmentID, userID
 		old_starts_at, old_ends_at, new_starts_at, new_ends_at, old_professional_id, new_professional_id,
 		old_room_id, new_room_id, old_status, new_status, changed, user_id, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		account.NewID(), clinicID, appointmentID, e.kind,
+		kernel.NewID(), clinicID, appointmentID, e.kind,
 		nullTime(e.oldStart), nullTime(e.oldEnd), nullTime(e.newStart), nullTime(e.newEnd),
 		nullable(e.oldProfessional), nullable(e.newProfessional), nullable(e.oldRoom), nullable(e.newRoom),
 		nullable(string(e.oldStatus)), nullable(string(e.newStatus)), strings.Join(e.changed, ","), nullable(userID), db.Time(at))

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -41,13 +41,13 @@ func (in UpdateInput) moves() bool {
 // Conflict when the new time is taken (with the id of the appointment in
 // the way), when a completed, cancelled or no-show appointment would move,
 // or when the appointment changed meanwhile.
-func (s *Service) Update(ctx context.Context, p account.Principal, id string, in UpdateInput) (Appointment, error) {
+func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, in UpdateInput) (Appointment, error) {
 	switch {
 	case in.OverrideWorkingHours && !manages(p.Role):
 		return Appointment{}, errOverrideHours
-	case p.Role == account.RoleProfessional && (in.moves() || in.Procedure != nil):
+	case p.Role == kernel.RoleProfessional && (in.moves() || in.Procedure != nil):
 		return Appointment{}, errOwnNotesOnly
-	case !manages(p.Role) && p.Role != account.RoleProfessional:
+	case !manages(p.Role) && p.Role != kernel.RoleProfessional:
 		return Appointment{}, errReadOnly
 	}
 	fields := map[string]string{}
@@ -204,7 +204,7 @@ func (s *Service) Update(ctx context.Context, p account.Principal, id string, in
 // and checks the new place: an appointment that is over cannot move, a new
 // start cannot be in the past, a new professional or room must exist, and
 // the time must be inside working hours unless overridden.
-func (s *Service) moveTo(ctx context.Context, p account.Principal, cur Appointment, in UpdateInput, start, end time.Time) (Appointment, error) {
+func (s *Service) moveTo(ctx context.Context, p kernel.Principal, cur Appointment, in UpdateInput, start, end time.Time) (Appointment, error) {
 	if cur.Status.Final() {
 		return Appointment{}, apperr.New(apperr.Conflict, "A %s appointment cannot be rescheduled.", strings.ReplaceAll(string(cur.Status), "_", "-"))
 	}
@@ -295,8 +295,8 @@ type StatusInput struct {
 // enqueued in the same transaction. NotFound for an appointment of no such id
 // in the clinic or not visible to p; Invalid for an unknown status; Conflict,
 // naming both statuses, for a transition that is not allowed.
-func (s *Service) SetStatus(ctx context.Context, p account.Principal, id string, in StatusInput) (Appointment, error) {
-	if !manages(p.Role) && p.Role != account.RoleProfessional {
+func (s *Service) SetStatus(ctx context.Context, p kernel.Principal, id string, in StatusInput) (Appointment, error) {
+	if !manages(p.Role) && p.Role != kernel.RoleProfessional {
 		return Appointment{}, errReadOnly
 	}
 	if !in.Status.Valid() {

@@ -111,7 +111,7 @@ type Service struct{ db *db.DB }
 // NewService returns a Service on d.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-// Reader is who reads the trail: account.Principal is one. (audit cannot
+// Reader is who reads the trail: kernel.Principal is one. (audit cannot
 // name account's type: account records its changes here.)
 type Reader interface {
 	// Clinic returns the id of the reader's clinic.

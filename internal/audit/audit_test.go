@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 )
@@ -29,17 +29,17 @@ func TestEntriesAreAppendOnlyAndScopedByClinic(t *testing.T) {
 		require.NoError(t, audit.Record(actx, d, b, audit.ActionCreate, "patient", "q", ""))
 
 		svc := audit.NewService(d)
-		page, err := svc.List(ctx, account.Principal{ClinicID: a, Role: account.RoleAdmin}, audit.Filter{Limit: 3})
+		page, err := svc.List(ctx, kernel.Principal{ClinicID: a, Role: kernel.RoleAdmin}, audit.Filter{Limit: 3})
 		require.NoError(t, err)
 		require.Len(t, page.Entries, 3)
 		require.NotEmpty(t, page.NextCursor)
 		require.Equal(t, "10.0.0.1", page.Entries[0].IP)
 		require.Equal(t, "r1", page.Entries[0].RequestID)
-		next, err := svc.List(ctx, account.Principal{ClinicID: a, Role: account.RoleAdmin}, audit.Filter{Limit: 3, Cursor: page.NextCursor})
+		next, err := svc.List(ctx, kernel.Principal{ClinicID: a, Role: kernel.RoleAdmin}, audit.Filter{Limit: 3, Cursor: page.NextCursor})
 		require.NoError(t, err)
 		require.Len(t, next.Entries, 2, "the other clinic's entry is not listed")
 		require.Empty(t, next.NextCursor)
-		byPatient, err := svc.List(ctx, account.Principal{ClinicID: b, Role: account.RoleOwner}, audit.Filter{PatientID: "0190a1b2-0000-7000-8000-0000000000cc"})
+		byPatient, err := svc.List(ctx, kernel.Principal{ClinicID: b, Role: kernel.RoleOwner}, audit.Filter{PatientID: "0190a1b2-0000-7000-8000-0000000000cc"})
 		require.NoError(t, err)
 		require.Empty(t, byPatient.Entries)
 

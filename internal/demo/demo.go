@@ -15,6 +15,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/kernel"
 	"clinic/internal/patient"
 	"clinic/internal/schedule"
 )
@@ -101,7 +102,7 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("demo: signup: %w", err)
 	}
 	res.ClinicID = c.ID
-	p := account.Principal{UserID: owner.ID, ClinicID: c.ID, Role: account.RoleOwner}
+	p := kernel.Principal{UserID: owner.ID, ClinicID: c.ID, Role: kernel.RoleOwner}
 
 	roomIDs := make([]string, len(rooms))
 	for i, name := range rooms {

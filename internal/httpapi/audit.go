@@ -3,8 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
@@ -18,7 +16,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	fields := map[string]string{}
 	for name, v := range map[string]string{"patient_id": f.PatientID, "user_id": f.UserID} {
 		if v != "" {
-			if _, err := uuid.Parse(v); err != nil {
+			if !kernel.IsID(v) {
 				fields[name] = "Must be an id."
 			}
 		}

@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/config"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/session"
 )
@@ -25,8 +23,8 @@ var (
 	errCSRF      = apperr.New(apperr.Forbidden, "Cross-site request refused.")
 )
 
-func principalOf(ctx context.Context) account.Principal {
-	p, _ := ctx.Value(ctxPrincipal).(account.Principal)
+func principalOf(ctx context.Context) kernel.Principal {
+	p, _ := ctx.Value(ctxPrincipal).(kernel.Principal)
 	return p
 }
 
@@ -74,23 +72,23 @@ func (s *Server) serve(h handlerFunc) http.Handler {
 }
 
 // tokenPrincipal resolves the API token of an Authorization header.
-func (s *Server) tokenPrincipal(r *http.Request, tok string) (account.Principal, error) {
+func (s *Server) tokenPrincipal(r *http.Request, tok string) (kernel.Principal, error) {
 	if tok == "" {
-		return account.Principal{}, apperr.New(apperr.Unauthorized, "The Authorization header must be Bearer <token>.")
+		return kernel.Principal{}, apperr.New(apperr.Unauthorized, "The Authorization header must be Bearer <token>.")
 	}
 	return s.Accounts.TokenPrincipal(r.Context(), tok)
 }
 
 // sessionPrincipal resolves the session cookie.
-func (s *Server) sessionPrincipal(r *http.Request) (account.Principal, error) {
+func (s *Server) sessionPrincipal(r *http.Request) (kernel.Principal, error) {
 	d, err := s.Sessions.Load(r.Context(), s.Sessions.Token(r))
 	if errors.Is(err, session.ErrNotFound) {
-		return account.Principal{}, errNoSession
+		return kernel.Principal{}, errNoSession
 	}
 	if err != nil {
-		return account.Principal{}, err
+		return kernel.Principal{}, err
 	}
-	return account.Principal{UserID: d.UserID}, nil
+	return kernel.Principal{UserID: d.UserID}, nil
 }
 
 // authenticated serves h to a logged-in user or API token (401 otherwise).
@@ -104,7 +102,7 @@ func (s *Server) sessionPrincipal(r *http.Request) (account.Principal, error) {
 // after the check.
 func (s *Server) authenticated(h handlerFunc) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
-		var p account.Principal
+		var p kernel.Principal
 		var err error
 		if tok, ok := bearer(r); ok {
 			p, err = s.tokenPrincipal(r, tok)
@@ -137,7 +135,7 @@ func (s *Server) inClinic(h handlerFunc) http.Handler {
 	return s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
 		p := principalOf(r.Context())
 		clinicID := r.PathValue("clinic_id")
-		if _, err := uuid.Parse(clinicID); err != nil {
+		if !kernel.IsID(clinicID) {
 			return errNoClinic
 		}
 		switch {

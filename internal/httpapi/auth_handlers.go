@@ -6,6 +6,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 )
 
 type clinicJSON struct {
@@ -40,18 +41,18 @@ type tokenRef struct {
 }
 
 type addUserResponse struct {
-	User userJSON     `json:"user"`
-	Role account.Role `json:"role"`
+	User userJSON    `json:"user"`
+	Role kernel.Role `json:"role"`
 }
 
 // tokenCreated carries the token secret: it is shown only in this answer.
 type tokenCreated struct {
-	ID        string       `json:"id"`
-	Token     string       `json:"token"`
-	Name      string       `json:"name"`
-	Role      account.Role `json:"role"`
-	ClinicID  string       `json:"clinic_id"`
-	CreatedAt time.Time    `json:"created_at"`
+	ID        string      `json:"id"`
+	Token     string      `json:"token"`
+	Name      string      `json:"name"`
+	Role      kernel.Role `json:"role"`
+	ClinicID  string      `json:"clinic_id"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
 // signup creates a clinic with its owner and logs the owner in.
@@ -99,7 +100,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return apperr.Validation(fields)
 	}
-	if err := s.limit(w, r, "login:email", account.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
+	if err := s.limit(w, r, "login:email", kernel.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
 		return err
 	}
 	u, err := s.Accounts.Authenticate(r.Context(), in.Email, in.Password)
@@ -240,7 +241,7 @@ type membersJSON struct {
 }
 
 type roleInput struct {
-	Role account.Role `json:"role"`
+	Role kernel.Role `json:"role"`
 }
 
 // listMembers lists the clinic's users and roles (owners and admins).

@@ -7,6 +7,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/patient"
 	"clinic/internal/platform/queue"
 	"clinic/internal/schedule"
@@ -47,7 +48,7 @@ func apiOps() []apiOp {
 var schemaOverrides = map[reflect.Type]map[string]any{
 	reflect.TypeFor[schedule.OptionalID]():    {"type": []string{"string", "null"}, "description": "An id; null clears it."},
 	reflect.TypeFor[schedule.Clock]():         {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Clinic-local time of day, HH:MM."},
-	reflect.TypeFor[account.Role]():           {"type": "string", "enum": account.Roles},
+	reflect.TypeFor[kernel.Role]():            {"type": "string", "enum": kernel.Roles},
 	reflect.TypeFor[appointment.Status]():     {"type": "string", "enum": appointment.Statuses},
 	reflect.TypeFor[schedule.ExceptionKind](): {"type": "string", "enum": []schedule.ExceptionKind{schedule.ExceptionOff, schedule.ExceptionExtra}},
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/app/apptest"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -33,7 +33,7 @@ func ptNewClinic(t *testing.T, in *apptest.Instance) *ptClinic {
 	c.recep, _ = in.Member(t, c.owner, c.id, "receptionist")
 	c.pro, c.proUserID = in.Member(t, c.owner, c.id, "professional")
 	c.fin, _ = in.Member(t, c.owner, c.id, "financial")
-	c.profID = account.NewID()
+	c.profID = kernel.NewID()
 	now := db.Time(time.Now())
 	_, err := in.DB.ExecContext(context.Background(), `INSERT INTO professionals (id, clinic_id, name, user_id, created_at, updated_at) VALUES ($1, $2, 'Dra. Ana', $3, $4, $4)`,
 		c.profID, c.id, c.proUserID, now)
@@ -57,7 +57,7 @@ func (c *ptClinic) book(t *testing.T, patientID string, days int) {
 	t.Helper()
 	start := db.Time(time.Now().AddDate(0, 0, days))
 	_, err := c.in.DB.ExecContext(context.Background(), `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, starts_at, ends_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, account.NewID(), c.id, patientID, c.profID, start, start.Add(30*time.Minute), db.Time(time.Now()))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, kernel.NewID(), c.id, patientID, c.profID, start, start.Add(30*time.Minute), db.Time(time.Now()))
 	require.NoError(t, err)
 }
 

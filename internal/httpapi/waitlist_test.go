@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/app/apptest"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -41,7 +41,7 @@ func wlExec(t *testing.T, in *apptest.Instance, q string, args ...any) {
 
 func wlPatient(t *testing.T, in *apptest.Instance, clinicID, fullName, socialName string) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	wlExec(t, in, `INSERT INTO patients (id, clinic_id, full_name, social_name, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $3, $5, $5)`,
 		id, clinicID, fullName, socialName, db.Time(time.Now()))
 	return id
@@ -49,7 +49,7 @@ func wlPatient(t *testing.T, in *apptest.Instance, clinicID, fullName, socialNam
 
 func wlProfessional(t *testing.T, in *apptest.Instance, clinicID, name, userID string) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	var user any
 	if userID != "" {
 		user = userID

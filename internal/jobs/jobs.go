@@ -6,8 +6,8 @@ package jobs
 import (
 	"context"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/queue"
 )
 
@@ -39,7 +39,7 @@ var (
 // Failed lists the failed jobs of p's clinic (retrying or given up), newest
 // first, at most limit (≤0: queue.DefaultListLimit). Forbidden unless p
 // manages the clinic (owners and admins).
-func (s *Service) Failed(ctx context.Context, p account.Principal, limit int) ([]queue.Job, error) {
+func (s *Service) Failed(ctx context.Context, p kernel.Principal, limit int) ([]queue.Job, error) {
 	if !p.Role.ManagesClinic() {
 		return nil, errCannotList
 	}
@@ -49,7 +49,7 @@ func (s *Service) Failed(ctx context.Context, p account.Principal, limit int) ([
 // Retry runs a failed job of p's clinic again now and returns it. Forbidden
 // unless p manages the clinic; NotFound for a job id that is not positive,
 // of another clinic or unknown; Conflict for a job that has not failed.
-func (s *Service) Retry(ctx context.Context, p account.Principal, jobID int64) (queue.Job, error) {
+func (s *Service) Retry(ctx context.Context, p kernel.Principal, jobID int64) (queue.Job, error) {
 	if !p.Role.ManagesClinic() {
 		return queue.Job{}, errCannotRetry
 	}

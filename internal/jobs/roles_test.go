@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/apperr"
 	"clinic/internal/jobs"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/queue"
 )
 
@@ -33,17 +33,17 @@ func TestRolesRefusedByTheService(t *testing.T) {
 	t.Parallel()
 	admin := &fakeAdmin{}
 	svc := jobs.NewService(admin)
-	clinicID := account.NewID()
-	principal := func(r account.Role) account.Principal {
-		return account.Principal{UserID: account.NewID(), ClinicID: clinicID, Role: r}
+	clinicID := kernel.NewID()
+	principal := func(r kernel.Role) kernel.Principal {
+		return kernel.Principal{UserID: kernel.NewID(), ClinicID: clinicID, Role: r}
 	}
 	t.Run("roles", func(t *testing.T) {
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "list failed jobs", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "list failed jobs", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Failed(ctx, p, 10)
 				return err
 			}},
-			{Name: "retry a job", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "retry a job", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Retry(ctx, p, 42)
 				return err
 			}},

@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
 )
@@ -136,7 +135,7 @@ func (in Input) apply(p *Patient, now time.Time) map[string]string {
 	if o := in.Email; o.Set {
 		if cleared(o) {
 			p.Email = ""
-		} else if e, err := account.ParseEmail(o.V); err != nil {
+		} else if e, err := kernel.ParseEmail(o.V); err != nil {
 			c.add("email", apperr.As(err).Message)
 		} else {
 			p.Email = e

@@ -2,7 +2,7 @@
 // identifiers (CPF, phones in E.164), consents per channel, soft deletion,
 // search by name, CPF or phone, and the role rules that say who sees whom.
 //
-// Every method takes the caller's account.Principal and enforces the roles
+// Every method takes the caller's kernel.Principal and enforces the roles
 // itself: owners, admins and receptionists do everything; professionals
 // create patients and read or change only their own (those with an
 // appointment with them); financial users read without notes and write

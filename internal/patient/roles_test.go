@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/patient"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -19,33 +19,33 @@ func TestRolesRefusedByTheService(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := patient.NewService(d, nil)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r account.Role) account.Principal {
+		principal := func(r kernel.Role) kernel.Principal {
 			if !r.Valid() {
-				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
 			}
-			return account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
 		}
-		writers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist, account.RoleProfessional}
-		archivers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist}
+		writers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist, kernel.RoleProfessional}
+		archivers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "list patients", Allowed: roletest.Valid, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "list patients", Allowed: roletest.Valid, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.List(ctx, p, patient.ListQuery{})
 				return err
 			}},
-			{Name: "read a patient", Allowed: roletest.Valid, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.Get(ctx, p, account.NewID())
+			{Name: "read a patient", Allowed: roletest.Valid, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.Get(ctx, p, kernel.NewID())
 				return err
 			}},
-			{Name: "register a patient", Allowed: writers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "register a patient", Allowed: writers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Create(ctx, p, patient.Input{})
 				return err
 			}},
-			{Name: "change a patient", Allowed: writers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.Update(ctx, p, account.NewID(), patient.Input{})
+			{Name: "change a patient", Allowed: writers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.Update(ctx, p, kernel.NewID(), patient.Input{})
 				return err
 			}},
-			{Name: "archive a patient", Allowed: archivers, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.Archive(ctx, p, account.NewID())
+			{Name: "archive a patient", Allowed: archivers, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.Archive(ctx, p, kernel.NewID())
 			}},
 		})
 	})

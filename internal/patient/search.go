@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
@@ -60,7 +59,7 @@ func (c cursor) encode() string { return kernel.EncodeCursor(c.ID, c.Name) }
 
 func decodeCursor(s string) (cursor, bool) {
 	parts, ok := kernel.DecodeCursor(s, 2)
-	if !ok || !validID(parts[0]) {
+	if !ok || !kernel.IsID(parts[0]) {
 		return cursor{}, false
 	}
 	return cursor{ID: parts[0], Name: parts[1]}, true
@@ -85,7 +84,7 @@ func checkQuery(q string) string {
 // financial users: without notes). Reading a list is not audited row by row.
 // Invalid for a bad limit, cursor or query (checked before any database
 // work).
-func (s *Service) List(ctx context.Context, pr account.Principal, q ListQuery) (Page, error) {
+func (s *Service) List(ctx context.Context, pr kernel.Principal, q ListQuery) (Page, error) {
 	if !canRead(pr.Role) {
 		return Page{}, errNoRead
 	}

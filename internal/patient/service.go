@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/google/uuid"
-
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -23,35 +21,30 @@ var (
 
 // canRead reports whether r may list and read patients (professionals only
 // their own).
-func canRead(r account.Role) bool { return r.Valid() }
+func canRead(r kernel.Role) bool { return r.Valid() }
 
 // canWrite reports whether r may create and update patients (professionals
 // update only their own).
-func canWrite(r account.Role) bool {
-	return r == account.RoleOwner || r == account.RoleAdmin || r == account.RoleReceptionist || r == account.RoleProfessional
+func canWrite(r kernel.Role) bool {
+	return r == kernel.RoleOwner || r == kernel.RoleAdmin || r == kernel.RoleReceptionist || r == kernel.RoleProfessional
 }
 
 // canArchive reports whether r may archive patients.
-func canArchive(r account.Role) bool {
-	return r == account.RoleOwner || r == account.RoleAdmin || r == account.RoleReceptionist
+func canArchive(r kernel.Role) bool {
+	return r == kernel.RoleOwner || r == kernel.RoleAdmin || r == kernel.RoleReceptionist
 }
 
 // scopeOf returns the patients pr may see.
-func scopeOf(pr account.Principal) scope {
-	return scope{clinicID: pr.ClinicID, ownOnly: pr.Role == account.RoleProfessional, user: pr.UserID}
+func scopeOf(pr kernel.Principal) scope {
+	return scope{clinicID: pr.ClinicID, ownOnly: pr.Role == kernel.RoleProfessional, user: pr.UserID}
 }
 
 // view returns p as pr may see it: financial users do not see notes.
-func view(p Patient, pr account.Principal) Patient {
-	if pr.Role == account.RoleFinancial {
+func view(p Patient, pr kernel.Principal) Patient {
+	if pr.Role == kernel.RoleFinancial {
 		p.Notes, p.NotesHidden = "", true
 	}
 	return p
-}
-
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil
 }
 
 // cpfConflict is the answer for a CPF that another active patient of the
@@ -94,12 +87,12 @@ func (s *Service) raced(ctx context.Context, p Patient, err error) error {
 // financial users; Invalid with fields for bad input (full_name is
 // required); Conflict, with details {"patient_id": id}, when another active
 // patient of the clinic has the CPF.
-func (s *Service) Create(ctx context.Context, pr account.Principal, in Input) (Patient, error) {
+func (s *Service) Create(ctx context.Context, pr kernel.Principal, in Input) (Patient, error) {
 	if !canWrite(pr.Role) {
 		return Patient{}, errNoWrite
 	}
 	now := db.Time(s.now())
-	p := Patient{ID: account.NewID(), ClinicID: pr.ClinicID, CreatedAt: now, UpdatedAt: now}
+	p := Patient{ID: kernel.NewID(), ClinicID: pr.ClinicID, CreatedAt: now, UpdatedAt: now}
 	if fields := in.apply(&p, now); fields != nil {
 		return Patient{}, apperr.Validation(fields)
 	}
@@ -121,11 +114,11 @@ func (s *Service) Create(ctx context.Context, pr account.Principal, in Input) (P
 // Get returns an active patient of pr's clinic and audits the read.
 // NotFound for an unknown, archived or other clinic's id, and for a
 // professional's patient who never had an appointment with them.
-func (s *Service) Get(ctx context.Context, pr account.Principal, id string) (Patient, error) {
+func (s *Service) Get(ctx context.Context, pr kernel.Principal, id string) (Patient, error) {
 	if !canRead(pr.Role) {
 		return Patient{}, errNoRead
 	}
-	if !validID(id) {
+	if !kernel.IsID(id) {
 		return Patient{}, errNotFound
 	}
 	p, err := s.get(ctx, s.db, scopeOf(pr), id, false)
@@ -142,11 +135,11 @@ func (s *Service) Get(ctx context.Context, pr account.Principal, id string) (Pat
 // committed, tells the OnChange listeners. Consent
 // times are stamped for the channels whose value changes. Forbidden for
 // financial users; NotFound as for Get; Invalid and Conflict as for Create.
-func (s *Service) Update(ctx context.Context, pr account.Principal, id string, in Input) (Patient, error) {
+func (s *Service) Update(ctx context.Context, pr kernel.Principal, id string, in Input) (Patient, error) {
 	if !canWrite(pr.Role) {
 		return Patient{}, errNoWrite
 	}
-	if !validID(id) {
+	if !kernel.IsID(id) {
 		return Patient{}, errNotFound
 	}
 	var p Patient
@@ -180,11 +173,11 @@ func (s *Service) Update(ctx context.Context, pr account.Principal, id string, i
 // answer NotFound. Audited as a delete; once committed, the OnChange
 // listeners are told. Forbidden for professionals and financial users;
 // NotFound for an unknown, other clinic's or already archived id.
-func (s *Service) Archive(ctx context.Context, pr account.Principal, id string) error {
+func (s *Service) Archive(ctx context.Context, pr kernel.Principal, id string) error {
 	if !canArchive(pr.Role) {
 		return errNoArchive
 	}
-	if !validID(id) {
+	if !kernel.IsID(id) {
 		return errNotFound
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {

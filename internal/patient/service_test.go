@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/patient"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -17,18 +17,18 @@ import (
 )
 
 // newClinic inserts a clinic and returns its owner.
-func newClinic(t testing.TB, d *db.DB) account.Principal {
+func newClinic(t testing.TB, d *db.DB) kernel.Principal {
 	t.Helper()
 	ctx := context.Background()
-	id, user := account.NewID(), account.NewID()
+	id, user := kernel.NewID(), kernel.NewID()
 	now := db.Time(time.Now())
 	_, err := d.ExecContext(ctx, `INSERT INTO clinics (id, name, slug, created_at) VALUES ($1, $2, $3, $4)`, id, "Clinic", testenv.RandomName("c-"), now)
 	require.NoError(t, err)
-	addUser(t, d, id, user, account.RoleOwner)
-	return account.Principal{UserID: user, ClinicID: id, Role: account.RoleOwner}
+	addUser(t, d, id, user, kernel.RoleOwner)
+	return kernel.Principal{UserID: user, ClinicID: id, Role: kernel.RoleOwner}
 }
 
-func addUser(t testing.TB, d *db.DB, clinicID, userID string, role account.Role) {
+func addUser(t testing.TB, d *db.DB, clinicID, userID string, role kernel.Role) {
 	t.Helper()
 	ctx := context.Background()
 	now := db.Time(time.Now())
@@ -40,17 +40,17 @@ func addUser(t testing.TB, d *db.DB, clinicID, userID string, role account.Role)
 }
 
 // member adds a user with role to owner's clinic.
-func member(t testing.TB, d *db.DB, owner account.Principal, role account.Role) account.Principal {
+func member(t testing.TB, d *db.DB, owner kernel.Principal, role kernel.Role) kernel.Principal {
 	t.Helper()
-	p := account.Principal{UserID: account.NewID(), ClinicID: owner.ClinicID, Role: role}
+	p := kernel.Principal{UserID: kernel.NewID(), ClinicID: owner.ClinicID, Role: role}
 	addUser(t, d, p.ClinicID, p.UserID, role)
 	return p
 }
 
 // professional links a new professional to pr's user and returns its id.
-func professional(t testing.TB, d *db.DB, pr account.Principal) string {
+func professional(t testing.TB, d *db.DB, pr kernel.Principal) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	_, err := d.ExecContext(context.Background(), `INSERT INTO professionals (id, clinic_id, name, user_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 		id, pr.ClinicID, "Dr. Test", pr.UserID, now)
@@ -65,11 +65,11 @@ func appointment(t testing.TB, d *db.DB, clinicID, patientID, professionalID, st
 	start := db.Time(time.Now().AddDate(0, 0, day))
 	_, err := d.ExecContext(context.Background(), `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, starts_at, ends_at, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		account.NewID(), clinicID, patientID, professionalID, start, start.Add(30*time.Minute), status, db.Time(time.Now()))
+		kernel.NewID(), clinicID, patientID, professionalID, start, start.Add(30*time.Minute), status, db.Time(time.Now()))
 	require.NoError(t, err)
 }
 
-func create(t testing.TB, svc *patient.Service, pr account.Principal, in patient.Input) patient.Patient {
+func create(t testing.TB, svc *patient.Service, pr kernel.Principal, in patient.Input) patient.Patient {
 	t.Helper()
 	p, err := svc.Create(context.Background(), pr, in)
 	require.NoError(t, err)
@@ -295,10 +295,10 @@ func TestRoles(t *testing.T) {
 		ctx := context.Background()
 		svc := patient.NewService(d, nil)
 		owner := newClinic(t, d)
-		doctor := member(t, d, owner, account.RoleProfessional)
-		colleague := member(t, d, owner, account.RoleProfessional)
-		financial := member(t, d, owner, account.RoleFinancial)
-		reception := member(t, d, owner, account.RoleReceptionist)
+		doctor := member(t, d, owner, kernel.RoleProfessional)
+		colleague := member(t, d, owner, kernel.RoleProfessional)
+		financial := member(t, d, owner, kernel.RoleFinancial)
+		reception := member(t, d, owner, kernel.RoleReceptionist)
 		doctorID, colleagueID := professional(t, d, doctor), professional(t, d, colleague)
 
 		mine := create(t, svc, reception, patient.Input{FullName: patient.Some("Mine Cancelled"), Notes: patient.Some("private")})
@@ -326,7 +326,7 @@ func TestRoles(t *testing.T) {
 		require.Equal(t, "New by doctor", created.FullName)
 		require.True(t, apperr.Is(svc.Archive(ctx, doctor, mine.ID), apperr.Forbidden))
 		// An API token with the professional role has no user: no patients.
-		page, err = svc.List(ctx, account.Principal{TokenID: account.NewID(), ClinicID: owner.ClinicID, Role: account.RoleProfessional}, patient.ListQuery{})
+		page, err = svc.List(ctx, kernel.Principal{TokenID: kernel.NewID(), ClinicID: owner.ClinicID, Role: kernel.RoleProfessional}, patient.ListQuery{})
 		require.NoError(t, err)
 		require.Empty(t, page.Items)
 

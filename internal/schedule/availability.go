@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
@@ -93,14 +94,14 @@ func (s *Service) Availability(ctx context.Context, clinicID string, q Availabil
 		return nil, apperr.Validation(fields)
 	}
 	if q.ProfessionalID != "" {
-		id, ok := canon(q.ProfessionalID)
+		id, ok := kernel.CanonicalID(q.ProfessionalID)
 		if !ok {
 			return nil, errProfessionalNotFound
 		}
 		q.ProfessionalID = id
 	}
 	if q.RoomID != "" {
-		id, ok := canon(q.RoomID)
+		id, ok := kernel.CanonicalID(q.RoomID)
 		if !ok {
 			return nil, errRoomNotFound
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 )
@@ -91,7 +91,7 @@ func seedMonth(tb testing.TB, b *testBundle, professionals, appointments int) []
 	require.NoError(tb, err)
 	now := db.Time(time.Now())
 	err = b.db.Tx(b.ctx, func(tx *sql.Tx) error {
-		patient := account.NewID()
+		patient := kernel.NewID()
 		if _, err := tx.ExecContext(b.ctx, `INSERT INTO patients (id, clinic_id, full_name, search_text, created_at, updated_at) VALUES ($1, $2, 'Patient', 'patient', $3, $3)`,
 			patient, b.clinicID, now); err != nil {
 			return err
@@ -114,7 +114,7 @@ func seedMonth(tb testing.TB, b *testBundle, professionals, appointments int) []
 					}
 					if _, err := tx.ExecContext(b.ctx, `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, room_id, starts_at, ends_at, status, created_at, updated_at)
 						VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $8)`,
-						account.NewID(), b.clinicID, patient, pro, room, db.Time(st), db.Time(st.Add(30*time.Minute)), now); err != nil {
+						kernel.NewID(), b.clinicID, patient, pro, room, db.Time(st), db.Time(st.Add(30*time.Minute)), now); err != nil {
 						return err
 					}
 					n++

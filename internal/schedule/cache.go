@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 )
 
@@ -38,7 +39,7 @@ func (s *Service) tenantCache(clinicID string) cache.Cache {
 // time zone from the database and returns an empty Gen: the caller must then
 // not cache anything.
 func (s *Service) state(ctx context.Context, clinicID string) (clinicState, error) {
-	if !idOK(clinicID) {
+	if !kernel.IsID(clinicID) {
 		return clinicState{}, notFound("Clinic")
 	}
 	st, err := cache.LoadJSON(ctx, s.tenantCache(clinicID), stateKey, stateTTL, func(ctx context.Context) (clinicState, error) {
@@ -70,7 +71,7 @@ func (s *Service) loadState(ctx context.Context, clinicID string) (clinicState, 
 // cached clinic settings, which bookings do not invalidate). NotFound for an
 // unknown clinic.
 func (s *Service) Location(ctx context.Context, clinicID string) (*time.Location, error) {
-	if !idOK(clinicID) {
+	if !kernel.IsID(clinicID) {
 		return nil, notFound("Clinic")
 	}
 	return s.clinicZones.ClinicZone(ctx, clinicID)

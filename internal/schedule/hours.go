@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
@@ -64,7 +63,7 @@ func parseRules(in []RuleInput) ([]Rule, error) {
 			rule.Start, rule.End = start, end
 		}
 		if r.RoomID != nil && *r.RoomID != "" {
-			id, ok := canon(*r.RoomID)
+			id, ok := kernel.CanonicalID(*r.RoomID)
 			if !ok {
 				fields[f+"room_id"] = "Must be the id of a room of this clinic."
 			}
@@ -147,11 +146,11 @@ func (s *Service) WorkingHours(ctx context.Context, clinicID, professionalID str
 // SetWorkingHours replaces a professional's whole week with rules, in one
 // transaction (owners and admins). Invalid or overlapping rules are refused
 // (400); unknown professional or rooms are not found (404).
-func (s *Service) SetWorkingHours(ctx context.Context, p account.Principal, professionalID string, in []RuleInput) ([]Rule, error) {
+func (s *Service) SetWorkingHours(ctx context.Context, p kernel.Principal, professionalID string, in []RuleInput) ([]Rule, error) {
 	if err := managesOnly(p, "working hours"); err != nil {
 		return nil, err
 	}
-	if !idOK(professionalID) {
+	if !kernel.IsID(professionalID) {
 		return nil, errProfessionalNotFound
 	}
 	rules, err := parseRules(in)
@@ -318,7 +317,7 @@ func parseException(in ExceptionInput) (Exception, error) {
 		e.Start, e.End, _ = parseSpan(fields, "", *in.Start, *in.End)
 	}
 	if in.RoomID != nil && *in.RoomID != "" {
-		id, ok := canon(*in.RoomID)
+		id, ok := kernel.CanonicalID(*in.RoomID)
 		switch {
 		case e.Kind == ExceptionOff:
 			fields["room_id"] = "Only extra hours have a room."
@@ -336,8 +335,8 @@ func parseException(in ExceptionInput) (Exception, error) {
 
 // mayManageExceptions reports whether p may manage pr's exceptions: owners
 // and admins for everyone, a professional for their own record.
-func mayManageExceptions(p account.Principal, pr Professional) bool {
-	return p.Role.ManagesClinic() || (p.Role == account.RoleProfessional && p.UserID != "" && pr.UserID == p.UserID)
+func mayManageExceptions(p kernel.Principal, pr Professional) bool {
+	return p.Role.ManagesClinic() || (p.Role == kernel.RoleProfessional && p.UserID != "" && pr.UserID == p.UserID)
 }
 
 var errExceptionsForbidden = forbidden("Only owners, admins and the professional themselves can manage a professional's time off and extra hours.")
@@ -345,11 +344,11 @@ var errExceptionsForbidden = forbidden("Only owners, admins and the professional
 // AddException adds an exception to a professional of p's clinic: owners
 // and admins for anyone, a professional for their own record (403
 // otherwise).
-func (s *Service) AddException(ctx context.Context, p account.Principal, professionalID string, in ExceptionInput) (Exception, error) {
-	if !p.Role.ManagesClinic() && p.Role != account.RoleProfessional {
+func (s *Service) AddException(ctx context.Context, p kernel.Principal, professionalID string, in ExceptionInput) (Exception, error) {
+	if !p.Role.ManagesClinic() && p.Role != kernel.RoleProfessional {
 		return Exception{}, errExceptionsForbidden
 	}
-	if !idOK(professionalID) {
+	if !kernel.IsID(professionalID) {
 		return Exception{}, errProfessionalNotFound
 	}
 	e, err := parseException(in)
@@ -391,14 +390,14 @@ func (s *Service) AddException(ctx context.Context, p account.Principal, profess
 // DeleteException removes an exception of a professional of p's clinic,
 // with the permissions of AddException; NotFound when that professional has
 // no such exception.
-func (s *Service) DeleteException(ctx context.Context, p account.Principal, professionalID, id string) error {
-	if !p.Role.ManagesClinic() && p.Role != account.RoleProfessional {
+func (s *Service) DeleteException(ctx context.Context, p kernel.Principal, professionalID, id string) error {
+	if !p.Role.ManagesClinic() && p.Role != kernel.RoleProfessional {
 		return errExceptionsForbidden
 	}
-	if !idOK(professionalID) {
+	if !kernel.IsID(professionalID) {
 		return errProfessionalNotFound
 	}
-	if !idOK(id) {
+	if !kernel.IsID(id) {
 		return errExceptionNotFound
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 )
 
 // Interval is a span of time [Start, End) in which a professional works, in
@@ -39,7 +40,7 @@ func (s *Service) WorkingIntervals(ctx context.Context, clinicID, professionalID
 	if to.Sub(from) > MaxIntervalRange {
 		return nil, apperr.New(apperr.Invalid, "The range must be at most 366 days.")
 	}
-	if !idOK(professionalID) {
+	if !kernel.IsID(professionalID) {
 		return nil, errProfessionalNotFound
 	}
 	loc, err := s.Location(ctx, clinicID)

@@ -11,9 +11,9 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -111,7 +111,7 @@ func validateProfessional(p *Professional) map[string]string {
 		fields["default_duration_minutes"] = fmt.Sprintf("Must be from %d to %d minutes.", MinDurationMinutes, MaxDurationMinutes)
 	}
 	if p.UserID != "" {
-		id, ok := canon(p.UserID)
+		id, ok := kernel.CanonicalID(p.UserID)
 		if !ok {
 			fields["user_id"] = "Must be the id of a user of this clinic."
 		}
@@ -120,7 +120,7 @@ func validateProfessional(p *Professional) map[string]string {
 	return fields
 }
 
-func managesOnly(p account.Principal, what string) error {
+func managesOnly(p kernel.Principal, what string) error {
 	if !p.Role.ManagesClinic() {
 		return forbidden("Only owners and admins can manage " + what + ".")
 	}
@@ -130,7 +130,7 @@ func managesOnly(p account.Principal, what string) error {
 // CreateProfessional adds a professional to p's clinic (owners and admins).
 // A linked user must belong to the clinic (400) and not be linked to another
 // professional (409).
-func (s *Service) CreateProfessional(ctx context.Context, p account.Principal, in ProfessionalInput) (Professional, error) {
+func (s *Service) CreateProfessional(ctx context.Context, p kernel.Principal, in ProfessionalInput) (Professional, error) {
 	if err := managesOnly(p, "professionals"); err != nil {
 		return Professional{}, err
 	}
@@ -177,11 +177,11 @@ func (s *Service) CreateProfessional(ctx context.Context, p account.Principal, i
 // UpdateProfessional changes a professional of p's clinic (owners and
 // admins) and returns it. Once committed, availability is invalidated and
 // the OnProfessionalChange listeners are told.
-func (s *Service) UpdateProfessional(ctx context.Context, p account.Principal, id string, in ProfessionalPatch) (Professional, error) {
+func (s *Service) UpdateProfessional(ctx context.Context, p kernel.Principal, id string, in ProfessionalPatch) (Professional, error) {
 	if err := managesOnly(p, "professionals"); err != nil {
 		return Professional{}, err
 	}
-	if !idOK(id) {
+	if !kernel.IsID(id) {
 		return Professional{}, errProfessionalNotFound
 	}
 	var pr Professional
@@ -268,7 +268,7 @@ func scanProfessional(row interface{ Scan(...any) error }) (Professional, error)
 }
 
 func professional(ctx context.Context, q queryer, clinicID, id string) (Professional, error) {
-	if !idOK(id) {
+	if !kernel.IsID(id) {
 		return Professional{}, errProfessionalNotFound
 	}
 	p, err := scanProfessional(q.QueryRowContext(ctx, `SELECT `+professionalColumns+` FROM professionals WHERE clinic_id = $1 AND id = $2`, clinicID, id))
@@ -290,7 +290,7 @@ func (s *Service) Professional(ctx context.Context, clinicID, id string) (Profes
 // ProfessionalForUser returns the professional linked to a user in the
 // clinic; NotFound when the user is not a professional there.
 func (s *Service) ProfessionalForUser(ctx context.Context, clinicID, userID string) (Professional, error) {
-	if !idOK(userID) {
+	if !kernel.IsID(userID) {
 		return Professional{}, errProfessionalNotFound
 	}
 	p, err := scanProfessional(s.db.QueryRowContext(ctx, `SELECT `+professionalColumns+` FROM professionals WHERE clinic_id = $1 AND user_id = $2`, clinicID, userID))

@@ -7,17 +7,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/platform/testenv"
 )
 
 // member adds a user with role to the bundle's clinic and returns its id.
-func (b *testBundle) member(t testing.TB, role account.Role) string {
+func (b *testBundle) member(t testing.TB, role kernel.Role) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	_, err := b.db.ExecContext(b.ctx, `INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'User', '', $3)`,
 		id, testenv.RandomName("u")+"@example.com", now)
@@ -49,8 +49,8 @@ func TestProfessionals(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		b := setup(t, d, "America/Sao_Paulo")
 		other := setup(t, d, "America/Sao_Paulo")
-		user := b.member(t, account.RoleProfessional)
-		outsider := other.member(t, account.RoleProfessional)
+		user := b.member(t, kernel.RoleProfessional)
+		outsider := other.member(t, kernel.RoleProfessional)
 
 		p, err := b.svc.CreateProfessional(b.ctx, b.owner, ProfessionalInput{Name: "  Dra. Ana  ", CouncilRegistration: "CRM  12345/SP", Color: "#AABBCC", UserID: &user})
 		require.NoError(t, err)
@@ -72,10 +72,10 @@ func TestProfessionals(t *testing.T) {
 			name string
 			in   ProfessionalInput
 			code apperr.Code
-			p    account.Principal
+			p    kernel.Principal
 		}{
-			{"receptionists cannot", ProfessionalInput{Name: "X"}, apperr.Forbidden, account.Principal{ClinicID: b.clinicID, Role: account.RoleReceptionist}},
-			{"professionals cannot", ProfessionalInput{Name: "X"}, apperr.Forbidden, account.Principal{ClinicID: b.clinicID, Role: account.RoleProfessional}},
+			{"receptionists cannot", ProfessionalInput{Name: "X"}, apperr.Forbidden, kernel.Principal{ClinicID: b.clinicID, Role: kernel.RoleReceptionist}},
+			{"professionals cannot", ProfessionalInput{Name: "X"}, apperr.Forbidden, kernel.Principal{ClinicID: b.clinicID, Role: kernel.RoleProfessional}},
 			{"name required", ProfessionalInput{Name: " "}, apperr.Invalid, b.owner},
 			{"bad colour", ProfessionalInput{Name: "X", Color: "red"}, apperr.Invalid, b.owner},
 			{"duration too long", ProfessionalInput{Name: "X", DefaultDurationMinutes: 721}, apperr.Invalid, b.owner},
@@ -121,8 +121,8 @@ func TestExceptionPermissions(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		b := setup(t, d, "America/Sao_Paulo")
-		userA := b.member(t, account.RoleProfessional)
-		userB := b.member(t, account.RoleProfessional)
+		userA := b.member(t, kernel.RoleProfessional)
+		userB := b.member(t, kernel.RoleProfessional)
 		mine, err := b.svc.CreateProfessional(b.ctx, b.owner, ProfessionalInput{Name: "A", UserID: &userA})
 		require.NoError(t, err)
 		theirs, err := b.svc.CreateProfessional(b.ctx, b.owner, ProfessionalInput{Name: "B", UserID: &userB})
@@ -130,21 +130,21 @@ func TestExceptionPermissions(t *testing.T) {
 		in := ExceptionInput{Date: "2026-03-10", Kind: ExceptionOff, Reason: "Dentist"}
 		tests := []struct {
 			name string
-			p    account.Principal
+			p    kernel.Principal
 			pro  string
 			code apperr.Code
 		}{
-			{"a professional for themselves", account.Principal{UserID: userA, ClinicID: b.clinicID, Role: account.RoleProfessional}, mine.ID, ""},
-			{"a professional for someone else", account.Principal{UserID: userA, ClinicID: b.clinicID, Role: account.RoleProfessional}, theirs.ID, apperr.Forbidden},
-			{"an API token with the professional role", account.Principal{TokenID: "t", ClinicID: b.clinicID, Role: account.RoleProfessional}, mine.ID, apperr.Forbidden},
-			{"a receptionist", account.Principal{UserID: userB, ClinicID: b.clinicID, Role: account.RoleReceptionist}, mine.ID, apperr.Forbidden},
-			{"an admin for anyone", account.Principal{ClinicID: b.clinicID, Role: account.RoleAdmin}, theirs.ID, ""},
+			{"a professional for themselves", kernel.Principal{UserID: userA, ClinicID: b.clinicID, Role: kernel.RoleProfessional}, mine.ID, ""},
+			{"a professional for someone else", kernel.Principal{UserID: userA, ClinicID: b.clinicID, Role: kernel.RoleProfessional}, theirs.ID, apperr.Forbidden},
+			{"an API token with the professional role", kernel.Principal{TokenID: "t", ClinicID: b.clinicID, Role: kernel.RoleProfessional}, mine.ID, apperr.Forbidden},
+			{"a receptionist", kernel.Principal{UserID: userB, ClinicID: b.clinicID, Role: kernel.RoleReceptionist}, mine.ID, apperr.Forbidden},
+			{"an admin for anyone", kernel.Principal{ClinicID: b.clinicID, Role: kernel.RoleAdmin}, theirs.ID, ""},
 		}
 		for _, tt := range tests {
 			e, err := b.svc.AddException(b.ctx, tt.p, tt.pro, in)
 			require.Equal(t, tt.code, apperr.CodeOf(err), "%s: %v", tt.name, err)
 			if err == nil {
-				require.Equal(t, apperr.Forbidden, apperr.CodeOf(b.svc.DeleteException(b.ctx, account.Principal{ClinicID: b.clinicID, Role: account.RoleFinancial}, tt.pro, e.ID)))
+				require.Equal(t, apperr.Forbidden, apperr.CodeOf(b.svc.DeleteException(b.ctx, kernel.Principal{ClinicID: b.clinicID, Role: kernel.RoleFinancial}, tt.pro, e.ID)))
 				require.NoError(t, b.svc.DeleteException(b.ctx, tt.p, tt.pro, e.ID), tt.name)
 				require.Equal(t, apperr.NotFound, apperr.CodeOf(b.svc.DeleteException(b.ctx, tt.p, tt.pro, e.ID)), "deleted twice")
 			}

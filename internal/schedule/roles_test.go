@@ -6,9 +6,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -26,34 +26,34 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		svc := schedule.NewService(d, c)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r account.Role) account.Principal {
+		principal := func(r kernel.Role) kernel.Principal {
 			if !r.Valid() {
-				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
 			}
-			return account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
 		}
-		exceptions := append([]account.Role{account.RoleProfessional}, roletest.Managers...)
+		exceptions := append([]kernel.Role{kernel.RoleProfessional}, roletest.Managers...)
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "add a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "add a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.CreateProfessional(ctx, p, schedule.ProfessionalInput{})
 				return err
 			}},
-			{Name: "change a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.UpdateProfessional(ctx, p, account.NewID(), schedule.ProfessionalPatch{})
+			{Name: "change a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.UpdateProfessional(ctx, p, kernel.NewID(), schedule.ProfessionalPatch{})
 				return err
 			}},
-			{Name: "set working hours", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.SetWorkingHours(ctx, p, account.NewID(), nil)
+			{Name: "set working hours", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.SetWorkingHours(ctx, p, kernel.NewID(), nil)
 				return err
 			}},
-			{Name: "add an exception", Allowed: exceptions, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.AddException(ctx, p, account.NewID(), schedule.ExceptionInput{})
+			{Name: "add an exception", Allowed: exceptions, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.AddException(ctx, p, kernel.NewID(), schedule.ExceptionInput{})
 				return err
 			}},
-			{Name: "delete an exception", Allowed: exceptions, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.DeleteException(ctx, p, account.NewID(), account.NewID())
+			{Name: "delete an exception", Allowed: exceptions, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.DeleteException(ctx, p, kernel.NewID(), kernel.NewID())
 			}},
-			{Name: "add a room", Allowed: roletest.Managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "add a room", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.CreateRoom(ctx, p, schedule.RoomInput{})
 				return err
 			}},

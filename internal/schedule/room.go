@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -30,7 +30,7 @@ type RoomInput struct {
 
 // CreateRoom adds a room to p's clinic (owners and admins); Conflict when
 // the clinic already has a room with that name.
-func (s *Service) CreateRoom(ctx context.Context, p account.Principal, in RoomInput) (Room, error) {
+func (s *Service) CreateRoom(ctx context.Context, p kernel.Principal, in RoomInput) (Room, error) {
 	if err := managesOnly(p, "rooms"); err != nil {
 		return Room{}, err
 	}
@@ -65,7 +65,7 @@ func (s *Service) Room(ctx context.Context, clinicID, id string) (Room, error) {
 }
 
 func room(ctx context.Context, q queryer, clinicID, id string) (Room, error) {
-	if !idOK(id) {
+	if !kernel.IsID(id) {
 		return Room{}, errRoomNotFound
 	}
 	var r Room
@@ -111,7 +111,7 @@ func checkRooms(ctx context.Context, q queryer, clinicID string, ids []string) e
 		if id == "" {
 			continue
 		}
-		c, ok := canon(id)
+		c, ok := kernel.CanonicalID(id)
 		if !ok {
 			return errRoomNotFound
 		}

@@ -47,10 +47,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
@@ -133,23 +132,6 @@ func digits(s string) bool {
 // DateLayout is the layout of dates (clinic-local calendar days).
 const DateLayout = "2006-01-02"
 
-// idOK reports whether s is a well-formed id; a malformed id is simply not
-// found (PostgreSQL would refuse it in a UUID column).
-func idOK(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil
-}
-
-// canon returns the canonical (lower-case) form of an id, and whether s is
-// one.
-func canon(s string) (string, bool) {
-	u, err := uuid.Parse(s)
-	if err != nil {
-		return "", false
-	}
-	return u.String(), true
-}
-
 func notFound(what string) error { return apperr.New(apperr.NotFound, "%s not found.", what) }
 
 var (
@@ -186,4 +168,4 @@ func checkText(fields map[string]string, field, v string, required bool, max int
 }
 
 // newID returns a new time-ordered id.
-func newID() string { return account.NewID() }
+func newID() string { return kernel.NewID() }

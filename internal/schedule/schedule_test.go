@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/testenv"
@@ -20,7 +20,7 @@ type testBundle struct {
 	db       *db.DB
 	ctx      context.Context
 	clinicID string
-	owner    account.Principal
+	owner    kernel.Principal
 	rooms    map[string]string // name → id
 }
 
@@ -38,12 +38,12 @@ func setup(t testing.TB, d *db.DB, tz string) *testBundle {
 func setupWithCache(t testing.TB, d *db.DB, c cache.Cache, tz string) *testBundle {
 	t.Helper()
 	ctx := context.Background()
-	b := &testBundle{svc: NewService(d, c), db: d, ctx: ctx, clinicID: account.NewID(), rooms: map[string]string{}}
+	b := &testBundle{svc: NewService(d, c), db: d, ctx: ctx, clinicID: kernel.NewID(), rooms: map[string]string{}}
 	b.svc.now = func() time.Time { return testNow }
 	_, err := d.ExecContext(ctx, `INSERT INTO clinics (id, name, slug, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, 'pt-BR', $5)`,
 		b.clinicID, "Clinic", testenv.RandomName("clinic-"), tz, db.Time(time.Now()))
 	require.NoError(t, err)
-	b.owner = account.Principal{ClinicID: b.clinicID, Role: account.RoleOwner}
+	b.owner = kernel.Principal{ClinicID: b.clinicID, Role: kernel.RoleOwner}
 	return b
 }
 
@@ -129,7 +129,7 @@ func (b *testBundle) exception(t testing.TB, proID string, e exc) string {
 // appointment service would, without invalidating the cache.
 func (b *testBundle) appointment(t testing.TB, proID, roomID, start, end, status string) {
 	t.Helper()
-	patientID := account.NewID()
+	patientID := kernel.NewID()
 	now := db.Time(time.Now())
 	_, err := b.db.ExecContext(b.ctx, `INSERT INTO patients (id, clinic_id, full_name, search_text, created_at, updated_at) VALUES ($1, $2, 'Patient', 'patient', $3, $3)`,
 		patientID, b.clinicID, now)
@@ -140,7 +140,7 @@ func (b *testBundle) appointment(t testing.TB, proID, roomID, start, end, status
 	}
 	_, err = b.db.ExecContext(b.ctx, `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, room_id, starts_at, ends_at, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-		account.NewID(), b.clinicID, patientID, proID, room, db.Time(mustTime(t, start)), db.Time(mustTime(t, end)), status, now)
+		kernel.NewID(), b.clinicID, patientID, proID, room, db.Time(mustTime(t, start)), db.Time(mustTime(t, end)), status, now)
 	require.NoError(t, err)
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/testenv"
 )
@@ -28,7 +28,7 @@ func newFixture(t *testing.T, d *db.DB, tz string) *fixture {
 	t.Helper()
 	loc, err := time.LoadLocation(tz)
 	require.NoError(t, err)
-	f := &fixture{t: t, d: d, clinicID: account.NewID(), loc: loc, clock: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{t: t, d: d, clinicID: kernel.NewID(), loc: loc, clock: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	f.exec(`INSERT INTO clinics (id, name, slug, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, 'pt-BR', $5)`,
 		f.clinicID, "Clinic", testenv.RandomName("clinic-"), tz, db.Time(time.Now()))
 	return f
@@ -40,12 +40,12 @@ func (f *fixture) exec(q string, args ...any) {
 	require.NoError(f.t, err, q)
 }
 
-func (f *fixture) principal(role account.Role, userID string) account.Principal {
-	return account.Principal{UserID: userID, ClinicID: f.clinicID, Role: role}
+func (f *fixture) principal(role kernel.Role, userID string) kernel.Principal {
+	return kernel.Principal{UserID: userID, ClinicID: f.clinicID, Role: role}
 }
 
 func (f *fixture) user() string {
-	id := account.NewID()
+	id := kernel.NewID()
 	f.exec(`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'User', 'x', $3)`,
 		id, testenv.RandomName("u")+"@example.com", db.Time(time.Now()))
 	f.exec(`INSERT INTO memberships (clinic_id, user_id, role, created_at) VALUES ($1, $2, 'professional', $3)`,
@@ -54,7 +54,7 @@ func (f *fixture) user() string {
 }
 
 func (f *fixture) patient(fullName, socialName string) string {
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	f.exec(`INSERT INTO patients (id, clinic_id, full_name, social_name, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)`,
 		id, f.clinicID, fullName, socialName, fullName, now)
@@ -62,7 +62,7 @@ func (f *fixture) patient(fullName, socialName string) string {
 }
 
 func (f *fixture) professional(name, userID string) string {
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	var user any
 	if userID != "" {
@@ -74,7 +74,7 @@ func (f *fixture) professional(name, userID string) string {
 }
 
 func (f *fixture) appointment(professionalID, patientID string, start, end time.Time, status string) string {
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	f.exec(`INSERT INTO appointments (id, clinic_id, patient_id, professional_id, starts_at, ends_at, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, id, f.clinicID, patientID, professionalID, db.Time(start), db.Time(end), status, now)
@@ -94,7 +94,7 @@ func minutes(h, m int) *int { v := h*60 + m; return &v }
 
 func (f *fixture) entry(e entryRow) string {
 	f.t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	f.clock = f.clock.Add(time.Second)
 	var prof, earliest, latest any
 	if e.professionalID != "" {

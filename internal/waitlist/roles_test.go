@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"clinic/internal/account"
-	"clinic/internal/account/roletest"
 	"clinic/internal/appointment/appointmenttest"
+	"clinic/internal/kernel"
+	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/waitlist"
@@ -20,32 +20,32 @@ func TestRolesRefusedByTheService(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := waitlist.NewService(d)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r account.Role) account.Principal {
+		principal := func(r kernel.Role) kernel.Principal {
 			if !r.Valid() {
-				return account.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
+				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
 			}
-			p := account.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-			if r == account.RoleProfessional {
+			p := kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+			if r == kernel.RoleProfessional {
 				appointmenttest.Professional(t, d, clinicID, "Own", 0, p.UserID)
 			}
 			return p
 		}
-		managers := []account.Role{account.RoleOwner, account.RoleAdmin, account.RoleReceptionist}
-		readers := append([]account.Role{account.RoleProfessional}, managers...)
+		managers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
+		readers := append([]kernel.Role{kernel.RoleProfessional}, managers...)
 		roletest.Run(t, principal, []roletest.Case{
-			{Name: "add an entry", Allowed: managers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "add an entry", Allowed: managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.Create(ctx, p, waitlist.CreateInput{})
 				return err
 			}},
-			{Name: "remove an entry", Allowed: managers, Call: func(ctx context.Context, p account.Principal) error {
-				return svc.Remove(ctx, p, account.NewID())
+			{Name: "remove an entry", Allowed: managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				return svc.Remove(ctx, p, kernel.NewID())
 			}},
-			{Name: "list entries", Allowed: readers, Call: func(ctx context.Context, p account.Principal) error {
+			{Name: "list entries", Allowed: readers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.List(ctx, p, waitlist.ListFilter{})
 				return err
 			}},
-			{Name: "list an entry's offers", Allowed: readers, Call: func(ctx context.Context, p account.Principal) error {
-				_, err := svc.Offers(ctx, p, account.NewID())
+			{Name: "list an entry's offers", Allowed: readers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.Offers(ctx, p, kernel.NewID())
 				return err
 			}},
 		})

@@ -10,9 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
@@ -63,8 +60,8 @@ func NewService(d *db.DB, opts ...Option) *Service {
 }
 
 // canManage reports whether r may add and remove entries.
-func canManage(r account.Role) bool {
-	return r == account.RoleOwner || r == account.RoleAdmin || r == account.RoleReceptionist
+func canManage(r kernel.Role) bool {
+	return r == kernel.RoleOwner || r == kernel.RoleAdmin || r == kernel.RoleReceptionist
 }
 
 // CreateInput adds a patient to the waitlist.
@@ -83,11 +80,6 @@ type CreateInput struct {
 	Notes           string `json:"notes,omitempty" text:"multiline"`
 }
 
-func isID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
-
 // validate checks in field by field and returns the entry it describes
 // (without id, names or times).
 func (in CreateInput) validate() (Entry, map[string]string) {
@@ -102,12 +94,12 @@ func (in CreateInput) validate() (Entry, map[string]string) {
 	switch {
 	case e.PatientID == "":
 		fields["patient_id"] = "Required."
-	case !isID(e.PatientID):
+	case !kernel.IsID(e.PatientID):
 		fields["patient_id"] = "Must be an id."
 	}
 	if in.ProfessionalID != nil {
 		id := strings.ToLower(strings.TrimSpace(*in.ProfessionalID))
-		if !isID(id) {
+		if !kernel.IsID(id) {
 			fields["professional_id"] = "Must be an id, or null for any professional."
 		}
 		e.ProfessionalID = &id
@@ -207,7 +199,7 @@ func loadReferences(ctx context.Context, tx *sql.Tx, clinicID, patientID string,
 // receptionists). The patient and the professional must be the clinic's (404
 // otherwise), the patient not archived and the professional active; from_date
 // must not be before today in the clinic's time zone.
-func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInput) (Entry, error) {
+func (s *Service) Create(ctx context.Context, p kernel.Principal, in CreateInput) (Entry, error) {
 	if !canManage(p.Role) {
 		return Entry{}, errCannotManage
 	}
@@ -216,7 +208,7 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in CreateInpu
 		return Entry{}, apperr.Validation(fields)
 	}
 	now := s.now()
-	e.ID, e.CreatedAt, e.UpdatedAt = account.NewID(), now, now
+	e.ID, e.CreatedAt, e.UpdatedAt = kernel.NewID(), now, now
 	loc, err := s.zones.ClinicZone(ctx, p.ClinicID)
 	if err != nil {
 		return Entry{}, err
@@ -300,7 +292,7 @@ type Page struct {
 // ownProfessional returns the id of the professional linked to p's user in
 // p's clinic, or "" when there is none (an API token, or a user who is not
 // a professional of the clinic).
-func (s *Service) ownProfessional(ctx context.Context, p account.Principal) (string, error) {
+func (s *Service) ownProfessional(ctx context.Context, p kernel.Principal) (string, error) {
 	if p.UserID == "" {
 		return "", nil
 	}
@@ -319,11 +311,11 @@ func (s *Service) ownProfessional(ctx context.Context, p account.Principal) (str
 // professional) p may read, with only true when p may read no others.
 // Professionals read their own and any-professional entries; owners, admins
 // and receptionists everything; financial nothing.
-func (s *Service) scope(ctx context.Context, p account.Principal) (professionalID string, only bool, err error) {
+func (s *Service) scope(ctx context.Context, p kernel.Principal) (professionalID string, only bool, err error) {
 	switch {
 	case canManage(p.Role):
 		return "", false, nil
-	case p.Role == account.RoleProfessional:
+	case p.Role == kernel.RoleProfessional:
 		id, err := s.ownProfessional(ctx, p)
 		return id, true, err
 	default:
@@ -334,10 +326,10 @@ func (s *Service) scope(ctx context.Context, p account.Principal) (professionalI
 // List returns the open (waiting or offered) entries of p's clinic, oldest
 // first, with patient and professional names. Professionals see the entries
 // for themselves and for any professional, and may filter by themselves only.
-func (s *Service) List(ctx context.Context, p account.Principal, f ListFilter) (Page, error) {
+func (s *Service) List(ctx context.Context, p kernel.Principal, f ListFilter) (Page, error) {
 	fields := map[string]string{}
 	f.ProfessionalID = strings.ToLower(f.ProfessionalID)
-	if f.ProfessionalID != "" && !isID(f.ProfessionalID) {
+	if f.ProfessionalID != "" && !kernel.IsID(f.ProfessionalID) {
 		fields["professional_id"] = "Must be an id."
 	}
 	var after *cursor
@@ -457,7 +449,7 @@ func parseCursor(s string) (cursor, error) {
 		return cursor{}, errors.New("waitlist: cursor: malformed")
 	}
 	t, err := time.Parse(time.RFC3339Nano, parts[0])
-	if err != nil || kernel.CheckInstant(t) != "" || !isID(parts[1]) {
+	if err != nil || kernel.CheckInstant(t) != "" || !kernel.IsID(parts[1]) {
 		return cursor{}, errors.New("waitlist: cursor: malformed")
 	}
 	return cursor{createdAt: t, id: parts[1]}, nil
@@ -467,12 +459,12 @@ func parseCursor(s string) (cursor, error) {
 // (owners, admins and receptionists): it is kept with status removed and no
 // longer listed, and its open offers expire. A missing or already removed
 // entry is not found; a booked one is a conflict.
-func (s *Service) Remove(ctx context.Context, p account.Principal, id string) error {
+func (s *Service) Remove(ctx context.Context, p kernel.Principal, id string) error {
 	if !canManage(p.Role) {
 		return errCannotManage
 	}
 	id = strings.ToLower(id)
-	if !isID(id) {
+	if !kernel.IsID(id) {
 		return errEntryNotFound
 	}
 	now := s.now()
@@ -507,13 +499,13 @@ func (s *Service) Remove(ctx context.Context, p account.Principal, id string) er
 // Offers returns the offers recorded for an entry of p's clinic, oldest
 // first, with times in the clinic's time zone. Whoever may read the entry
 // may read its offers; a missing entry (whatever its status) is not found.
-func (s *Service) Offers(ctx context.Context, p account.Principal, entryID string) ([]Offer, error) {
+func (s *Service) Offers(ctx context.Context, p kernel.Principal, entryID string) ([]Offer, error) {
 	own, only, err := s.scope(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	entryID = strings.ToLower(entryID)
-	if !isID(entryID) {
+	if !kernel.IsID(entryID) {
 		return nil, errEntryNotFound
 	}
 	var professionalID sql.NullString

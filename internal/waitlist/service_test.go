@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/waitlist"
@@ -26,7 +26,7 @@ func TestListShowsOpenEntriesOldestFirstWithNames(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, d, "America/Sao_Paulo")
 		s := waitlist.NewService(d)
-		owner := f.principal(account.RoleOwner, "")
+		owner := f.principal(kernel.RoleOwner, "")
 		ana := f.professional("Dra. Ana", "")
 		bruno := f.professional("Dr. Bruno", "")
 		carla := f.patient("Carla Dias", "")
@@ -81,7 +81,7 @@ func TestListShowsOpenEntriesOldestFirstWithNames(t *testing.T) {
 
 		// Another clinic sees none of them.
 		other := newFixture(t, d, "America/Sao_Paulo")
-		page, err = s.List(ctx, other.principal(account.RoleOwner, ""), waitlist.ListFilter{})
+		page, err = s.List(ctx, other.principal(kernel.RoleOwner, ""), waitlist.ListFilter{})
 		require.NoError(t, err)
 		require.Empty(t, page.Items)
 	})
@@ -105,7 +105,7 @@ func TestRolesOnTheWaitlist(t *testing.T) {
 		ana := f.professional("Dra. Ana", anaUser)
 		bruno := f.professional("Dr. Bruno", "")
 		patient := f.patient("Carla Dias", "")
-		recep := f.principal(account.RoleReceptionist, f.user())
+		recep := f.principal(kernel.RoleReceptionist, f.user())
 		forAna, err := s.Create(ctx, recep, june2030(patient, &ana))
 		require.NoError(t, err)
 		forAny, err := s.Create(ctx, recep, june2030(patient, nil))
@@ -113,7 +113,7 @@ func TestRolesOnTheWaitlist(t *testing.T) {
 		forBruno, err := s.Create(ctx, recep, june2030(patient, &bruno))
 		require.NoError(t, err)
 
-		pro := f.principal(account.RoleProfessional, anaUser)
+		pro := f.principal(kernel.RoleProfessional, anaUser)
 		page, err := s.List(ctx, pro, waitlist.ListFilter{})
 		require.NoError(t, err)
 		require.Equal(t, []string{forAna.ID, forAny.ID}, ids(page.Items), "a professional sees their own entries and those for any")
@@ -123,12 +123,12 @@ func TestRolesOnTheWaitlist(t *testing.T) {
 		_, err = s.Offers(ctx, pro, forAny.ID)
 		require.NoError(t, err)
 
-		unlinked := f.principal(account.RoleProfessional, f.user())
+		unlinked := f.principal(kernel.RoleProfessional, f.user())
 		page, err = s.List(ctx, unlinked, waitlist.ListFilter{})
 		require.NoError(t, err)
 		require.Equal(t, []string{forAny.ID}, ids(page.Items), "a professional without a profile sees the entries for any")
 
-		financial := f.principal(account.RoleFinancial, f.user())
+		financial := f.principal(kernel.RoleFinancial, f.user())
 		forbidden := []struct {
 			name string
 			call func() error
@@ -157,7 +157,7 @@ func TestRemoveExpiresOpenOffersAndIsAudited(t *testing.T) {
 		ctx := context.Background()
 		b := newSlot(t, d, "America/Sao_Paulo", slotStart, slotEnd)
 		s := waitlist.NewService(d)
-		admin := b.principal(account.RoleAdmin, "")
+		admin := b.principal(kernel.RoleAdmin, "")
 		e, err := s.Create(ctx, admin, june2030(b.patient, &b.prof))
 		require.NoError(t, err)
 		require.NoError(t, work(t, waitlist.NewSlotFreedWorker(d), b.args))

@@ -10,10 +10,10 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -133,7 +133,7 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 				}
 				continue
 			}
-			offerID := account.NewID()
+			offerID := kernel.NewID()
 			res, err = tx.ExecContext(ctx, `INSERT INTO waitlist_offers (id, clinic_id, entry_id, professional_id, starts_at, ends_at, status, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT DO NOTHING`,
 				offerID, a.ClinicID, entryID, a.ProfessionalID, start, end, now)

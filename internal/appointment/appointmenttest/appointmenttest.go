@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -38,7 +38,7 @@ func Clinic(t testing.TB, d *db.DB, timeZone string) string {
 	if timeZone == "" {
 		timeZone = "America/Sao_Paulo"
 	}
-	id := account.NewID()
+	id := kernel.NewID()
 	exec(t, d, `INSERT INTO clinics (id, name, slug, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, 'pt-BR', $5)`,
 		id, "Clinic "+id[:8], "clinic-"+id, timeZone, db.Time(time.Now()))
 	return id
@@ -47,14 +47,14 @@ func Clinic(t testing.TB, d *db.DB, timeZone string) string {
 // User inserts a user (no membership) and returns its id.
 func User(t testing.TB, d *db.DB) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	exec(t, d, `INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'x', $4)`,
 		id, id+"@example.com", "User "+id[:8], db.Time(time.Now()))
 	return id
 }
 
 // Member inserts a user with role in clinicID and returns its id.
-func Member(t testing.TB, d *db.DB, clinicID string, role account.Role) string {
+func Member(t testing.TB, d *db.DB, clinicID string, role kernel.Role) string {
 	t.Helper()
 	id := User(t, d)
 	exec(t, d, `INSERT INTO memberships (clinic_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
@@ -65,7 +65,7 @@ func Member(t testing.TB, d *db.DB, clinicID string, role account.Role) string {
 // Patient inserts a patient and returns its id.
 func Patient(t testing.TB, d *db.DB, clinicID, name string) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	exec(t, d, `INSERT INTO patients (id, clinic_id, full_name, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 		id, clinicID, name, strings.ToLower(name), now)
@@ -80,7 +80,7 @@ func Professional(t testing.TB, d *db.DB, clinicID, name string, defaultMinutes 
 	if defaultMinutes == 0 {
 		defaultMinutes = 30
 	}
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	exec(t, d, `INSERT INTO professionals (id, clinic_id, name, default_duration_minutes, user_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, clinicID, name, defaultMinutes, nullable(userID), now)
@@ -90,7 +90,7 @@ func Professional(t testing.TB, d *db.DB, clinicID, name string, defaultMinutes 
 // Room inserts a room and returns its id.
 func Room(t testing.TB, d *db.DB, clinicID, name string) string {
 	t.Helper()
-	id := account.NewID()
+	id := kernel.NewID()
 	exec(t, d, `INSERT INTO rooms (id, clinic_id, name, created_at) VALUES ($1, $2, $3, $4)`, id, clinicID, name, db.Time(time.Now()))
 	return id
 }
@@ -110,7 +110,7 @@ func minutes(t testing.TB, hhmm string) int {
 func Hours(t testing.TB, d *db.DB, clinicID, professionalID string, weekday time.Weekday, from, to, roomID string) {
 	t.Helper()
 	exec(t, d, `INSERT INTO working_hours (id, clinic_id, professional_id, weekday, start_minute, end_minute, room_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, account.NewID(), clinicID, professionalID, int(weekday),
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, kernel.NewID(), clinicID, professionalID, int(weekday),
 		minutes(t, from), minutes(t, to), nullable(roomID))
 }
 
@@ -149,7 +149,7 @@ func Appointment(t testing.TB, d *db.DB, a Appt) string {
 	if a.Status == "" {
 		a.Status = "scheduled"
 	}
-	id := account.NewID()
+	id := kernel.NewID()
 	now := db.Time(time.Now())
 	exec(t, d, `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, room_id, starts_at, ends_at, notes, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, id, a.ClinicID, a.PatientID, a.ProfessionalID, nullable(a.RoomID),
@@ -198,14 +198,14 @@ func BusyClinic(t testing.TB, d *db.DB, clinicID string, loc *time.Location, fir
 	defer func() { _ = tx.Rollback() }()
 	now := db.Time(time.Now())
 	for i := range 8 {
-		id := account.NewID()
+		id := kernel.NewID()
 		_, err := tx.ExecContext(ctx, `INSERT INTO professionals (id, clinic_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
 			id, clinicID, fmt.Sprintf("Profissional %d", i), now)
 		require.NoError(t, err)
 		professionals = append(professionals, id)
 	}
 	for i := range 500 {
-		id := account.NewID()
+		id := kernel.NewID()
 		name := fmt.Sprintf("Paciente %03d", i)
 		_, err := tx.ExecContext(ctx, `INSERT INTO patients (id, clinic_id, full_name, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 			id, clinicID, name, strings.ToLower(name), now)
@@ -221,7 +221,7 @@ func BusyClinic(t testing.TB, d *db.DB, clinicID string, loc *time.Location, fir
 		for i := range perDay {
 			slot := i / len(professionals)
 			start := time.Date(local.Year(), local.Month(), local.Day()+day, 8, 30*slot, 0, 0, loc)
-			_, err := stmt.ExecContext(ctx, account.NewID(), clinicID, patients[(day*perDay+i)%len(patients)], professionals[i%len(professionals)],
+			_, err := stmt.ExecContext(ctx, kernel.NewID(), clinicID, patients[(day*perDay+i)%len(patients)], professionals[i%len(professionals)],
 				db.Time(start), db.Time(start.Add(30*time.Minute)), now)
 			require.NoError(t, err)
 		}

@@ -1,4 +1,4 @@
-package account
+package kernel
 
 import (
 	"strings"
@@ -17,6 +17,9 @@ const (
 	maxEmailLocal = 64
 	maxLabel      = 63
 )
+
+// NormalizeEmail lower-cases and trims an e-mail address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // ParseEmail checks an e-mail address and returns it normalised
 // (NormalizeEmail: trimmed, lower-cased). It is the one check of every

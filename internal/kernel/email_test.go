@@ -1,4 +1,4 @@
-package account_test
+package kernel_test
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
+	"clinic/internal/kernel"
 )
 
 func TestParseEmail(t *testing.T) {
@@ -83,9 +83,9 @@ func TestParseEmail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := account.ParseEmail(tt.in)
+			got, err := kernel.ParseEmail(tt.in)
 			if tt.want == "" {
-				require.ErrorIs(t, err, account.ErrEmailInvalid, "ParseEmail(%q) = %q", tt.in, got)
+				require.ErrorIs(t, err, kernel.ErrEmailInvalid, "ParseEmail(%q) = %q", tt.in, got)
 				require.Empty(t, got)
 				return
 			}

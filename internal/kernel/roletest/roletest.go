@@ -1,4 +1,4 @@
-// Package roletest checks, for the services that take an account.Principal,
+// Package roletest checks, for the services that take an kernel.Principal,
 // that a caller whose role is not allowed a call is refused by the service
 // itself (no HTTP involved).
 package roletest
@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"clinic/internal/account"
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 )
 
 // Case is one service call and the roles allowed to make it. Call should use
@@ -19,21 +19,21 @@ import (
 // Invalid and no call changes anything that another case reads.
 type Case struct {
 	Name    string
-	Allowed []account.Role
-	Call    func(ctx context.Context, p account.Principal) error
+	Allowed []kernel.Role
+	Call    func(ctx context.Context, p kernel.Principal) error
 }
 
 // Roles are the roles each case runs as: every role, and "" (a principal
 // without a valid role).
-var Roles = append(slices.Clone(account.Roles), "")
+var Roles = append(slices.Clone(kernel.Roles), "")
 
 // Run calls every case as the principal of every role in Roles (principal
 // builds them, once per role, before any call) and checks that the roles
 // not allowed get a Forbidden error, and the allowed ones any answer but
 // Forbidden.
-func Run(t *testing.T, principal func(account.Role) account.Principal, cases []Case) {
+func Run(t *testing.T, principal func(kernel.Role) kernel.Principal, cases []Case) {
 	t.Helper()
-	ps := make(map[account.Role]account.Principal, len(Roles))
+	ps := make(map[kernel.Role]kernel.Principal, len(Roles))
 	for _, r := range Roles {
 		ps[r] = principal(r)
 	}
@@ -57,7 +57,7 @@ func Run(t *testing.T, principal func(account.Role) account.Principal, cases []C
 }
 
 // Managers are the roles that manage a clinic.
-var Managers = []account.Role{account.RoleOwner, account.RoleAdmin}
+var Managers = []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin}
 
 // Valid are all the roles.
-var Valid = account.Roles
+var Valid = kernel.Roles
