@@ -140,6 +140,15 @@ func BenchmarkSearchLongQuery(b *testing.B) {
 			}
 		}
 	})
+	// 12 one-letter prefixes: no trigram narrows them down.
+	short := "a e i o u m s l r c d p"
+	b.Run("q=12 one-letter words", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := svc.List(ctx, owner, patient.ListQuery{Q: short}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("q=10 KB (refused)", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := svc.List(ctx, owner, patient.ListQuery{Q: huge}); err == nil {
