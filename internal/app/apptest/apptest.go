@@ -261,40 +261,21 @@ func (c *Client) SessionToken(t testing.TB) string {
 // failing the test, and never touches the client's t. Check the error on the
 // test goroutine.
 func (c *Client) Try(method, path string, body any) (*Response, error) {
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(j)
+		raw = j
 	}
-	req, err := http.NewRequest(method, c.Base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range c.Header {
-		req.Header[k] = v
-	}
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}, nil
+	return c.Raw(method, path, raw)
 }
 
 // LogBuffer is a goroutine-safe buffer of JSON log lines, for tests of what
