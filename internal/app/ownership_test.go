@@ -72,6 +72,7 @@ func TestOwnershipCheckFinds(t *testing.T) {
 		{"a keyword and a table in two concatenated literals", "func f(cols string) string { return `SELECT ` + cols + ` FROM ` + `patients` }", []string{"patients of example/patient"}},
 		{"a write", "const q = `UPDATE patients SET full_name = $1`", []string{"patients of example/patient"}},
 		{"a read model", "const q = `SELECT name FROM patient_refs WHERE id = $1`", nil},
+		{"a write to a read model", "const q = `UPDATE patient_refs SET name = $1`", []string{"patient_refs of example/patient to write it (read models are read-only)"}},
 		{"an own table", "const q = `INSERT INTO waitlist_entries (id) VALUES ($1)`", nil},
 		{"text that is no SQL", `const m = "Copy it from a file into the cloud"`, nil},
 	}
@@ -295,11 +296,19 @@ func sqlWords(sql string) []string {
 	return toks
 }
 
-// relations returns the names that follow FROM, JOIN, INTO, UPDATE and TABLE
-// in sql (a name followed by "(" after FROM is a function, not a relation).
-func relations(sql string) []string {
+// A relation is a name that follows FROM, JOIN, INTO, UPDATE or TABLE in SQL.
+type relation struct {
+	keyword, name string
+}
+
+// writes tells whether the SQL writes (or creates) the relation.
+func (r relation) writes() bool { return r.keyword != "from" && r.keyword != "join" }
+
+// relations returns the relations named in sql (a name followed by "(" after
+// FROM is a function, not a relation).
+func relations(sql string) []relation {
 	toks := sqlWords(sql)
-	var out []string
+	var out []relation
 	for i := 0; i < len(toks); i++ {
 		switch toks[i] {
 		case "from", "join", "into", "update", "table":
@@ -316,7 +325,7 @@ func relations(sql string) []string {
 		if toks[i] == "from" && j+1 < len(toks) && toks[j+1] == "(" {
 			continue
 		}
-		out = append(out, toks[j])
+		out = append(out, relation{keyword: toks[i], name: toks[j]})
 	}
 	return out
 }
@@ -331,9 +340,12 @@ func foreignNames(o owners) []string {
 			continue
 		}
 		for _, s := range o.pkgSQL[pkg] {
-			for _, name := range relations(s.text) {
-				if owner, ok := o.tableOwner[name]; ok && owner != pkg {
-					out = append(out, fmt.Sprintf("%s: %s names table %s of %s", s.pos, pkg, name, owner))
+			for _, r := range relations(s.text) {
+				if owner, ok := o.tableOwner[r.name]; ok && owner != pkg {
+					out = append(out, fmt.Sprintf("%s: %s names table %s of %s", s.pos, pkg, r.name, owner))
+				}
+				if owner, ok := o.viewOwner[r.name]; ok && r.writes() {
+					out = append(out, fmt.Sprintf("%s: %s names table %s of %s to write it (read models are read-only)", s.pos, pkg, r.name, owner))
 				}
 			}
 		}
@@ -409,8 +421,8 @@ func checkMigrations(t *testing.T, o owners, engine, dir string) []string {
 				out = append(out, fmt.Sprintf("%s: view %s has columns %v, its owner %s documents %v", engine, name, cols, owner, o.viewCols[name]))
 			}
 			for _, rel := range relations(stmt) {
-				if to, ok := o.tableOwner[rel]; ok && to != owner {
-					out = append(out, fmt.Sprintf("%s: view %s of %s names table %s of %s", engine, name, owner, rel, to))
+				if to, ok := o.tableOwner[rel.name]; ok && to != owner {
+					out = append(out, fmt.Sprintf("%s: view %s of %s names table %s of %s", engine, name, owner, rel.name, to))
 				}
 			}
 		}
