@@ -1,5 +1,13 @@
 // Package account holds clinics (tenants), users, their memberships and
 // roles, and API tokens.
+//
+// # Tables
+//
+// Tables: clinics, users, memberships, api_tokens.
+// Read models: member_refs (clinic_id, user_id): who belongs to which clinic.
+//
+// Other packages name only the read models (see the ownership test of
+// package app); the clinic's time zone is asked with Service.ClinicZone.
 package account
 
 import (

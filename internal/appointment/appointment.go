@@ -34,6 +34,13 @@
 // With WithCache, ListJSON (the HTTP agenda) serves pages encoded and
 // gzip-compressed from the cache, under a per-clinic generation that every
 // committed change of the service ends; List always queries.
+//
+// # Tables
+//
+// Tables: appointments, appointment_events.
+// Read models: appointment_refs (clinic_id, id, patient_id, professional_id,
+// room_id, starts_at, ends_at, active): every appointment, active while it
+// holds its time (any status but cancelled and no_show).
 package appointment
 
 import (

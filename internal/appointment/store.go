@@ -36,13 +36,14 @@ func nullTime(t time.Time) any {
 
 // selectAppointment selects an appointment with the names of its patient
 // (the social name when there is one), professional and room.
-const selectAppointment = `SELECT a.id, a.clinic_id, a.patient_id, COALESCE(NULLIF(pa.social_name, ''), pa.full_name),
+// The names come from the read models of packages patient and schedule.
+const selectAppointment = `SELECT a.id, a.clinic_id, a.patient_id, pa.name,
 	a.professional_id, pr.name, pr.user_id, a.room_id, r.name, a.starts_at, a.ends_at, a.procedure, a.notes,
 	a.status, a.series_id, a.created_by, a.created_at, a.updated_at
 FROM appointments a
-JOIN patients pa ON pa.id = a.patient_id AND pa.clinic_id = a.clinic_id
-JOIN professionals pr ON pr.id = a.professional_id AND pr.clinic_id = a.clinic_id
-LEFT JOIN rooms r ON r.id = a.room_id AND r.clinic_id = a.clinic_id`
+JOIN patient_refs pa ON pa.id = a.patient_id AND pa.clinic_id = a.clinic_id
+JOIN professional_refs pr ON pr.id = a.professional_id AND pr.clinic_id = a.clinic_id
+LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id`
 
 func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error {
 	var userID, roomID, roomName, seriesID, createdBy sql.NullString
@@ -94,11 +95,12 @@ type refs struct {
 
 // lookupRefs checks that the patient, professional and room (each optional:
 // "" skips it) belong to the clinic, are usable for a booking, and returns
-// their names, in one query.
+// their names, in one query on the read models of packages patient and
+// schedule.
 func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professionalID, roomID string) (refs, error) {
 	var (
-		paID, paFull, paSocial  sql.NullString
-		paArchived              sql.NullTime
+		paID, paName            sql.NullString
+		paArchived              sql.NullBool
 		prID, prName, prUser    sql.NullString
 		prDuration              sql.NullInt64
 		prActive                sql.NullBool
@@ -106,13 +108,13 @@ func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professio
 		patientArg, profArg, rm any
 	)
 	patientArg, profArg, rm = nullable(patientID), nullable(professionalID), nullable(roomID)
-	err := s.db.QueryRowContext(ctx, `SELECT pa.id, pa.full_name, pa.social_name, pa.archived_at,
+	err := s.db.QueryRowContext(ctx, `SELECT pa.id, pa.name, pa.archived,
 		pr.id, pr.name, pr.user_id, pr.default_duration_minutes, pr.active, r.id, r.name
 	FROM (SELECT 1 AS one) x
-	LEFT JOIN patients pa ON pa.id = $2 AND pa.clinic_id = $1
-	LEFT JOIN professionals pr ON pr.id = $3 AND pr.clinic_id = $1
-	LEFT JOIN rooms r ON r.id = $4 AND r.clinic_id = $1`, clinicID, patientArg, profArg, rm).Scan(
-		&paID, &paFull, &paSocial, &paArchived, &prID, &prName, &prUser, &prDuration, &prActive, &roomRowID, &roomRowName)
+	LEFT JOIN patient_refs pa ON pa.id = $2 AND pa.clinic_id = $1
+	LEFT JOIN professional_refs pr ON pr.id = $3 AND pr.clinic_id = $1
+	LEFT JOIN room_refs r ON r.id = $4 AND r.clinic_id = $1`, clinicID, patientArg, profArg, rm).Scan(
+		&paID, &paName, &paArchived, &prID, &prName, &prUser, &prDuration, &prActive, &roomRowID, &roomRowName)
 	if err != nil {
 		return refs{}, fmt.Errorf("appointment: look up patient, professional and room: %w", err)
 	}
@@ -123,17 +125,13 @@ func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professio
 		return refs{}, apperr.New(apperr.NotFound, "Professional not found.")
 	case roomID != "" && !roomRowID.Valid:
 		return refs{}, apperr.New(apperr.NotFound, "Room not found.")
-	case patientID != "" && paArchived.Valid:
+	case patientID != "" && paArchived.Bool:
 		return refs{}, apperr.Validation(map[string]string{"patient_id": "This patient is archived; restore the patient to book an appointment."})
 	case professionalID != "" && !prActive.Bool:
 		return refs{}, apperr.Validation(map[string]string{"professional_id": "This professional is inactive."})
 	}
-	r := refs{patientName: paFull.String, professionalName: prName.String, roomName: roomRowName.String,
-		defaultDuration: time.Duration(prDuration.Int64) * time.Minute, professionalUserID: prUser.String}
-	if paSocial.String != "" {
-		r.patientName = paSocial.String
-	}
-	return r, nil
+	return refs{patientName: paName.String, professionalName: prName.String, roomName: roomRowName.String,
+		defaultDuration: time.Duration(prDuration.Int64) * time.Minute, professionalUserID: prUser.String}, nil
 }
 
 // slot is a time range [start, end).

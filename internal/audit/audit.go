@@ -5,6 +5,8 @@
 // Handlers put the acting user or token and the request's IP and id in the
 // context (WithActor); services call Record inside the transaction of the
 // change they audit, so a change and its entry commit or fail together.
+//
+// Tables: audit_log (written only by Record, read only by Service).
 package audit
 
 import (

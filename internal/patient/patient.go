@@ -8,6 +8,13 @@
 // appointment with them); financial users read without notes and write
 // nothing. Every query is scoped by the principal's clinic: another clinic's
 // patient is "not found".
+//
+// # Tables
+//
+// Tables: patients, patients_fts.
+// Read models: patient_refs (clinic_id, id, name, archived): name is the
+// social name when there is one, else the full name; archived is true for an
+// archived patient.
 package patient
 
 import (

@@ -73,7 +73,8 @@ func (sc scope) where(a *args) string {
 		if sc.user != "" {
 			user = sc.user
 		}
-		w += ` AND EXISTS (SELECT 1 FROM appointments a JOIN professionals pr ON pr.id = a.professional_id
+		// The read models of packages appointment and schedule.
+		w += ` AND EXISTS (SELECT 1 FROM appointment_refs a JOIN professional_refs pr ON pr.id = a.professional_id
 			WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id AND pr.clinic_id = p.clinic_id AND pr.user_id = ` + a.add(user) + `)`
 	}
 	return w

@@ -416,8 +416,9 @@ func (s *Service) loadBusy(ctx context.Context, clinicID, professionalID string,
 		// than letting the driver try its layouts on every row.
 		cols = `CAST(starts_at AS TEXT), CAST(ends_at AS TEXT)`
 	}
-	query := `SELECT professional_id, room_id, ` + cols + ` FROM appointments
-		WHERE clinic_id = $1 AND status NOT IN ('cancelled', 'no_show') AND starts_at < $2 AND starts_at >= $3 AND ends_at > $4`
+	// appointment_refs: the read model of package appointment.
+	query := `SELECT professional_id, room_id, ` + cols + ` FROM appointment_refs
+		WHERE clinic_id = $1 AND active AND starts_at < $2 AND starts_at >= $3 AND ends_at > $4`
 	args := []any{clinicID, db.Time(to), db.Time(from.Add(-busyLookback)), db.Time(from)}
 	if professionalID != "" {
 		query += ` AND (professional_id = $5 OR room_id IS NOT NULL)`

@@ -239,13 +239,15 @@ func professionalWriteError(op string, err error) error {
 	return fmt.Errorf("schedule: %s professional: %w", op, err)
 }
 
-// checkMember refuses a user that does not belong to the clinic ("" passes).
+// checkMember refuses a user that does not belong to the clinic ("" passes),
+// on package account's read model member_refs (inside the caller's
+// transaction).
 func checkMember(ctx context.Context, q queryer, clinicID, userID string) error {
 	if userID == "" {
 		return nil
 	}
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM memberships WHERE clinic_id = $1 AND user_id = $2`, clinicID, userID).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM member_refs WHERE clinic_id = $1 AND user_id = $2`, clinicID, userID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.Validation(map[string]string{"user_id": "Must be the id of a user of this clinic."})
 	}

@@ -33,6 +33,12 @@
 // under the generation that the change invalidated.
 // Changes of appointments alone call InvalidateOccupancy, which ends the
 // generation but keeps the time zone, cached under a key of its own.
+//
+// # Tables
+//
+// Tables: professionals, rooms, working_hours, schedule_exceptions.
+// Read models: professional_refs (clinic_id, id, name, user_id,
+// default_duration_minutes, active), room_refs (clinic_id, id, name).
 package schedule
 
 import (

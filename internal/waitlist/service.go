@@ -172,8 +172,9 @@ type references struct {
 	professionalPresent bool
 }
 
-// loadReferences reads, in one query, the patient and professional of an
-// entry, scoped by the clinic.
+// loadReferences reads, in one query on the read models of packages patient
+// and schedule, the patient and professional of an entry, scoped by the
+// clinic.
 func loadReferences(ctx context.Context, tx *sql.Tx, clinicID, patientID string, professionalID *string) (references, error) {
 	var ref references
 	var prof any
@@ -181,12 +182,10 @@ func loadReferences(ctx context.Context, tx *sql.Tx, clinicID, patientID string,
 		prof = *professionalID
 	}
 	var profID sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT
-			CASE WHEN p.social_name <> '' THEN p.social_name ELSE p.full_name END, p.archived_at IS NOT NULL,
-			pr.id, pr.name, pr.active
+	err := tx.QueryRowContext(ctx, `SELECT p.name, COALESCE(p.archived, FALSE), pr.id, pr.name, pr.active
 		FROM (SELECT 1 AS one) AS one
-		LEFT JOIN patients p ON p.clinic_id = $1 AND p.id = $2
-		LEFT JOIN professionals pr ON pr.clinic_id = $1 AND pr.id = $3`, clinicID, patientID, prof).
+		LEFT JOIN patient_refs p ON p.clinic_id = $1 AND p.id = $2
+		LEFT JOIN professional_refs pr ON pr.clinic_id = $1 AND pr.id = $3`, clinicID, patientID, prof).
 		Scan(&ref.patientName, &ref.patientArchived, &profID, &ref.professionalName, &ref.professionalActive)
 	if err != nil {
 		return ref, fmt.Errorf("waitlist: create: read references: %w", err)
@@ -297,7 +296,7 @@ func (s *Service) ownProfessional(ctx context.Context, p kernel.Principal) (stri
 		return "", nil
 	}
 	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM professionals WHERE clinic_id = $1 AND user_id = $2`, p.ClinicID, p.UserID).Scan(&id)
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM professional_refs WHERE clinic_id = $1 AND user_id = $2`, p.ClinicID, p.UserID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -353,12 +352,12 @@ func (s *Service) List(ctx context.Context, p kernel.Principal, f ListFilter) (P
 	if len(fields) > 0 {
 		return Page{}, apperr.Validation(fields)
 	}
-	q := `SELECT e.id, e.patient_id, CASE WHEN pa.social_name <> '' THEN pa.social_name ELSE pa.full_name END,
+	q := `SELECT e.id, e.patient_id, pa.name,
 			e.professional_id, pr.name, e.from_date, e.to_date, e.earliest_minute, e.latest_minute,
 			e.duration_minutes, e.notes, e.status, e.created_at, e.updated_at
 		FROM waitlist_entries e
-		JOIN patients pa ON pa.id = e.patient_id
-		LEFT JOIN professionals pr ON pr.id = e.professional_id
+		JOIN patient_refs pa ON pa.id = e.patient_id AND pa.clinic_id = e.clinic_id
+		LEFT JOIN professional_refs pr ON pr.id = e.professional_id AND pr.clinic_id = e.clinic_id
 		WHERE e.clinic_id = $1 AND e.status IN ('waiting', 'offered')`
 	args := []any{p.ClinicID}
 	professional := f.ProfessionalID
@@ -525,7 +524,7 @@ func (s *Service) Offers(ctx context.Context, p kernel.Principal, entryID string
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT o.id, o.entry_id, o.professional_id, pr.name, o.starts_at, o.ends_at, o.status, o.created_at
-		FROM waitlist_offers o JOIN professionals pr ON pr.id = o.professional_id
+		FROM waitlist_offers o JOIN professional_refs pr ON pr.id = o.professional_id AND pr.clinic_id = o.clinic_id
 		WHERE o.clinic_id = $1 AND o.entry_id = $2
 		ORDER BY o.created_at, o.id`, p.ClinicID, entryID)
 	if err != nil {

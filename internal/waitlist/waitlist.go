@@ -8,6 +8,10 @@
 // appointment.SlotFreedArgs job; SlotFreedWorker works it: it records an
 // Offer of the slot to the oldest waiting entry that fits it and marks that
 // entry offered. Sending the offer is the notifications' job.
+//
+// # Tables
+//
+// Tables: waitlist_entries, waitlist_offers.
 package waitlist
 
 import (

@@ -73,7 +73,7 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 	}
 	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
 		var active bool
-		err := tx.QueryRowContext(ctx, `SELECT active FROM professionals WHERE clinic_id = $1 AND id = $2`,
+		err := tx.QueryRowContext(ctx, `SELECT active FROM professional_refs WHERE clinic_id = $1 AND id = $2`,
 			a.ClinicID, a.ProfessionalID).Scan(&active)
 		if errors.Is(err, sql.ErrNoRows) {
 			return river.JobCancel(fmt.Errorf("waitlist: slot freed: professional %s of clinic %s not found", a.ProfessionalID, a.ClinicID))
@@ -87,8 +87,8 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 
 		var busy, offered bool
 		err = tx.QueryRowContext(ctx, `SELECT
-			EXISTS (SELECT 1 FROM appointments WHERE clinic_id = $1 AND professional_id = $2
-				AND status NOT IN ('cancelled', 'no_show') AND starts_at < $4 AND ends_at > $3),
+			EXISTS (SELECT 1 FROM appointment_refs WHERE clinic_id = $1 AND professional_id = $2
+				AND active AND starts_at < $4 AND ends_at > $3),
 			EXISTS (SELECT 1 FROM waitlist_offers WHERE professional_id = $2 AND starts_at = $3
 				AND status IN ('pending', 'sent'))`,
 			a.ClinicID, a.ProfessionalID, start, end).Scan(&busy, &offered)

@@ -3,6 +3,8 @@
 //
 // Queries are written once with $1, $2… placeholders, which both engines
 // accept. Times are stored in UTC (see Time).
+//
+// Tables: schema_migrations.
 package db
 
 import (

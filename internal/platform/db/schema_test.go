@@ -161,6 +161,18 @@ func sqliteSchema(ctx context.Context, t *testing.T, d *db.DB) schema {
 	require.NoError(t, rows.Err())
 	require.NoError(t, rows.Close())
 
+	// Views (the read models): their columns, in order.
+	rows, err = d.QueryContext(ctx, `SELECT m.name, group_concat(c.name, ', ') FROM sqlite_master m, pragma_table_info(m.name) c
+		WHERE m.type = 'view' GROUP BY m.name`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var name, cols string
+		require.NoError(t, rows.Scan(&name, &cols))
+		s["view "+name] = "columns " + cols
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+
 	for _, tb := range tables {
 		s["table "+tb.name] = "table"
 		if tb.kind == "virtual" {
@@ -503,6 +515,13 @@ func postgresSchema(ctx context.Context, t *testing.T, d *db.DB) schema {
 	query(`SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`, func(r *stringScanner) {
 		s["table "+r.next()] = "table"
+	})
+	query(`SELECT table_name, string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
+		WHERE table_schema = current_schema()
+			AND table_name IN (SELECT table_name FROM information_schema.views WHERE table_schema = current_schema())
+		GROUP BY table_name`, func(r *stringScanner) {
+		name, cols := r.next(), r.next()
+		s["view "+name] = "columns " + cols
 	})
 	query(`SELECT c.table_name, c.column_name, c.data_type, c.is_nullable
 		FROM information_schema.columns c

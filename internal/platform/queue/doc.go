@@ -43,4 +43,9 @@
 // outcome (completed, failed, discarded, cancelled) and clinic_queue_jobs
 // {queue,state} reports, on each scrape and with one query, how many jobs
 // each queue holds in each state (completed jobs are left out).
+//
+// # Tables
+//
+// Tables: river_job, river_leader, river_queue, river_client,
+// river_client_queue, river_migration (River's, created by Migrate).
 package queue

@@ -16,6 +16,8 @@
 // Memory and DB keep expired rows until something deletes them: they
 // implement Cleaner, and RunCleaner calls it periodically. Redis expires keys
 // by itself.
+//
+// Tables: sessions.
 package session
 
 import (
