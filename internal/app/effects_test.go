@@ -58,7 +58,7 @@ func setupEffectsClinic(t *testing.T, a *app.App) effectsClinic {
 	}
 	_, err = a.Schedule.SetWorkingHours(ctx, owner, pr.ID, rules)
 	require.NoError(t, err)
-	pa, err := a.Patients.Create(ctx, owner, patient.Input{FullName: patient.Some("Maria Silva")})
+	pa, err := a.Patients.Create(ctx, owner, patient.Input{FullName: kernel.Some("Maria Silva")})
 	require.NoError(t, err)
 	day := time.Now().UTC().Truncate(24 * time.Hour).Add(48 * time.Hour)
 	ap, err := a.Appointments.Create(ctx, owner, appointment.CreateInput{
@@ -135,7 +135,7 @@ func TestCrossServiceEffects(t *testing.T) {
 		{
 			name: "patient renamed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
-				_, err := a.Patients.Update(context.Background(), c.owner, c.patientID, patient.Input{FullName: patient.Some("Maria Souza")})
+				_, err := a.Patients.Update(context.Background(), c.owner, c.patientID, patient.Input{FullName: kernel.Some("Maria Souza")})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, _ []schedule.Slot) {
