@@ -156,7 +156,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "professional renamed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				name := "Dra. Ana Lima"
-				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Name: &name})
+				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Name: kernel.Some(name)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, slots []schedule.Slot) {
@@ -168,7 +168,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "professional deactivated",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				inactive := false
-				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Active: &inactive})
+				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Active: kernel.Some(inactive)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, _ []agendaItem, slots []schedule.Slot) {
@@ -179,7 +179,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "clinic time zone changed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				zone := "Asia/Tokyo"
-				_, err := a.Accounts.UpdateClinic(context.Background(), c.owner, account.UpdateClinicInput{TimeZone: &zone})
+				_, err := a.Accounts.UpdateClinic(context.Background(), c.owner, account.UpdateClinicInput{TimeZone: kernel.Some(zone)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, _ []agendaItem, slots []schedule.Slot) {

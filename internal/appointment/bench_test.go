@@ -154,7 +154,7 @@ func BenchmarkRescheduleEnqueue(b *testing.B) {
 		b.ResetTimer()
 		for i := range b.N {
 			next := start.Add(time.Duration(i+1) * 30 * time.Minute).Format(time.RFC3339)
-			if _, err := svc.Update(ctx, p, a.ID, UpdateInput{StartsAt: &next}); err != nil {
+			if _, err := svc.Update(ctx, p, a.ID, UpdateInput{StartsAt: kernel.Some(next)}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"clinic/internal/kernel"
-	"clinic/internal/schedule"
 )
 
 // apiOp is one API operation: the route table (apiOps) registers each with
@@ -286,9 +285,9 @@ type schemaGen struct {
 }
 
 // optional reports whether t is a type whose zero value means "not given"
-// when decoded: a pointer, kernel.Opt or schedule.OptionalID.
+// when decoded: a pointer or a kernel.Opt.
 func optional(t reflect.Type) bool {
-	return t.Kind() == reflect.Pointer || isOpt(t) || t == reflect.TypeFor[schedule.OptionalID]()
+	return t.Kind() == reflect.Pointer || isOpt(t)
 }
 
 // isOpt reports whether t is a kernel.Opt[T].
@@ -391,10 +390,10 @@ func notNull(s map[string]any) map[string]any {
 //
 // The rule, the same for every type:
 //   - Request bodies: a field is required unless its json tag has omitempty
-//     or omitzero, or its type is optional (pointer, kernel.Opt,
-//     schedule.OptionalID: absent means "not given"). An optional type also
-//     accepts null (the server reads it as absent or "clear") unless the
-//     field is tagged nullable:"false" (the server refuses null).
+//     or omitzero, or its type is optional (pointer, kernel.Opt: absent
+//     means "not given"). An optional type also accepts null (the server
+//     reads it as absent or "clear") unless the field is tagged
+//     nullable:"false" (the server refuses null).
 //   - Responses: a field is always present (required) unless omitempty or
 //     omitzero; a pointer is null when unset, unless omitempty drops it.
 //   - A required:"true" or required:"false" tag overrides either reading.
