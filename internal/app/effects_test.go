@@ -79,7 +79,7 @@ type agendaItem struct {
 // agenda reads the day's agenda through the cached path (ListJSON).
 func (c effectsClinic) agenda(t *testing.T, a *app.App) []agendaItem {
 	t.Helper()
-	body, _, err := a.Appointments.ListJSON(context.Background(), c.owner, appointment.ListFilter{From: c.day, To: c.day.Add(24 * time.Hour)}, false)
+	body, _, err := a.Appointments.ListJSON(context.Background(), c.owner, appointment.ListFilter{From: c.day, To: c.day.Add(24 * time.Hour)}, nil)
 	require.NoError(t, err)
 	var page struct{ Items []agendaItem }
 	require.NoError(t, json.Unmarshal(body, &page), "%s", body)

@@ -913,17 +913,24 @@ func TestCachedAgendaShowsEveryChangeAtOnce(t *testing.T) {
 		b.svc.cache = c
 		ctx := context.Background()
 		day := ListFilter{From: b.at(0, 0, 0), To: b.at(1, 0, 0)}
+		versions := map[string]string{} // the page of each version seen
 		list := func(p kernel.Principal) Page {
 			t.Helper()
-			raw, gzipped, err := b.svc.ListJSON(ctx, p, day, false)
+			raw, version, err := b.svc.ListJSON(ctx, p, day, nil)
 			require.NoError(t, err)
-			require.False(t, gzipped)
-			gz, gzipped, err := b.svc.ListJSON(ctx, p, day, true)
+			require.NotEmpty(t, version)
+			hit, sameVersion, err := b.svc.ListJSON(ctx, p, day, nil)
 			require.NoError(t, err)
-			require.True(t, gzipped)
-			unzipped, err := gunzip(gz)
+			require.Equal(t, version, sameVersion, "the same page has the same version")
+			require.Equal(t, string(raw), string(hit))
+			skipped, known, err := b.svc.ListJSON(ctx, p, day, func(v string) bool { return v == version })
 			require.NoError(t, err)
-			require.Equal(t, string(raw), string(unzipped), "both encodings hold the same page")
+			require.Equal(t, version, known)
+			require.Nil(t, skipped, "a page the caller knows is not read")
+			if versions[version] != "" {
+				require.Equal(t, versions[version], string(raw), "a version names one page")
+			}
+			versions[version] = string(raw)
 			var page Page
 			require.NoError(t, json.Unmarshal(raw, &page))
 			again, err := b.svc.List(ctx, p, day)
