@@ -37,9 +37,6 @@ func (o Opt[T]) Value() (T, bool) {
 	return o.V, true
 }
 
-// Given reports whether o holds a value (neither absent nor null).
-func (o Opt[T]) Given() bool { return o.Set && !o.Null }
-
 // UnmarshalJSONFrom implements the strict decoder's json.UnmarshalerFrom;
 // it is only called for a field present in the input, null included. The
 // value is decoded with the decoder's own options, so a nested object is as
