@@ -203,11 +203,12 @@ func (s *Service) Clinic(ctx context.Context, clinicID string) (Clinic, error) {
 	})
 }
 
-// UpdateClinicInput changes a clinic's settings; nil fields stay as they are.
+// UpdateClinicInput changes a clinic's settings; absent fields stay as they
+// are. None can be cleared: null reads as absent.
 type UpdateClinicInput struct {
-	Name     *string `json:"name"`
-	TimeZone *string `json:"time_zone"`
-	Locale   *string `json:"locale"`
+	Name     kernel.Opt[string] `json:"name,omitzero"`
+	TimeZone kernel.Opt[string] `json:"time_zone,omitzero"`
+	Locale   kernel.Opt[string] `json:"locale,omitzero"`
 }
 
 // Locales lists the interface languages clinic speaks.
@@ -226,21 +227,21 @@ func (s *Service) UpdateClinic(ctx context.Context, p kernel.Principal, in Updat
 	}
 	old := c
 	fields := map[string]string{}
-	if in.Name != nil {
-		c.Name = strings.TrimSpace(*in.Name)
+	if name, ok := in.Name.Value(); ok {
+		c.Name = strings.TrimSpace(name)
 		checkName(fields, "name", c.Name)
 	}
-	if in.TimeZone != nil {
-		if !ValidTimeZone(*in.TimeZone) {
+	if zone, ok := in.TimeZone.Value(); ok {
+		if !ValidTimeZone(zone) {
 			fields["time_zone"] = "Must be a time zone location such as America/Sao_Paulo or Europe/Lisbon, or UTC."
 		}
-		c.TimeZone = *in.TimeZone
+		c.TimeZone = zone
 	}
-	if in.Locale != nil {
-		if !slices.Contains(Locales, *in.Locale) {
+	if locale, ok := in.Locale.Value(); ok {
+		if !slices.Contains(Locales, locale) {
 			fields["locale"] = "Must be pt-BR or en."
 		}
-		c.Locale = *in.Locale
+		c.Locale = locale
 	}
 	if len(fields) > 0 {
 		return Clinic{}, apperr.Validation(fields)

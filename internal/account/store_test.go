@@ -90,7 +90,7 @@ func TestStoreClinicsCreateGetUpdate(t *testing.T) {
 		_, err = b.svc.Clinic(ctx, c.ID)
 		require.NoError(t, err)
 		newName, tz, locale := "Renamed", "America/Manaus", "en"
-		updated, err := b.svc.UpdateClinic(ctx, owner, account.UpdateClinicInput{Name: &newName, TimeZone: &tz, Locale: &locale})
+		updated, err := b.svc.UpdateClinic(ctx, owner, account.UpdateClinicInput{Name: kernel.Some(newName), TimeZone: kernel.Some(tz), Locale: kernel.Some(locale)})
 		require.NoError(t, err)
 		require.Equal(t, newName, updated.Name)
 		for _, read := range []func(context.Context, string) (account.Clinic, error){b.store.Clinic, b.svc.Clinic} {
@@ -101,6 +101,11 @@ func TestStoreClinicsCreateGetUpdate(t *testing.T) {
 			require.Equal(t, locale, got.Locale)
 			require.Equal(t, c.Slug, got.Slug, "the slug stays")
 		}
+		// No setting can be cleared: null reads as absent.
+		kept, err := b.svc.UpdateClinic(ctx, owner, account.UpdateClinicInput{Name: kernel.Null[string](), TimeZone: kernel.Null[string]()})
+		require.NoError(t, err)
+		require.Equal(t, newName, kept.Name)
+		require.Equal(t, tz, kept.TimeZone)
 
 		_, err = b.store.Clinic(ctx, kernel.NewID())
 		storeRequireCode(t, apperr.NotFound, err, "unknown clinic")
@@ -344,7 +349,7 @@ func TestStoreTenancy(t *testing.T) {
 
 		// B's settings change B only.
 		name := "B renamed"
-		_, err = b.svc.UpdateClinic(ctx, ownerB, account.UpdateClinicInput{Name: &name})
+		_, err = b.svc.UpdateClinic(ctx, ownerB, account.UpdateClinicInput{Name: kernel.Some(name)})
 		require.NoError(t, err)
 		a, err := b.store.Clinic(ctx, ownerA.ClinicID)
 		require.NoError(t, err)

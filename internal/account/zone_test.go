@@ -42,7 +42,7 @@ func TestClinicZoneFollowsTheSettings(t *testing.T) {
 			account.OnClinicChange(func(_ context.Context, ch account.ClinicChange) { changes = append(changes, ch) }))
 		require.NoError(t, err)
 		zone := "Asia/Tokyo"
-		_, err = svc.UpdateClinic(ctx, kernel.Principal{UserID: u.ID, ClinicID: cl.ID, Role: kernel.RoleOwner}, account.UpdateClinicInput{TimeZone: &zone})
+		_, err = svc.UpdateClinic(ctx, kernel.Principal{UserID: u.ID, ClinicID: cl.ID, Role: kernel.RoleOwner}, account.UpdateClinicInput{TimeZone: kernel.Some(zone)})
 		require.NoError(t, err)
 		loc, err := svc.ClinicZone(ctx, cl.ID)
 		require.NoError(t, err)

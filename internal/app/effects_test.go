@@ -58,7 +58,7 @@ func setupEffectsClinic(t *testing.T, a *app.App) effectsClinic {
 	}
 	_, err = a.Schedule.SetWorkingHours(ctx, owner, pr.ID, rules)
 	require.NoError(t, err)
-	pa, err := a.Patients.Create(ctx, owner, patient.Input{FullName: patient.Some("Maria Silva")})
+	pa, err := a.Patients.Create(ctx, owner, patient.Input{FullName: kernel.Some("Maria Silva")})
 	require.NoError(t, err)
 	day := time.Now().UTC().Truncate(24 * time.Hour).Add(48 * time.Hour)
 	ap, err := a.Appointments.Create(ctx, owner, appointment.CreateInput{
@@ -79,7 +79,7 @@ type agendaItem struct {
 // agenda reads the day's agenda through the cached path (ListJSON).
 func (c effectsClinic) agenda(t *testing.T, a *app.App) []agendaItem {
 	t.Helper()
-	body, _, err := a.Appointments.ListJSON(context.Background(), c.owner, appointment.ListFilter{From: c.day, To: c.day.Add(24 * time.Hour)}, false)
+	body, _, err := a.Appointments.ListJSON(context.Background(), c.owner, appointment.ListFilter{From: c.day, To: c.day.Add(24 * time.Hour)}, nil)
 	require.NoError(t, err)
 	var page struct{ Items []agendaItem }
 	require.NoError(t, json.Unmarshal(body, &page), "%s", body)
@@ -135,7 +135,7 @@ func TestCrossServiceEffects(t *testing.T) {
 		{
 			name: "patient renamed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
-				_, err := a.Patients.Update(context.Background(), c.owner, c.patientID, patient.Input{FullName: patient.Some("Maria Souza")})
+				_, err := a.Patients.Update(context.Background(), c.owner, c.patientID, patient.Input{FullName: kernel.Some("Maria Souza")})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, _ []schedule.Slot) {
@@ -156,7 +156,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "professional renamed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				name := "Dra. Ana Lima"
-				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Name: &name})
+				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Name: kernel.Some(name)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, slots []schedule.Slot) {
@@ -168,7 +168,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "professional deactivated",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				inactive := false
-				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Active: &inactive})
+				_, err := a.Schedule.UpdateProfessional(context.Background(), c.owner, c.professionalID, schedule.ProfessionalPatch{Active: kernel.Some(inactive)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, _ []agendaItem, slots []schedule.Slot) {
@@ -179,7 +179,7 @@ func TestCrossServiceEffects(t *testing.T) {
 			name: "clinic time zone changed",
 			write: func(t *testing.T, a *app.App, c effectsClinic) {
 				zone := "Asia/Tokyo"
-				_, err := a.Accounts.UpdateClinic(context.Background(), c.owner, account.UpdateClinicInput{TimeZone: &zone})
+				_, err := a.Accounts.UpdateClinic(context.Background(), c.owner, account.UpdateClinicInput{TimeZone: kernel.Some(zone)})
 				require.NoError(t, err)
 			},
 			check: func(t *testing.T, c effectsClinic, _ []agendaItem, slots []schedule.Slot) {

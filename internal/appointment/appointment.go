@@ -31,9 +31,10 @@
 //
 // # Agenda cache
 //
-// With WithCache, ListJSON (the HTTP agenda) serves pages encoded and
-// gzip-compressed from the cache, under a per-clinic generation that every
-// committed change of the service ends; List always queries.
+// With WithCache, ListJSON (the HTTP agenda) serves pages encoded from the
+// cache, under a per-clinic generation that every committed change of the
+// service ends, with a version that names the page (the HTTP layer keeps
+// its compressed form under it); List always queries.
 //
 // # Tables
 //

@@ -452,12 +452,11 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		b := setup(t, d, "")
 		ctx := context.Background()
-		ptr := func(s string) *string { return &s }
 		a := b.book(t, b.profID, "", b.at(0, 9, 0), 45)
 		blocker := b.book(t, b.profID, "", b.at(0, 14, 0), 30)
 
 		// Moving the start keeps the duration.
-		moved, err := b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: ptr(rfc(b.at(0, 10, 0)))})
+		moved, err := b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(rfc(b.at(0, 10, 0)))})
 		require.NoError(t, err)
 		require.True(t, moved.StartsAt.Equal(b.at(0, 10, 0)))
 		require.True(t, moved.EndsAt.Equal(b.at(0, 10, 45)))
@@ -467,7 +466,7 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 		require.True(t, freed[0].EndsAt.Equal(b.at(0, 9, 45)))
 
 		// Extending the end frees nothing.
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{EndsAt: ptr(rfc(b.at(0, 11, 0)))})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{EndsAt: kernel.Some(rfc(b.at(0, 11, 0)))})
 		require.NoError(t, err)
 		require.Len(t, b.jobs.freed(), 1)
 
@@ -478,15 +477,15 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 			code  apperr.Code
 			field string
 		}{
-			{"onto another appointment", b.receptionist, UpdateInput{StartsAt: ptr(rfc(b.at(0, 13, 45)))}, apperr.Conflict, ""},
-			{"into the past", b.receptionist, UpdateInput{StartsAt: ptr(rfc(testNow.Add(-time.Hour)))}, apperr.Invalid, "starts_at"},
-			{"outside working hours", b.receptionist, UpdateInput{StartsAt: ptr(rfc(b.at(0, 19, 0)))}, apperr.Invalid, "starts_at"},
-			{"end before start", b.receptionist, UpdateInput{EndsAt: ptr(rfc(b.at(0, 9, 0)))}, apperr.Invalid, "ends_at"},
-			{"to another clinic's professional", b.receptionist, UpdateInput{ProfessionalID: ptr(b.otherProfID)}, apperr.NotFound, ""},
-			{"to another clinic's room", b.receptionist, UpdateInput{RoomID: ptr(b.otherRoomID)}, apperr.NotFound, ""},
-			{"override as a professional", b.professional, UpdateInput{Notes: ptr("x"), OverrideWorkingHours: true}, apperr.Forbidden, ""},
-			{"by a professional", b.professional, UpdateInput{StartsAt: ptr(rfc(b.at(0, 12, 0)))}, apperr.Forbidden, ""},
-			{"by financial", b.financial, UpdateInput{Notes: ptr("x")}, apperr.Forbidden, ""},
+			{"onto another appointment", b.receptionist, UpdateInput{StartsAt: kernel.Some(rfc(b.at(0, 13, 45)))}, apperr.Conflict, ""},
+			{"into the past", b.receptionist, UpdateInput{StartsAt: kernel.Some(rfc(testNow.Add(-time.Hour)))}, apperr.Invalid, "starts_at"},
+			{"outside working hours", b.receptionist, UpdateInput{StartsAt: kernel.Some(rfc(b.at(0, 19, 0)))}, apperr.Invalid, "starts_at"},
+			{"end before start", b.receptionist, UpdateInput{EndsAt: kernel.Some(rfc(b.at(0, 9, 0)))}, apperr.Invalid, "ends_at"},
+			{"to another clinic's professional", b.receptionist, UpdateInput{ProfessionalID: kernel.Some(b.otherProfID)}, apperr.NotFound, ""},
+			{"to another clinic's room", b.receptionist, UpdateInput{RoomID: kernel.Some(b.otherRoomID)}, apperr.NotFound, ""},
+			{"override as a professional", b.professional, UpdateInput{Notes: kernel.Some("x"), OverrideWorkingHours: true}, apperr.Forbidden, ""},
+			{"by a professional", b.professional, UpdateInput{StartsAt: kernel.Some(rfc(b.at(0, 12, 0)))}, apperr.Forbidden, ""},
+			{"by financial", b.financial, UpdateInput{Notes: kernel.Some("x")}, apperr.Forbidden, ""},
 			{"nothing to change", b.receptionist, UpdateInput{}, apperr.Invalid, ""},
 		}
 		for _, tt := range tests {
@@ -503,9 +502,9 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 		}
 
 		// Outside working hours with an override; to another professional.
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: ptr(rfc(b.at(0, 19, 0))), OverrideWorkingHours: true})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(rfc(b.at(0, 19, 0))), OverrideWorkingHours: true})
 		require.NoError(t, err)
-		moved, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{ProfessionalID: ptr(b.prof2ID), RoomID: ptr(b.roomID)})
+		moved, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{ProfessionalID: kernel.Some(b.prof2ID), RoomID: kernel.Some(b.roomID)})
 		require.NoError(t, err)
 		require.Equal(t, "Dr. Bruno", moved.ProfessionalName)
 		require.Equal(t, "Sala 1", moved.RoomName)
@@ -513,7 +512,7 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 		require.Equal(t, b.profID, freed[len(freed)-1].ProfessionalID, "the first professional's time is freed")
 
 		// Notes and procedure: an "updated" event naming the fields.
-		edited, err := b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: ptr("Jejum de 8h"), Procedure: ptr("Exame")})
+		edited, err := b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: kernel.Some("Jejum de 8h"), Procedure: kernel.Some("Exame")})
 		require.NoError(t, err)
 		require.Equal(t, "Jejum de 8h", *edited.Notes)
 		require.Equal(t, "Exame", edited.Procedure)
@@ -539,12 +538,24 @@ func TestRescheduleKeepsHistoryAndFreesTheOldSlot(t *testing.T) {
 			AND action = 'update' AND patient_id = $2`, a.ID, b.patientID).Scan(&n))
 		require.Equal(t, 5, n, "every update is audited")
 
+		// Null reads as absent on a time, and clears the room, the
+		// procedure and the notes.
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Null[string]()})
+		requireCode(t, err, apperr.Invalid)
+		null := kernel.Null[string]()
+		cleared, err := b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: null, RoomID: null, Procedure: null, Notes: null})
+		require.NoError(t, err)
+		require.True(t, cleared.StartsAt.Equal(moved.StartsAt))
+		require.Empty(t, cleared.RoomID)
+		require.Empty(t, cleared.Procedure)
+		require.Empty(t, *cleared.Notes)
+
 		// A cancelled appointment stays where it was.
 		_, err = b.svc.SetStatus(ctx, b.receptionist, a.ID, StatusInput{Status: StatusCancelled})
 		require.NoError(t, err)
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: ptr(rfc(b.at(1, 9, 0)))})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(rfc(b.at(1, 9, 0)))})
 		requireCode(t, err, apperr.Conflict)
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: ptr("Remarcar")})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: kernel.Some("Remarcar")})
 		require.NoError(t, err, "notes of a cancelled appointment can still change")
 		require.Empty(t, appointmenttest.Overlaps(t, d, b.clinicID))
 	})
@@ -558,7 +569,7 @@ func TestPastAppointmentsTakeStatusAndNotes(t *testing.T) {
 		id := appointmenttest.Appointment(t, d, appointmenttest.Appt{ClinicID: b.clinicID, PatientID: b.patientID,
 			ProfessionalID: b.profID, StartsAt: testNow.Add(-24 * time.Hour)})
 		notes := "Paciente não veio"
-		_, err := b.svc.Update(ctx, b.professional, id, UpdateInput{Notes: &notes})
+		_, err := b.svc.Update(ctx, b.professional, id, UpdateInput{Notes: kernel.Some(notes)})
 		require.NoError(t, err)
 		a, err := b.svc.SetStatus(ctx, b.professional, id, StatusInput{Status: StatusNoShow})
 		require.NoError(t, err)
@@ -587,7 +598,7 @@ func TestProfessionalSeesAndChangesOnlyTheirOwn(t *testing.T) {
 		_, err = b.svc.SetStatus(ctx, b.professional, others.ID, StatusInput{Status: StatusConfirmed})
 		requireCode(t, err, apperr.NotFound)
 		notes := "Anotação"
-		_, err = b.svc.Update(ctx, b.professional, others.ID, UpdateInput{Notes: &notes})
+		_, err = b.svc.Update(ctx, b.professional, others.ID, UpdateInput{Notes: kernel.Some(notes)})
 		requireCode(t, err, apperr.NotFound)
 
 		got, err := b.svc.Get(ctx, b.professional, own.ID)
@@ -595,11 +606,11 @@ func TestProfessionalSeesAndChangesOnlyTheirOwn(t *testing.T) {
 		require.Equal(t, "Dor de cabeça", *got.Notes)
 		_, err = b.svc.SetStatus(ctx, b.professional, own.ID, StatusInput{Status: StatusArrived})
 		require.NoError(t, err)
-		upd, err := b.svc.Update(ctx, b.professional, own.ID, UpdateInput{Notes: &notes})
+		upd, err := b.svc.Update(ctx, b.professional, own.ID, UpdateInput{Notes: kernel.Some(notes)})
 		require.NoError(t, err)
 		require.Equal(t, notes, *upd.Notes)
 		proc := "Outro"
-		_, err = b.svc.Update(ctx, b.professional, own.ID, UpdateInput{Procedure: &proc})
+		_, err = b.svc.Update(ctx, b.professional, own.ID, UpdateInput{Procedure: kernel.Some(proc)})
 		requireCode(t, err, apperr.Forbidden)
 
 		// An API token with the professional role is no professional.
@@ -902,17 +913,24 @@ func TestCachedAgendaShowsEveryChangeAtOnce(t *testing.T) {
 		b.svc.cache = c
 		ctx := context.Background()
 		day := ListFilter{From: b.at(0, 0, 0), To: b.at(1, 0, 0)}
+		versions := map[string]string{} // the page of each version seen
 		list := func(p kernel.Principal) Page {
 			t.Helper()
-			raw, gzipped, err := b.svc.ListJSON(ctx, p, day, false)
+			raw, version, err := b.svc.ListJSON(ctx, p, day, nil)
 			require.NoError(t, err)
-			require.False(t, gzipped)
-			gz, gzipped, err := b.svc.ListJSON(ctx, p, day, true)
+			require.NotEmpty(t, version)
+			hit, sameVersion, err := b.svc.ListJSON(ctx, p, day, nil)
 			require.NoError(t, err)
-			require.True(t, gzipped)
-			unzipped, err := gunzip(gz)
+			require.Equal(t, version, sameVersion, "the same page has the same version")
+			require.Equal(t, string(raw), string(hit))
+			skipped, known, err := b.svc.ListJSON(ctx, p, day, func(v string) bool { return v == version })
 			require.NoError(t, err)
-			require.Equal(t, string(raw), string(unzipped), "both encodings hold the same page")
+			require.Equal(t, version, known)
+			require.Nil(t, skipped, "a page the caller knows is not read")
+			if versions[version] != "" {
+				require.Equal(t, versions[version], string(raw), "a version names one page")
+			}
+			versions[version] = string(raw)
 			var page Page
 			require.NoError(t, json.Unmarshal(raw, &page))
 			again, err := b.svc.List(ctx, p, day)
@@ -930,11 +948,11 @@ func TestCachedAgendaShowsEveryChangeAtOnce(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, StatusConfirmed, list(b.owner).Items[0].Status)
 		notes := "Nova nota"
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: &notes})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{Notes: kernel.Some(notes)})
 		require.NoError(t, err)
 		require.Equal(t, notes, *list(b.owner).Items[0].Notes)
 		next := rfc(b.at(0, 11, 0))
-		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: &next})
+		_, err = b.svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(next)})
 		require.NoError(t, err)
 		require.Equal(t, a.ID, list(b.owner).Items[1].ID, "moved after the other one")
 

@@ -70,7 +70,7 @@ func benchAgenda(b *testing.B, d *db.DB) (kernel.Principal, time.Time, time.Time
 
 // BenchmarkListBusyDay lists one clinic's day of 20 appointments among
 // 6 000 (ten clinics, 30 days): List runs the agenda query every time;
-// ListJSON-cached serves the encoded, compressed page from a memory cache.
+// ListJSON-cached serves the encoded page from a memory cache.
 func BenchmarkListBusyDay(b *testing.B) {
 	benchEngines(b, func(b *testing.B, d *db.DB) {
 		svc := benchService(b, d)
@@ -97,7 +97,7 @@ func BenchmarkListBusyDay(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, _, err := cached.ListJSON(ctx, p, ListFilter{From: from, To: to}, true); err != nil {
+					if _, _, err := cached.ListJSON(ctx, p, ListFilter{From: from, To: to}, nil); err != nil {
 						b.Error(err)
 						return
 					}
@@ -154,7 +154,7 @@ func BenchmarkRescheduleEnqueue(b *testing.B) {
 		b.ResetTimer()
 		for i := range b.N {
 			next := start.Add(time.Duration(i+1) * 30 * time.Minute).Format(time.RFC3339)
-			if _, err := svc.Update(ctx, p, a.ID, UpdateInput{StartsAt: &next}); err != nil {
+			if _, err := svc.Update(ctx, p, a.ID, UpdateInput{StartsAt: kernel.Some(next)}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,14 +1,10 @@
 package appointment
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"clinic/internal/kernel"
@@ -112,15 +108,19 @@ func agendaKey(gen string, p kernel.Principal, f listQuery) string {
 	return b.String()
 }
 
-// ListJSON is List encoded as JSON, compressed with gzip when gzipOK (and
-// then gzipped reports it), served from the cache when the service has one
-// (see WithCache): the cache keeps the compressed page, so that a hit costs
-// neither encoding nor compression. The caller must not modify the returned
-// bytes.
-func (s *Service) ListJSON(ctx context.Context, p kernel.Principal, f ListFilter, gzipOK bool) (body []byte, gzipped bool, err error) {
+// ListJSON is List encoded as JSON, served from the cache when the service
+// has one (see WithCache): a hit costs neither the query nor the encoding.
+// version names the page's content while it is cached: it is made of the
+// clinic, its agenda generation and the query, so that the same version is
+// the same page and a caller may keep a derived form (the HTTP layer keeps
+// the compressed page) under it; "" when the page is not cached. When
+// known is not nil and reports true for the version of a cached page, the
+// page is not even read: body is nil (the caller has its own form of it).
+// The caller must not modify the returned bytes.
+func (s *Service) ListJSON(ctx context.Context, p kernel.Principal, f ListFilter, known func(version string) bool) (body []byte, version string, err error) {
 	q, err := checkFilter(f)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	var c cache.Cache
 	var key string
@@ -130,56 +130,23 @@ func (s *Service) ListJSON(ctx context.Context, p kernel.Principal, f ListFilter
 		// change can only be stored under the generation that change ends.
 		if gen := agendaGen(ctx, c); gen != "" {
 			key = agendaKey(gen, p, q)
-			if gz, err := c.Get(ctx, key); err == nil {
-				if gzipOK {
-					return gz, true, nil
-				}
-				if plain, err := gunzip(gz); err == nil {
-					return plain, false, nil
-				}
-				// A corrupt entry: read the page again.
+			version = p.ClinicID + ":" + key
+			if known != nil && known(version) {
+				return nil, version, nil
+			}
+			if body, err := c.Get(ctx, key); err == nil {
+				return body, version, nil
 			}
 		}
 	}
 	page, err := s.list(ctx, p, q)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	plain := page.AppendJSON(make([]byte, 0, 512*len(page.Items)+32))
-	if key == "" && !gzipOK {
-		return plain, false, nil
+	body = page.AppendJSON(make([]byte, 0, 512*len(page.Items)+32))
+	if key == "" {
+		return body, "", nil
 	}
-	gz := gzipBytes(plain)
-	if key != "" {
-		_ = c.Set(ctx, key, gz, AgendaTTL) // a page that is not stored is read again next time
-	}
-	if gzipOK {
-		return gz, true, nil
-	}
-	return plain, false, nil
-}
-
-// gzipWriters recycles compressors (each holds about a megabyte of state).
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level never fails
-	return w
-}}
-
-func gzipBytes(plain []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(plain)/4 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(&buf)
-	_, _ = w.Write(plain) // writing to a bytes.Buffer never fails
-	_ = w.Close()
-	gzipWriters.Put(w)
-	return buf.Bytes()
-}
-
-func gunzip(gz []byte) ([]byte, error) {
-	r, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(r)
+	_ = c.Set(ctx, key, body, AgendaTTL) // a page that is not stored is read again next time
+	return body, version, nil
 }

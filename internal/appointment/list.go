@@ -92,17 +92,15 @@ func checkFilter(f ListFilter) (listQuery, error) {
 			fields["status"] = "Must be one or more (comma-separated) of " + statusList(Statuses) + "."
 		}
 	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = DefaultListLimit
-	case f.Limit < 0 || f.Limit > MaxListLimit:
-		fields["limit"] = fmt.Sprintf("Must be from 1 to %d.", MaxListLimit)
+	var msg string
+	if f.Limit, msg = kernel.PageSize(f.Limit, DefaultListLimit, MaxListLimit); msg != "" {
+		fields["limit"] = msg
 	}
 	q := listQuery{ListFilter: f}
 	if f.Cursor != "" {
 		var ok bool
 		if q.afterStart, q.afterID, ok = decodeCursor(f.Cursor); !ok {
-			fields["cursor"] = "Invalid cursor."
+			fields["cursor"] = kernel.MsgCursor
 		}
 	}
 	if len(fields) > 0 {

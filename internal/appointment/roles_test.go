@@ -55,11 +55,11 @@ func TestRolesRefusedByTheService(t *testing.T) {
 				return err
 			}},
 			{Name: "move", Allowed: bookers, Call: func(ctx context.Context, p kernel.Principal) error {
-				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{StartsAt: &later})
+				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{StartsAt: kernel.Some(later)})
 				return err
 			}},
 			{Name: "change notes", Allowed: changers, Call: func(ctx context.Context, p kernel.Principal) error {
-				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{Notes: &notes})
+				_, err := svc.Update(ctx, p, kernel.NewID(), appointment.UpdateInput{Notes: kernel.Some(notes)})
 				return err
 			}},
 			{Name: "change status", Allowed: changers, Call: func(ctx context.Context, p kernel.Principal) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -133,7 +134,7 @@ func TestBookingRoundTripsOnPostgres(t *testing.T) {
 				return err
 			}
 			tracer.take()
-			_, err = svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: new(rfc(b.at(1, 11, 0)))})
+			_, err = svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(rfc(b.at(1, 11, 0)))})
 			return err
 		}, 6, true},
 		{"reschedule that frees the old slot, again", func() error {
@@ -142,7 +143,7 @@ func TestBookingRoundTripsOnPostgres(t *testing.T) {
 				return err
 			}
 			tracer.take()
-			_, err = svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: new(rfc(b.at(2, 11, 0)))})
+			_, err = svc.Update(ctx, b.receptionist, a.ID, UpdateInput{StartsAt: kernel.Some(rfc(b.at(2, 11, 0)))})
 			return err
 		}, 6, true},
 		{"cancel (SlotFreed job)", func() error {

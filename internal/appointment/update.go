@@ -12,24 +12,64 @@ import (
 	"clinic/internal/platform/db"
 )
 
-// UpdateInput changes an appointment; nil fields stay as they are. Changing
-// StartsAt alone keeps the duration. RoomID "" removes the room.
+// UpdateInput changes an appointment; absent fields stay as they are.
+// Changing StartsAt alone keeps the duration. Null (or "") clears the room,
+// the procedure and the notes; null on the other fields reads as absent.
 type UpdateInput struct {
-	StartsAt        *string `json:"starts_at"`
-	EndsAt          *string `json:"ends_at"`
-	DurationMinutes *int    `json:"duration_minutes"`
-	ProfessionalID  *string `json:"professional_id"`
-	RoomID          *string `json:"room_id"`
-	Procedure       *string `json:"procedure"`
-	Notes           *string `json:"notes" text:"multiline"`
+	StartsAt        kernel.Opt[string] `json:"starts_at,omitzero"`
+	EndsAt          kernel.Opt[string] `json:"ends_at,omitzero"`
+	DurationMinutes kernel.Opt[int]    `json:"duration_minutes,omitzero"`
+	ProfessionalID  kernel.Opt[string] `json:"professional_id,omitzero"`
+	RoomID          kernel.Opt[string] `json:"room_id,omitzero"`
+	Procedure       kernel.Opt[string] `json:"procedure,omitzero"`
+	Notes           kernel.Opt[string] `json:"notes,omitzero" text:"multiline"`
 	// OverrideWorkingHours moves the appointment outside the professional's
 	// working hours (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
 }
 
-// moves reports whether in reschedules (time, professional or room).
-func (in UpdateInput) moves() bool {
-	return in.StartsAt != nil || in.EndsAt != nil || in.DurationMinutes != nil || in.ProfessionalID != nil || in.RoomID != nil
+// change is an UpdateInput resolved: nil keeps a field; null reads as
+// absent on a field that cannot be cleared and as "" on one that can.
+type change struct {
+	startsAt, endsAt                         *string
+	durationMinutes                          *int
+	professionalID, roomID, procedure, notes *string
+	override                                 bool
+}
+
+func (in UpdateInput) change() change {
+	return change{
+		startsAt: given(in.StartsAt), endsAt: given(in.EndsAt), durationMinutes: given(in.DurationMinutes),
+		professionalID: given(in.ProfessionalID), roomID: clearable(in.RoomID), procedure: clearable(in.Procedure),
+		notes: clearable(in.Notes), override: in.OverrideWorkingHours,
+	}
+}
+
+// given returns the value of a field that cannot be cleared (nil when it is
+// absent or null).
+func given[T any](o kernel.Opt[T]) *T {
+	if v, ok := o.Value(); ok {
+		return &v
+	}
+	return nil
+}
+
+// clearable returns the value of a field that can be cleared: nil when it is
+// absent, the zero T when it is null.
+func clearable[T any](o kernel.Opt[T]) *T {
+	if !o.Set {
+		return nil
+	}
+	var v T
+	if !o.Null {
+		v = o.V
+	}
+	return &v
+}
+
+// moves reports whether ch reschedules (time, professional or room).
+func (ch change) moves() bool {
+	return ch.startsAt != nil || ch.endsAt != nil || ch.durationMinutes != nil || ch.professionalID != nil || ch.roomID != nil
 }
 
 // Update reschedules an appointment or changes its procedure or notes, and
@@ -41,51 +81,52 @@ func (in UpdateInput) moves() bool {
 // Conflict when the new time is taken (with the id of the appointment in
 // the way), when a completed, cancelled or no-show appointment would move,
 // or when the appointment changed meanwhile.
-func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, in UpdateInput) (Appointment, error) {
+func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd UpdateInput) (Appointment, error) {
+	in := upd.change()
 	switch {
-	case in.OverrideWorkingHours && !manages(p.Role):
+	case in.override && !manages(p.Role):
 		return Appointment{}, errOverrideHours
-	case p.Role == kernel.RoleProfessional && (in.moves() || in.Procedure != nil):
+	case p.Role == kernel.RoleProfessional && (in.moves() || in.procedure != nil):
 		return Appointment{}, errOwnNotesOnly
 	case !manages(p.Role) && p.Role != kernel.RoleProfessional:
 		return Appointment{}, errReadOnly
 	}
 	fields := map[string]string{}
-	if in.Procedure != nil {
-		*in.Procedure = strings.TrimSpace(*in.Procedure)
-		checkText(fields, "procedure", *in.Procedure, maxProcedure)
+	if in.procedure != nil {
+		*in.procedure = strings.TrimSpace(*in.procedure)
+		checkText(fields, "procedure", *in.procedure, maxProcedure)
 	}
-	if in.Notes != nil {
-		checkText(fields, "notes", *in.Notes, maxNotes)
+	if in.notes != nil {
+		checkText(fields, "notes", *in.notes, maxNotes)
 	}
-	if in.ProfessionalID != nil {
-		checkID(fields, "professional_id", *in.ProfessionalID, true)
+	if in.professionalID != nil {
+		checkID(fields, "professional_id", *in.professionalID, true)
 	}
-	if in.RoomID != nil {
-		checkID(fields, "room_id", *in.RoomID, false)
+	if in.roomID != nil {
+		checkID(fields, "room_id", *in.roomID, false)
 	}
 	var start, end time.Time
-	if in.StartsAt != nil {
-		if start = parseTime(fields, "starts_at", *in.StartsAt); *in.StartsAt == "" {
+	if in.startsAt != nil {
+		if start = parseTime(fields, "starts_at", *in.startsAt); *in.startsAt == "" {
 			fields["starts_at"] = "Must not be empty."
 		}
 	}
-	if in.EndsAt != nil {
-		if end = parseTime(fields, "ends_at", *in.EndsAt); *in.EndsAt == "" {
+	if in.endsAt != nil {
+		if end = parseTime(fields, "ends_at", *in.endsAt); *in.endsAt == "" {
 			fields["ends_at"] = "Must not be empty."
 		}
 	}
-	if in.DurationMinutes != nil {
-		if in.EndsAt != nil {
+	if in.durationMinutes != nil {
+		if in.endsAt != nil {
 			fields["duration_minutes"] = "Give either ends_at or duration_minutes, not both."
 		} else {
-			checkDuration(fields, *in.DurationMinutes)
+			checkDuration(fields, *in.durationMinutes)
 		}
 	}
 	if len(fields) > 0 {
 		return Appointment{}, apperr.Validation(fields)
 	}
-	if !in.moves() && in.Procedure == nil && in.Notes == nil {
+	if !in.moves() && in.procedure == nil && in.notes == nil {
 		return Appointment{}, apperr.New(apperr.Invalid, "Nothing to change: give at least one field.")
 	}
 
@@ -124,10 +165,10 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, in 
 			moved = !samePlace(a, next)
 		}
 		var changed []string
-		if in.Procedure != nil && *in.Procedure != a.Procedure {
+		if in.procedure != nil && *in.procedure != a.Procedure {
 			changed = append(changed, "procedure")
 		}
-		if in.Notes != nil && *in.Notes != a.notes() {
+		if in.notes != nil && *in.notes != a.notes() {
 			changed = append(changed, "notes")
 		}
 		if !moved && len(changed) == 0 {
@@ -148,11 +189,11 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, in 
 			a.StartsAt, a.EndsAt, a.ProfessionalID, a.RoomID = next.StartsAt, next.EndsAt, next.ProfessionalID, next.RoomID
 			a.ProfessionalName, a.RoomName, a.professionalUserID = next.ProfessionalName, next.RoomName, next.professionalUserID
 		}
-		if in.Procedure != nil {
-			a.Procedure = *in.Procedure
+		if in.procedure != nil {
+			a.Procedure = *in.procedure
 		}
-		if in.Notes != nil {
-			a.Notes = in.Notes
+		if in.notes != nil {
+			a.Notes = in.notes
 		}
 		a.UpdatedAt = now
 		var w db.Batch
@@ -204,27 +245,27 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, in 
 // and checks the new place: an appointment that is over cannot move, a new
 // start cannot be in the past, a new professional or room must exist, and
 // the time must be inside working hours unless overridden.
-func (s *Service) moveTo(ctx context.Context, p kernel.Principal, cur Appointment, in UpdateInput, start, end time.Time) (Appointment, error) {
+func (s *Service) moveTo(ctx context.Context, p kernel.Principal, cur Appointment, in change, start, end time.Time) (Appointment, error) {
 	if cur.Status.Final() {
 		return Appointment{}, apperr.New(apperr.Conflict, "A %s appointment cannot be rescheduled.", strings.ReplaceAll(string(cur.Status), "_", "-"))
 	}
 	next := cur
-	if in.StartsAt != nil {
+	if in.startsAt != nil {
 		next.StartsAt = db.Time(start)
 	}
 	switch {
-	case in.EndsAt != nil:
+	case in.endsAt != nil:
 		next.EndsAt = db.Time(end)
-	case in.DurationMinutes != nil:
-		next.EndsAt = next.StartsAt.Add(time.Duration(*in.DurationMinutes) * time.Minute)
+	case in.durationMinutes != nil:
+		next.EndsAt = next.StartsAt.Add(time.Duration(*in.durationMinutes) * time.Minute)
 	default:
 		next.EndsAt = next.StartsAt.Add(cur.EndsAt.Sub(cur.StartsAt))
 	}
-	if in.ProfessionalID != nil {
-		next.ProfessionalID = *in.ProfessionalID
+	if in.professionalID != nil {
+		next.ProfessionalID = *in.professionalID
 	}
-	if in.RoomID != nil {
-		next.RoomID, next.RoomName = *in.RoomID, ""
+	if in.roomID != nil {
+		next.RoomID, next.RoomName = *in.roomID, ""
 	}
 	fields := map[string]string{}
 	checkSpan(fields, next.StartsAt, next.EndsAt)
@@ -248,7 +289,7 @@ func (s *Service) moveTo(ctx context.Context, p kernel.Principal, cur Appointmen
 		}
 	}
 	timeMoved := !next.StartsAt.Equal(cur.StartsAt) || !next.EndsAt.Equal(cur.EndsAt) || newProf
-	if timeMoved && !in.OverrideWorkingHours {
+	if timeMoved && !in.override {
 		outside, _, err := s.hours(ctx, p.ClinicID, next.ProfessionalID, []slot{{next.StartsAt, next.EndsAt}})
 		if err != nil {
 			return Appointment{}, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
@@ -132,8 +133,20 @@ func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
 		return Page{}, errCannotRead
 	}
 	clinicID := r.Clinic()
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
+	fields := map[string]string{}
+	var msg string
+	if f.Limit, msg = kernel.PageSize(f.Limit, DefaultLimit, kernel.MaxLimit); msg != "" {
+		fields["limit"] = msg
+	}
+	var before int64
+	if f.Cursor != "" {
+		var ok bool
+		if before, ok = decodeCursor(f.Cursor); !ok {
+			fields["cursor"] = kernel.MsgCursor
+		}
+	}
+	if len(fields) > 0 {
+		return Page{}, apperr.Validation(fields)
 	}
 	q := `SELECT id, clinic_id, user_id, token_id, action, entity, entity_id, patient_id, at, ip, request_id FROM audit_log WHERE clinic_id = $1`
 	args := []any{clinicID}
@@ -146,10 +159,6 @@ func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
 		q += ` AND user_id = $` + strconv.Itoa(len(args))
 	}
 	if f.Cursor != "" {
-		before, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || before <= 0 {
-			return Page{}, apperr.Validation(map[string]string{"cursor": "Invalid cursor."})
-		}
 		args = append(args, before)
 		q += ` AND id < $` + strconv.Itoa(len(args))
 	}
@@ -175,7 +184,27 @@ func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
 	}
 	if len(p.Entries) > f.Limit {
 		p.Entries = p.Entries[:f.Limit]
-		p.NextCursor = strconv.FormatInt(p.Entries[f.Limit-1].ID, 10)
+		p.NextCursor = encodeCursor(p.Entries[f.Limit-1].ID)
 	}
 	return p, nil
+}
+
+// DefaultLimit is the page size of the trail when none is asked for.
+const DefaultLimit = 50
+
+// encodeCursor encodes the position after the entry of id (the next page
+// holds older, smaller ids).
+func encodeCursor(id int64) string { return kernel.EncodeCursor(strconv.FormatInt(id, 10)) }
+
+// decodeCursor decodes a cursor made by encodeCursor.
+func decodeCursor(s string) (int64, bool) {
+	parts, ok := kernel.DecodeCursor(s, 1)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	return id, true
 }

@@ -2,11 +2,13 @@ package audit_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
@@ -39,6 +41,12 @@ func TestEntriesAreAppendOnlyAndScopedByClinic(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, next.Entries, 2, "the other clinic's entry is not listed")
 		require.Empty(t, next.NextCursor)
+		// The cursor is opaque (kernel.EncodeCursor), as every list's: a bare
+		// id, a limit out of range are refused.
+		for _, f := range []audit.Filter{{Cursor: strconv.FormatInt(page.Entries[2].ID, 10)}, {Cursor: "@@"}, {Limit: 201}, {Limit: -1}} {
+			_, err := svc.List(ctx, kernel.Principal{ClinicID: a, Role: kernel.RoleAdmin}, f)
+			require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%+v", f)
+		}
 		byPatient, err := svc.List(ctx, kernel.Principal{ClinicID: b, Role: kernel.RoleOwner}, audit.Filter{PatientID: "0190a1b2-0000-7000-8000-0000000000cc"})
 		require.NoError(t, err)
 		require.Empty(t, byPatient.Entries)

@@ -148,14 +148,14 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 	for i := range o.Patients {
 		name := firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))] + " " + lastNames[rng.IntN(len(lastNames))]
 		in := patient.Input{
-			FullName:  patient.Some(name),
-			CPF:       patient.Some(fakeCPF(rng)),
-			BirthDate: patient.Some(time.Date(1940+rng.IntN(75), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)),
-			Phone:     patient.Some(fmt.Sprintf("(11) 9%04d-%04d", rng.IntN(10000), rng.IntN(10000))),
-			Consents:  patient.Some(patient.ConsentsInput{WhatsApp: patient.Some(rng.IntN(10) < 8)}),
+			FullName:  kernel.Some(name),
+			CPF:       kernel.Some(fakeCPF(rng)),
+			BirthDate: kernel.Some(time.Date(1940+rng.IntN(75), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)),
+			Phone:     kernel.Some(fmt.Sprintf("(11) 9%04d-%04d", rng.IntN(10000), rng.IntN(10000))),
+			Consents:  kernel.Some(patient.ConsentsInput{WhatsApp: kernel.Some(rng.IntN(10) < 8)}),
 		}
 		if plan := plans[rng.IntN(len(plans))]; plan != "" {
-			in.Insurance = patient.Some(patient.InsuranceInput{Plan: patient.Some(plan), CardNumber: patient.Some(fmt.Sprintf("%016d", rng.Uint64()%1e16))})
+			in.Insurance = kernel.Some(patient.InsuranceInput{Plan: kernel.Some(plan), CardNumber: kernel.Some(fmt.Sprintf("%016d", rng.Uint64()%1e16))})
 		}
 		pt, err := s.Patients.Create(ctx, p, in)
 		if apperr.Is(err, apperr.Conflict) { // a random CPF met another

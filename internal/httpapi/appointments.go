@@ -36,9 +36,26 @@ func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) error 
 	if f.Limit, msg = kernel.ParseLimit(q.Get("limit"), appointment.MaxListLimit); msg != "" {
 		return apperr.Validation(map[string]string{"limit": msg})
 	}
-	body, gzipped, err := s.Appointments.ListJSON(r.Context(), p, f, acceptsGzip(r))
+	// Compressed for clients that take it: a cached page is compressed once
+	// per server and kept under its version, and then not even read again.
+	gzipped := acceptsGzip(r.Header.Values("Accept-Encoding"))
+	var gz []byte
+	var known func(string) bool
+	if gzipped {
+		known = func(version string) (ok bool) {
+			gz, ok = s.agendaGzip.get(version)
+			return ok
+		}
+	}
+	body, version, err := s.Appointments.ListJSON(r.Context(), p, f, known)
 	if err != nil {
 		return err
+	}
+	switch {
+	case gz != nil:
+		body = gz
+	case gzipped:
+		body = s.agendaGzip.compressed(version, body)
 	}
 	// One Write with its length; compressed, the agenda of a busy day
 	// fits in one segment.
@@ -52,26 +69,6 @@ func (s *Server) listAppointments(w http.ResponseWriter, r *http.Request) error 
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	return nil
-}
-
-// acceptsGzip reports whether the client accepts gzip-encoded answers
-// (Accept-Encoding lists gzip or *, without q=0).
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for part := range strings.SplitSeq(v, ",") {
-			coding, params, _ := strings.Cut(part, ";")
-			coding = strings.TrimSpace(coding)
-			if coding != "gzip" && coding != "*" {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
-				return false
-			}
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) createAppointment(w http.ResponseWriter, r *http.Request) error {

@@ -126,6 +126,15 @@ func TestAppointmentsAPI(t *testing.T) {
 		require.Equal(t, []string{"created", "rescheduled", "status"}, kinds)
 		require.Equal(t, "confirmed", a.Events[2].NewStatus)
 
+		// Null reads as absent on a time and clears the room.
+		res = c.receptionist.Do("PATCH", c.path("/appointments/"+a.ID), map[string]any{"starts_at": nil, "room_id": nil})
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		a.RoomName = ""
+		apptDecode(t, res, &a)
+		require.True(t, a.StartsAt.Equal(c.at(0, 10, 0)))
+		require.Empty(t, a.RoomName)
+		require.Empty(t, res.JSON(t)["room_id"])
+
 		// The agenda of the day, by clinic-local dates (to is inclusive).
 		other := c.book(t, c.prof2ID, c.at(0, 8, 0))
 		c.book(t, c.prof2ID, c.at(1, 8, 0))
@@ -211,7 +220,7 @@ func TestAppointmentsAPI(t *testing.T) {
 				n++
 			}
 		}
-		require.Equal(t, 5, n, "create, reschedule, status, notes, status")
+		require.Equal(t, 6, n, "create, reschedule, status, room cleared, notes, status")
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"clinic/internal/schedule"
+	"clinic/internal/kernel"
 )
 
 // apiOp is one API operation: the route table (apiOps) registers each with
@@ -264,6 +264,9 @@ func operationID(op apiOp) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// optPkg is the package of kernel.Opt.
+var optPkg = reflect.TypeFor[kernel.Opt[int]]().PkgPath()
+
 // schemaMode says whether a schema describes what clients send (request
 // bodies) or what the server answers: required and nullable follow
 // different rules (see field).
@@ -282,13 +285,14 @@ type schemaGen struct {
 }
 
 // optional reports whether t is a type whose zero value means "not given"
-// when decoded: a pointer, patient.Opt or schedule.OptionalID.
+// when decoded: a pointer or a kernel.Opt.
 func optional(t reflect.Type) bool {
-	return t.Kind() == reflect.Pointer || isOpt(t) || t == reflect.TypeFor[schedule.OptionalID]()
+	return t.Kind() == reflect.Pointer || isOpt(t)
 }
 
+// isOpt reports whether t is a kernel.Opt[T].
 func isOpt(t reflect.Type) bool {
-	if t.Kind() != reflect.Struct || !strings.HasPrefix(t.Name(), "Opt[") {
+	if t.Kind() != reflect.Struct || t.PkgPath() != optPkg || !strings.HasPrefix(t.Name(), "Opt[") {
 		return false
 	}
 	_, ok := t.FieldByName("V")
@@ -386,10 +390,10 @@ func notNull(s map[string]any) map[string]any {
 //
 // The rule, the same for every type:
 //   - Request bodies: a field is required unless its json tag has omitempty
-//     or omitzero, or its type is optional (pointer, patient.Opt,
-//     schedule.OptionalID: absent means "not given"). An optional type also
-//     accepts null (the server reads it as absent or "clear") unless the
-//     field is tagged nullable:"false" (the server refuses null).
+//     or omitzero, or its type is optional (pointer, kernel.Opt: absent
+//     means "not given"). An optional type also accepts null (the server
+//     reads it as absent or "clear") unless the field is tagged
+//     nullable:"false" (the server refuses null).
 //   - Responses: a field is always present (required) unless omitempty or
 //     omitzero; a pointer is null when unset, unless omitempty drops it.
 //   - A required:"true" or required:"false" tag overrides either reading.

@@ -25,7 +25,7 @@ func apiOps() []apiOp {
 		{Method: "POST", Path: "/api/v1/logout", Handler: (*Server).logout, Tag: "accounts", Summary: "Log out; the session is destroyed.", Status: http.StatusNoContent, Access: accessPublic},
 		{Method: "GET", Path: "/api/v1/me", Handler: (*Server).me, Access: accessAuthenticated, Tag: "accounts", Summary: "The caller: user and clinics with roles.", Status: 200, Response: meResponse{}},
 		{Method: "GET", Path: c, Handler: (*Server).getClinic, Tag: "clinics", Summary: "Clinic settings.", Status: 200, Response: account.Clinic{}},
-		{Method: "PATCH", Path: c, Handler: (*Server).updateClinic, Tag: "clinics", Summary: "Change clinic settings (owner, admin).", Body: account.UpdateClinicInput{}, Status: 200, Response: account.Clinic{}},
+		{Method: "PATCH", Path: c, Handler: (*Server).updateClinic, Tag: "clinics", Summary: "Change clinic settings (owner, admin).", Description: clinicPatchRules, Body: account.UpdateClinicInput{}, Status: 200, Response: account.Clinic{}},
 		{Method: "GET", Path: c + "/users", Handler: (*Server).listMembers, Tag: "clinics", Summary: "Users of the clinic with their roles (owner, admin).", Status: 200, Response: membersJSON{}},
 		{Method: "PATCH", Path: c + "/users/{user_id}", Handler: (*Server).changeMemberRole, Tag: "clinics", Summary: "Change a user's role; the last owner stays owner (owner, admin).", Body: roleInput{}, Status: 200, Response: roleInput{},
 			Conflict: "The clinic would have no owner left."},
@@ -46,7 +46,6 @@ func apiOps() []apiOp {
 
 // schemaOverrides gives the schema of types with their own JSON encoding.
 var schemaOverrides = map[reflect.Type]map[string]any{
-	reflect.TypeFor[schedule.OptionalID]():    {"type": []string{"string", "null"}, "description": "An id; null clears it."},
 	reflect.TypeFor[schedule.Clock]():         {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Clinic-local time of day, HH:MM."},
 	reflect.TypeFor[kernel.Role]():            {"type": "string", "enum": kernel.Roles},
 	reflect.TypeFor[appointment.Status]():     {"type": "string", "enum": appointment.Statuses},
@@ -83,7 +82,11 @@ const (
 		"the appointment takes the room of the working hours it falls in, if they name one."
 	seriesRules = " The recurrence repeats every every_days days (7: weekly), count times or until a clinic-local " +
 		"date (give one of count and until), keeping the clinic-local time of day of starts_at."
-	reschedulingRules = "Absent fields stay as they are; changing starts_at alone keeps the duration; room_id \"\" removes the room."
+	reschedulingRules = "Absent fields stay as they are; changing starts_at alone keeps the duration. Null (or \"\") clears room_id, " +
+		"procedure and notes; null on the other fields reads as absent."
+	professionalPatchRules = "Absent fields stay as they are. Null (or \"\") clears specialty, council_registration and user_id " +
+		"(unlinks the user); null on the other fields reads as absent."
+	clinicPatchRules  = "Absent fields stay as they are; no setting can be cleared: null reads as absent."
 	patientPatchRules = "Absent fields keep their value and null clears an optional field (full_name and consents " +
 		"cannot be null); address, insurance and consents merge the same way."
 )
@@ -108,7 +111,7 @@ func coreOps() []apiOp {
 		{Method: "POST", Path: c + "/professionals", Handler: (*Server).createProfessional, Tag: "schedule", Summary: "Add a professional (owner, admin).", Body: schedule.ProfessionalInput{}, Status: 201, Response: professionalJSON{},
 			Conflict: "The user is already linked to another professional."},
 		{Method: "GET", Path: c + "/professionals/{id}", Handler: (*Server).getProfessional, Tag: "schedule", Summary: "A professional.", Status: 200, Response: professionalJSON{}},
-		{Method: "PATCH", Path: c + "/professionals/{id}", Handler: (*Server).updateProfessional, Tag: "schedule", Summary: "Change a professional (owner, admin).", Body: schedule.ProfessionalPatch{}, Status: 200, Response: professionalJSON{},
+		{Method: "PATCH", Path: c + "/professionals/{id}", Handler: (*Server).updateProfessional, Tag: "schedule", Summary: "Change a professional (owner, admin).", Description: professionalPatchRules, Body: schedule.ProfessionalPatch{}, Status: 200, Response: professionalJSON{},
 			Conflict: "The user is already linked to another professional."},
 		{Method: "GET", Path: c + "/professionals/{id}/working-hours", Handler: (*Server).getWorkingHours, Tag: "schedule", Summary: "Weekly working hours (clinic-local).", Status: 200, Response: rulesJSON{}},
 		{Method: "PUT", Path: c + "/professionals/{id}/working-hours", Handler: (*Server).putWorkingHours, Tag: "schedule", Summary: "Replace the weekly working hours (owner, admin).", Body: rulesInput{}, Status: 200, Response: rulesJSON{}},

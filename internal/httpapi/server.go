@@ -56,14 +56,20 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 	handler http.Handler
 	router  *router
+	// agendaGzip keeps compressed agenda pages (see listAppointments).
+	agendaGzip *gzipCache
 }
+
+// agendaGzipBytes bounds the compressed agenda pages a server keeps (a
+// day's page compresses to a few kilobytes).
+const agendaGzipBytes = 16 << 20
 
 // New builds the API handler.
 func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{Deps: d, log: d.Log, csrf: http.NewCrossOriginProtection()}
+	s := &Server{Deps: d, log: d.Log, csrf: http.NewCrossOriginProtection(), agendaGzip: newGzipCache(agendaGzipBytes)}
 	if d.Registry != nil {
 		m, err := newHTTPMetrics(d.Registry)
 		if err != nil {

@@ -113,3 +113,17 @@ func ParseLimit(s string, max int) (int, string) {
 	}
 	return ParseInt(s, 1, max)
 }
+
+// PageSize checks the page size of a list a service is asked for: 0 is the
+// list's default def, otherwise a whole number from 1 to max. The message
+// is "" when it is acceptable, MsgIntRange(1, max) otherwise, under the
+// field "limit" (the name of the query parameter).
+func PageSize(limit, def, max int) (int, string) {
+	if limit == 0 {
+		return def, ""
+	}
+	if msg := CheckInt(limit, 1, max); msg != "" {
+		return 0, msg
+	}
+	return limit, ""
+}

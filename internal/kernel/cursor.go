@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// MsgCursor is the message for a cursor that DecodeCursor refuses (under
+// the field "cursor").
+const MsgCursor = "Invalid cursor; start again from the first page."
+
 // cursorSep separates the parts of a cursor.
 const cursorSep = ","
 

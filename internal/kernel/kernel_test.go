@@ -164,3 +164,22 @@ func TestCursor(t *testing.T) {
 		require.False(t, ok, "cursor %q", bad)
 	}
 }
+
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		limit, want int
+		msg         string
+	}{
+		{0, 50, ""},
+		{1, 1, ""},
+		{200, 200, ""},
+		{201, 0, MsgIntRange(1, 200)},
+		{-1, 0, MsgIntRange(1, 200)},
+	}
+	for _, tt := range tests {
+		got, msg := PageSize(tt.limit, 50, 200)
+		require.Equal(t, tt.want, got, "PageSize(%d)", tt.limit)
+		require.Equal(t, tt.msg, msg, "PageSize(%d)", tt.limit)
+	}
+}

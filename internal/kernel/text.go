@@ -47,7 +47,7 @@ func CheckText(s string, multiline bool) string {
 }
 
 // Wrapper is implemented by an input type whose JSON form is that of another
-// type, such as patient.Opt[T] (a T or null): the text policy looks through
+// type, such as Opt[T] (a T or null): the text policy looks through
 // it for the `text` tags of the wrapped type.
 type Wrapper interface {
 	WrappedType() reflect.Type

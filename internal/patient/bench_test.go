@@ -59,7 +59,7 @@ func BenchmarkSearch(b *testing.B) {
 				owner = newClinic(b, d)
 				seed(b, d, owner.ClinicID, 5000, rng)
 			}
-			create(b, svc, owner, patient.Input{FullName: patient.Some("Zuleica Quixadá"), CPF: patient.Some("123.456.789-09")})
+			create(b, svc, owner, patient.Input{FullName: kernel.Some("Zuleica Quixadá"), CPF: kernel.Some("123.456.789-09")})
 			if d.Dialect == db.Postgres {
 				// Steady state: statistics known, GIN pending list merged.
 				_, err := d.Exec(`VACUUM ANALYZE patients`)

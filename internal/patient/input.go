@@ -15,43 +15,43 @@ import (
 // (PATCH: absent fields keep their value, null clears an optional field,
 // nested objects merge the same way).
 type Input struct {
-	FullName   Opt[string]         `json:"full_name,omitzero" nullable:"false"`
-	SocialName Opt[string]         `json:"social_name,omitzero"`
-	CPF        Opt[string]         `json:"cpf,omitzero"`
-	BirthDate  Opt[string]         `json:"birth_date,omitzero"`
-	Sex        Opt[string]         `json:"sex,omitzero"`
-	Phone      Opt[string]         `json:"phone,omitzero"`
-	Email      Opt[string]         `json:"email,omitzero"`
-	Address    Opt[AddressInput]   `json:"address,omitzero"`
-	Insurance  Opt[InsuranceInput] `json:"insurance,omitzero"`
-	Notes      Opt[string]         `json:"notes,omitzero" text:"multiline"`
-	Consents   Opt[ConsentsInput]  `json:"consents,omitzero" nullable:"false"`
+	FullName   kernel.Opt[string]         `json:"full_name,omitzero" nullable:"false"`
+	SocialName kernel.Opt[string]         `json:"social_name,omitzero"`
+	CPF        kernel.Opt[string]         `json:"cpf,omitzero"`
+	BirthDate  kernel.Opt[string]         `json:"birth_date,omitzero"`
+	Sex        kernel.Opt[string]         `json:"sex,omitzero"`
+	Phone      kernel.Opt[string]         `json:"phone,omitzero"`
+	Email      kernel.Opt[string]         `json:"email,omitzero"`
+	Address    kernel.Opt[AddressInput]   `json:"address,omitzero"`
+	Insurance  kernel.Opt[InsuranceInput] `json:"insurance,omitzero"`
+	Notes      kernel.Opt[string]         `json:"notes,omitzero" text:"multiline"`
+	Consents   kernel.Opt[ConsentsInput]  `json:"consents,omitzero" nullable:"false"`
 }
 
 // AddressInput sets fields of an Address.
 type AddressInput struct {
-	Street     Opt[string] `json:"street,omitzero"`
-	Number     Opt[string] `json:"number,omitzero"`
-	Complement Opt[string] `json:"complement,omitzero"`
-	District   Opt[string] `json:"district,omitzero"`
-	City       Opt[string] `json:"city,omitzero"`
-	State      Opt[string] `json:"state,omitzero"`
-	Zip        Opt[string] `json:"zip,omitzero"`
+	Street     kernel.Opt[string] `json:"street,omitzero"`
+	Number     kernel.Opt[string] `json:"number,omitzero"`
+	Complement kernel.Opt[string] `json:"complement,omitzero"`
+	District   kernel.Opt[string] `json:"district,omitzero"`
+	City       kernel.Opt[string] `json:"city,omitzero"`
+	State      kernel.Opt[string] `json:"state,omitzero"`
+	Zip        kernel.Opt[string] `json:"zip,omitzero"`
 }
 
 // InsuranceInput sets fields of an Insurance.
 type InsuranceInput struct {
-	Plan       Opt[string] `json:"plan,omitzero"`
-	CardNumber Opt[string] `json:"card_number,omitzero"`
-	ValidUntil Opt[string] `json:"valid_until,omitzero"`
+	Plan       kernel.Opt[string] `json:"plan,omitzero"`
+	CardNumber kernel.Opt[string] `json:"card_number,omitzero"`
+	ValidUntil kernel.Opt[string] `json:"valid_until,omitzero"`
 }
 
 // ConsentsInput gives (true) or withdraws (false) consent per channel; the
 // server stamps the time whenever a value changes.
 type ConsentsInput struct {
-	WhatsApp Opt[bool] `json:"whatsapp,omitzero" nullable:"false"`
-	SMS      Opt[bool] `json:"sms,omitzero" nullable:"false"`
-	Email    Opt[bool] `json:"email,omitzero" nullable:"false"`
+	WhatsApp kernel.Opt[bool] `json:"whatsapp,omitzero" nullable:"false"`
+	SMS      kernel.Opt[bool] `json:"sms,omitzero" nullable:"false"`
+	Email    kernel.Opt[bool] `json:"email,omitzero" nullable:"false"`
 }
 
 // Field length limits, in characters.
@@ -76,7 +76,7 @@ func (c checker) add(field, msg string) {
 
 // text applies a free-text field: trimmed, inner whitespace collapsed unless
 // multiline, at most max characters, no control characters.
-func (c checker) text(dst *string, o Opt[string], field string, limit int, multiline bool) {
+func (c checker) text(dst *string, o kernel.Opt[string], field string, limit int, multiline bool) {
 	if !o.Set {
 		return
 	}
@@ -100,7 +100,7 @@ func (c checker) text(dst *string, o Opt[string], field string, limit int, multi
 }
 
 // cleared reports whether o clears its field (null or blank).
-func cleared(o Opt[string]) bool { return o.Null || strings.TrimSpace(o.V) == "" }
+func cleared(o kernel.Opt[string]) bool { return o.Null || strings.TrimSpace(o.V) == "" }
 
 // apply validates in and applies it to p (the zero Patient for a new one);
 // now stamps consent changes. It returns the field errors, if any.
@@ -222,7 +222,7 @@ func (in InsuranceInput) apply(ins *Insurance, c checker) {
 	}
 }
 
-func setConsent(dst *Consent, o Opt[bool], field string, now time.Time, c checker) {
+func setConsent(dst *Consent, o kernel.Opt[bool], field string, now time.Time, c checker) {
 	switch {
 	case !o.Set:
 	case o.Null:

@@ -92,18 +92,15 @@ func (s *Service) List(ctx context.Context, pr kernel.Principal, q ListQuery) (P
 	if msg := checkQuery(q.Q); msg != "" {
 		fields["q"] = msg
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
-		fields["limit"] = "Must be a number from 1 to " + strconv.Itoa(MaxLimit) + "."
+	limit, msg := kernel.PageSize(q.Limit, DefaultLimit, MaxLimit)
+	if msg != "" {
+		fields["limit"] = msg
 	}
 	var after cursor
 	if q.Cursor != "" {
 		var ok bool
 		if after, ok = decodeCursor(q.Cursor); !ok {
-			fields["cursor"] = "Invalid cursor; start again from the first page."
+			fields["cursor"] = kernel.MsgCursor
 		}
 	}
 	if len(fields) > 0 {

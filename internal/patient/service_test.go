@@ -76,7 +76,7 @@ func create(t testing.TB, svc *patient.Service, pr kernel.Principal, in patient.
 	return p
 }
 
-func named(name string) patient.Input { return patient.Input{FullName: patient.Some(name)} }
+func named(name string) patient.Input { return patient.Input{FullName: kernel.Some(name)} }
 
 func names(ps []patient.Patient) []string {
 	out := make([]string, len(ps))
@@ -93,13 +93,13 @@ func TestSearch(t *testing.T) {
 		owner := newClinic(t, d)
 		other := newClinic(t, d)
 		create(t, svc, owner, patient.Input{
-			FullName: patient.Some("João da Silva"), CPF: patient.Some("123.456.789-09"), Phone: patient.Some("(11) 98765-4321"),
+			FullName: kernel.Some("João da Silva"), CPF: kernel.Some("123.456.789-09"), Phone: kernel.Some("(11) 98765-4321"),
 		})
-		create(t, svc, owner, patient.Input{FullName: patient.Some("Roberto Lima"), SocialName: patient.Some("Bebel Araújo")})
-		create(t, svc, owner, patient.Input{FullName: patient.Some("Ana D'Ávila"), CPF: patient.Some("52998224725"), Phone: patient.Some("(21) 3333-4444")})
+		create(t, svc, owner, patient.Input{FullName: kernel.Some("Roberto Lima"), SocialName: kernel.Some("Bebel Araújo")})
+		create(t, svc, owner, patient.Input{FullName: kernel.Some("Ana D'Ávila"), CPF: kernel.Some("52998224725"), Phone: kernel.Some("(21) 3333-4444")})
 		// Another clinic's namesakes, same CPF and phone: never found.
 		create(t, svc, other, patient.Input{
-			FullName: patient.Some("João da Silva"), CPF: patient.Some("12345678909"), Phone: patient.Some("11987654321"),
+			FullName: kernel.Some("João da Silva"), CPF: kernel.Some("12345678909"), Phone: kernel.Some("11987654321"),
 		})
 		archived := create(t, svc, owner, named("João Arquivado"))
 		require.NoError(t, svc.Archive(context.Background(), owner, archived.ID))
@@ -221,11 +221,11 @@ func TestCreateUpdateArchive(t *testing.T) {
 		other := newClinic(t, d)
 
 		p := create(t, svc, owner, patient.Input{
-			FullName: patient.Some("  Maria   das Dores "), CPF: patient.Some("111.444.777-35"), Phone: patient.Some("(11) 3333-4444"),
-			Email: patient.Some("Maria@Example.COM"), BirthDate: patient.Some("1980-02-29"), Notes: patient.Some("Allergic to penicillin."),
-			Address:   patient.Some(patient.AddressInput{Street: patient.Some("Av. Paulista"), State: patient.Some("sp"), Zip: patient.Some("01310100")}),
-			Insurance: patient.Some(patient.InsuranceInput{Plan: patient.Some("Unimed"), ValidUntil: patient.Some("2030-12-31")}),
-			Consents:  patient.Some(patient.ConsentsInput{WhatsApp: patient.Some(true), SMS: patient.Some(false)}),
+			FullName: kernel.Some("  Maria   das Dores "), CPF: kernel.Some("111.444.777-35"), Phone: kernel.Some("(11) 3333-4444"),
+			Email: kernel.Some("Maria@Example.COM"), BirthDate: kernel.Some("1980-02-29"), Notes: kernel.Some("Allergic to penicillin."),
+			Address:   kernel.Some(patient.AddressInput{Street: kernel.Some("Av. Paulista"), State: kernel.Some("sp"), Zip: kernel.Some("01310100")}),
+			Insurance: kernel.Some(patient.InsuranceInput{Plan: kernel.Some("Unimed"), ValidUntil: kernel.Some("2030-12-31")}),
+			Consents:  kernel.Some(patient.ConsentsInput{WhatsApp: kernel.Some(true), SMS: kernel.Some(false)}),
 		})
 		require.Equal(t, "Maria das Dores", p.FullName)
 		require.Equal(t, "11144477735", p.CPF)
@@ -243,16 +243,16 @@ func TestCreateUpdateArchive(t *testing.T) {
 		require.Equal(t, p, got)
 
 		// The same CPF in another clinic is fine; in this one it conflicts.
-		create(t, svc, other, patient.Input{FullName: patient.Some("Maria"), CPF: patient.Some("11144477735")})
-		_, err = svc.Create(ctx, owner, patient.Input{FullName: patient.Some("Maria 2"), CPF: patient.Some("11144477735")})
+		create(t, svc, other, patient.Input{FullName: kernel.Some("Maria"), CPF: kernel.Some("11144477735")})
+		_, err = svc.Create(ctx, owner, patient.Input{FullName: kernel.Some("Maria 2"), CPF: kernel.Some("11144477735")})
 		require.True(t, apperr.Is(err, apperr.Conflict), "%v", err)
 		require.Equal(t, p.ID, apperr.As(err).Details["patient_id"])
 
 		// A partial update keeps the other fields; null clears; consents
 		// are stamped only when they change.
 		up, err := svc.Update(ctx, owner, p.ID, patient.Input{
-			Phone: patient.Null[string](), Address: patient.Some(patient.AddressInput{Number: patient.Some("1000")}),
-			Consents: patient.Some(patient.ConsentsInput{WhatsApp: patient.Some(true), Email: patient.Some(true)}),
+			Phone: kernel.Null[string](), Address: kernel.Some(patient.AddressInput{Number: kernel.Some("1000")}),
+			Consents: kernel.Some(patient.ConsentsInput{WhatsApp: kernel.Some(true), Email: kernel.Some(true)}),
 		})
 		require.NoError(t, err)
 		require.Equal(t, "", up.Phone)
@@ -272,7 +272,7 @@ func TestCreateUpdateArchive(t *testing.T) {
 		require.True(t, apperr.Is(svc.Archive(ctx, owner, p.ID), apperr.NotFound))
 		_, err = svc.Update(ctx, owner, p.ID, named("X"))
 		require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
-		create(t, svc, owner, patient.Input{FullName: patient.Some("Maria again"), CPF: patient.Some("11144477735")})
+		create(t, svc, owner, patient.Input{FullName: kernel.Some("Maria again"), CPF: kernel.Some("11144477735")})
 
 		// Every write and the read are audited.
 		rows, err := d.QueryContext(ctx, `SELECT action FROM audit_log WHERE clinic_id = $1 AND patient_id = $2 AND entity = 'patient' ORDER BY id`, owner.ClinicID, p.ID)
@@ -301,7 +301,7 @@ func TestRoles(t *testing.T) {
 		reception := member(t, d, owner, kernel.RoleReceptionist)
 		doctorID, colleagueID := professional(t, d, doctor), professional(t, d, colleague)
 
-		mine := create(t, svc, reception, patient.Input{FullName: patient.Some("Mine Cancelled"), Notes: patient.Some("private")})
+		mine := create(t, svc, reception, patient.Input{FullName: kernel.Some("Mine Cancelled"), Notes: kernel.Some("private")})
 		ours := create(t, svc, owner, named("Ours"))
 		theirs := create(t, svc, owner, named("Theirs"))
 		create(t, svc, owner, named("Nobody's"))
@@ -320,7 +320,7 @@ func TestRoles(t *testing.T) {
 		require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
 		_, err = svc.Update(ctx, doctor, theirs.ID, named("Changed"))
 		require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
-		_, err = svc.Update(ctx, doctor, ours.ID, patient.Input{Notes: patient.Some("seen")})
+		_, err = svc.Update(ctx, doctor, ours.ID, patient.Input{Notes: kernel.Some("seen")})
 		require.NoError(t, err)
 		created := create(t, svc, doctor, named("New by doctor"))
 		require.Equal(t, "New by doctor", created.FullName)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/apperr"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
@@ -300,7 +301,7 @@ func TestAvailabilityCache(t *testing.T) {
 				require.Equal(t, "03-09 09:00-10:00, 03-09 10:00-11:00", avail(), "booking shows after invalidation")
 
 				inactive := false
-				_, err := b.svc.UpdateProfessional(b.ctx, b.owner, pro, ProfessionalPatch{Active: &inactive})
+				_, err := b.svc.UpdateProfessional(b.ctx, b.owner, pro, ProfessionalPatch{Active: kernel.Some(inactive)})
 				require.NoError(t, err)
 				require.Empty(t, avail(), "an inactive professional has no slots")
 			})

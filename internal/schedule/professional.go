@@ -1,15 +1,12 @@
 package schedule
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	jsonv2 "github.com/go-json-experiment/json"
 
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
@@ -65,34 +62,17 @@ type ProfessionalInput struct {
 	Active                 *bool   `json:"active"`
 }
 
-// OptionalID is a JSON field that may be absent (Set false), null (Set true,
-// ID "") or an id.
-type OptionalID struct {
-	Set bool
-	ID  string
-}
-
-// UnmarshalJSON implements json.Unmarshaler, strictly (a JSON string with
-// valid UTF-8, or null).
-func (o *OptionalID) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if bytes.Equal(b, []byte("null")) {
-		o.ID = ""
-		return nil
-	}
-	return jsonv2.Unmarshal(b, &o.ID)
-}
-
-// ProfessionalPatch changes a professional; nil (absent) fields stay as they
-// are. UserID null unlinks the user.
+// ProfessionalPatch changes a professional; absent fields stay as they are.
+// Null (or "") clears the optional fields: specialty, council_registration
+// and user_id (unlinks the user); null on the others reads as absent.
 type ProfessionalPatch struct {
-	Name                   *string    `json:"name"`
-	Specialty              *string    `json:"specialty"`
-	CouncilRegistration    *string    `json:"council_registration"`
-	Color                  *string    `json:"color"`
-	DefaultDurationMinutes *int       `json:"default_duration_minutes"`
-	UserID                 OptionalID `json:"user_id"`
-	Active                 *bool      `json:"active"`
+	Name                   kernel.Opt[string] `json:"name,omitzero"`
+	Specialty              kernel.Opt[string] `json:"specialty,omitzero"`
+	CouncilRegistration    kernel.Opt[string] `json:"council_registration,omitzero"`
+	Color                  kernel.Opt[string] `json:"color,omitzero"`
+	DefaultDurationMinutes kernel.Opt[int]    `json:"default_duration_minutes,omitzero"`
+	UserID                 kernel.Opt[string] `json:"user_id,omitzero"`
+	Active                 kernel.Opt[bool]   `json:"active,omitzero"`
 }
 
 func validateProfessional(p *Professional) map[string]string {
@@ -192,14 +172,12 @@ func (s *Service) UpdateProfessional(ctx context.Context, p kernel.Principal, id
 		}
 		oldUser := pr.UserID
 		set(&pr.Name, in.Name)
-		set(&pr.Specialty, in.Specialty)
-		set(&pr.CouncilRegistration, in.CouncilRegistration)
+		setOrClear(&pr.Specialty, in.Specialty)
+		setOrClear(&pr.CouncilRegistration, in.CouncilRegistration)
 		set(&pr.Color, in.Color)
 		set(&pr.DefaultDurationMinutes, in.DefaultDurationMinutes)
 		set(&pr.Active, in.Active)
-		if in.UserID.Set {
-			pr.UserID = in.UserID.ID
-		}
+		setOrClear(&pr.UserID, in.UserID)
 		if fields := validateProfessional(&pr); len(fields) > 0 {
 			return apperr.Validation(fields)
 		}
@@ -225,9 +203,23 @@ func (s *Service) UpdateProfessional(ctx context.Context, p kernel.Principal, id
 	return pr, nil
 }
 
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
+// set applies a field that cannot be cleared: a value replaces *dst, null
+// and absent keep it.
+func set[T any](dst *T, o kernel.Opt[T]) {
+	if v, ok := o.Value(); ok {
+		*dst = v
+	}
+}
+
+// setOrClear applies a clearable field: a value replaces *dst, null clears
+// it (the zero T), absent keeps it.
+func setOrClear[T any](dst *T, o kernel.Opt[T]) {
+	switch {
+	case o.Null:
+		var zero T
+		*dst = zero
+	case o.Set:
+		*dst = o.V
 	}
 }
 

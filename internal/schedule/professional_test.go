@@ -27,15 +27,15 @@ func (b *testBundle) member(t testing.TB, role kernel.Role) string {
 	return id
 }
 
-func TestOptionalIDTellsAbsentFromNull(t *testing.T) {
+func TestProfessionalPatchTellsAbsentFromNull(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		body string
-		want OptionalID
+		want kernel.Opt[string]
 	}{
-		{`{}`, OptionalID{}},
-		{`{"user_id": null}`, OptionalID{Set: true}},
-		{`{"user_id": "abc"}`, OptionalID{Set: true, ID: "abc"}},
+		{`{}`, kernel.Opt[string]{}},
+		{`{"user_id": null}`, kernel.Null[string]()},
+		{`{"user_id": "abc"}`, kernel.Some("abc")},
 	}
 	for _, tt := range tests {
 		var p ProfessionalPatch
@@ -89,18 +89,24 @@ func TestProfessionals(t *testing.T) {
 
 		// PATCH: absent fields stay, null unlinks.
 		newName := "Dra. Ana Souza"
-		p2, err := b.svc.UpdateProfessional(b.ctx, b.owner, p.ID, ProfessionalPatch{Name: &newName})
+		p2, err := b.svc.UpdateProfessional(b.ctx, b.owner, p.ID, ProfessionalPatch{Name: kernel.Some(newName)})
 		require.NoError(t, err)
 		require.Equal(t, newName, p2.Name)
 		require.Equal(t, user, p2.UserID)
-		p3, err := b.svc.UpdateProfessional(b.ctx, b.owner, p.ID, ProfessionalPatch{UserID: OptionalID{Set: true}})
+		p3, err := b.svc.UpdateProfessional(b.ctx, b.owner, p.ID, ProfessionalPatch{UserID: kernel.Null[string]()})
 		require.NoError(t, err)
 		require.Empty(t, p3.UserID)
 		stored, err := b.svc.Professional(b.ctx, b.clinicID, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, p3, stored)
+		// Null clears an optional field and leaves one that cannot be
+		// cleared as it is.
+		p4, err := b.svc.UpdateProfessional(b.ctx, b.owner, p.ID, ProfessionalPatch{Name: kernel.Null[string](), CouncilRegistration: kernel.Null[string]()})
+		require.NoError(t, err)
+		require.Equal(t, newName, p4.Name)
+		require.Empty(t, p4.CouncilRegistration)
 
-		_, err = other.svc.UpdateProfessional(b.ctx, other.owner, p.ID, ProfessionalPatch{Name: &newName})
+		_, err = other.svc.UpdateProfessional(b.ctx, other.owner, p.ID, ProfessionalPatch{Name: kernel.Some(newName)})
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "another clinic's professional")
 
 		list, err := b.svc.Professionals(b.ctx, b.clinicID, ProfessionalFilter{})
@@ -113,7 +119,7 @@ func TestProfessionals(t *testing.T) {
 
 		var n int
 		require.NoError(t, d.QueryRowContext(b.ctx, `SELECT COUNT(*) FROM audit_log WHERE clinic_id = $1 AND entity = 'professional' AND entity_id = $2`, b.clinicID, p.ID).Scan(&n))
-		require.Equal(t, 3, n, "one create and two updates audited")
+		require.Equal(t, 4, n, "one create and three updates audited")
 	})
 }
 

@@ -335,15 +335,13 @@ func (s *Service) List(ctx context.Context, p kernel.Principal, f ListFilter) (P
 	if f.Cursor != "" {
 		c, err := parseCursor(f.Cursor)
 		if err != nil {
-			fields["cursor"] = "Invalid cursor."
+			fields["cursor"] = kernel.MsgCursor
 		}
 		after = &c
 	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = DefaultPageSize
-	case f.Limit < 1 || f.Limit > MaxPageSize:
-		fields["limit"] = fmt.Sprintf("Must be a number from 1 to %d.", MaxPageSize)
+	var msg string
+	if f.Limit, msg = kernel.PageSize(f.Limit, DefaultPageSize, MaxPageSize); msg != "" {
+		fields["limit"] = msg
 	}
 	own, only, err := s.scope(ctx, p)
 	if err != nil {

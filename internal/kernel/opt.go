@@ -1,4 +1,4 @@
-package patient
+package kernel
 
 import (
 	"encoding/json"
@@ -8,9 +8,13 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Opt is one field of a partial update (JSON merge patch): absent (Set is
-// false: keep the current value), null (Set and Null: clear it) or a value
-// (Set, V).
+// Opt is one field of a partial update (PATCH, JSON merge patch): absent
+// (Set is false: keep the current value), null (Set and Null: clear it) or
+// a value (Set, V). It is the one way an input says "optional" or
+// "clearable": tag the field `json:"name,omitzero"`, and
+// `nullable:"false"` when the service refuses null (the OpenAPI document
+// follows the tags). A field that cannot be cleared but accepts null reads
+// null as absent (Value).
 type Opt[T any] struct {
 	Set  bool
 	Null bool
@@ -22,6 +26,16 @@ func Some[T any](v T) Opt[T] { return Opt[T]{Set: true, V: v} }
 
 // Null returns an Opt that clears the field.
 func Null[T any]() Opt[T] { return Opt[T]{Set: true, Null: true} }
+
+// Value returns the value given and true, or the zero T and false when o is
+// absent or null.
+func (o Opt[T]) Value() (T, bool) {
+	if !o.Set || o.Null {
+		var zero T
+		return zero, false
+	}
+	return o.V, true
+}
 
 // UnmarshalJSONFrom implements the strict decoder's json.UnmarshalerFrom;
 // it is only called for a field present in the input, null included. The
@@ -58,6 +72,6 @@ func (o Opt[T]) MarshalJSON() ([]byte, error) {
 // left out when marshalling.
 func (o Opt[T]) IsZero() bool { return !o.Set }
 
-// WrappedType implements kernel.Wrapper: the JSON form of an Opt[T] is that
-// of T (or null).
+// WrappedType implements Wrapper: the JSON form of an Opt[T] is that of T
+// (or null).
 func (Opt[T]) WrappedType() reflect.Type { return reflect.TypeFor[T]() }
