@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"clinic/internal/platform/db/dbtest"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -259,43 +260,6 @@ func stringsOf(fset *token.FileSet, f *ast.File) []sqlText {
 	return out
 }
 
-// sqlWords splits SQL into lower-case words and the punctuation "(", ")",
-// ",", ";", dropping comments and string literals; a quoted identifier is
-// unquoted.
-func sqlWords(sql string) []string {
-	var toks []string
-	r := []rune(sql)
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		switch {
-		case c == '-' && i+1 < len(r) && r[i+1] == '-':
-			for i < len(r) && r[i] != '\n' {
-				i++
-			}
-		case c == '\'':
-			for i++; i < len(r) && r[i] != '\''; i++ {
-			}
-		case c == '"':
-			j := i + 1
-			for j < len(r) && r[j] != '"' {
-				j++
-			}
-			toks = append(toks, strings.ToLower(string(r[i+1:min(j, len(r))])))
-			i = j
-		case c == '(' || c == ')' || c == ',' || c == ';':
-			toks = append(toks, string(c))
-		case unicode.IsLetter(c) || c == '_':
-			j := i
-			for j < len(r) && (unicode.IsLetter(r[j]) || unicode.IsDigit(r[j]) || r[j] == '_') {
-				j++
-			}
-			toks = append(toks, strings.ToLower(string(r[i:j])))
-			i = j - 1
-		}
-	}
-	return toks
-}
-
 // A relation is a name that follows FROM, JOIN, INTO, UPDATE or TABLE in SQL.
 type relation struct {
 	keyword, name string
@@ -307,7 +271,7 @@ func (r relation) writes() bool { return r.keyword != "from" && r.keyword != "jo
 // relations returns the relations named in sql (a name followed by "(" after
 // FROM is a function, not a relation).
 func relations(sql string) []relation {
-	toks := sqlWords(sql)
+	toks := dbtest.SQLTokens(sql)
 	var out []relation
 	for i := 0; i < len(toks); i++ {
 		switch toks[i] {
@@ -379,7 +343,7 @@ func checkMigrations(t *testing.T, o owners, engine, dir string) []string {
 	}
 	var out []string
 	views := map[string]bool{}
-	for stmt := range strings.SplitSeq(strings.Join(sqlWords(all.String()), " "), ";") {
+	for stmt := range strings.SplitSeq(strings.Join(dbtest.SQLTokens(all.String()), " "), ";") {
 		w := strings.Fields(stmt)
 		if len(w) < 3 || w[0] != "create" {
 			continue

@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/platform/db"
+	"clinic/internal/platform/db/dbtest"
 )
 
 // A schema is the set of objects that a database's migrations produce, each
@@ -363,7 +363,7 @@ func parseTableConstraints(createSQL string, columns []string) []sqlConstraint {
 	for _, c := range columns {
 		isColumn[strings.ToLower(c)] = true
 	}
-	toks := tokenize(createSQL)
+	toks := dbtest.SQLTokens(createSQL)
 	// The table body is between the first "(" and its closing ")".
 	start := slices.Index(toks, "(")
 	if start < 0 {
@@ -373,7 +373,7 @@ func parseTableConstraints(createSQL string, columns []string) []sqlConstraint {
 	depth := 0
 	name := ""
 	for i := start + 1; i < len(toks); i++ {
-		tok := strings.ToLower(toks[i])
+		tok := toks[i]
 		switch tok {
 		case "(":
 			depth++
@@ -396,7 +396,7 @@ func parseTableConstraints(createSQL string, columns []string) []sqlConstraint {
 		switch tok {
 		case "constraint":
 			if i+1 < len(toks) {
-				name = strings.Trim(toks[i+1], `"`)
+				name = toks[i+1]
 				i++
 			}
 		case "unique":
@@ -418,7 +418,7 @@ func parseTableConstraints(createSQL string, columns []string) []sqlConstraint {
 				case ")":
 					d--
 				default:
-					id := strings.ToLower(strings.Trim(toks[j], `"`))
+					id := toks[j]
 					if isColumn[id] && !seen[id] && !(j+1 < len(toks) && toks[j+1] == "(") {
 						seen[id] = true
 					}
@@ -437,55 +437,6 @@ func parseTableConstraints(createSQL string, columns []string) []sqlConstraint {
 		}
 	}
 	return out
-}
-
-// tokenize splits SQL into words, quoted identifiers, parentheses and commas,
-// dropping comments, string literals and other punctuation.
-func tokenize(sql string) []string {
-	var toks []string
-	r := []rune(sql)
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		switch {
-		case c == '-' && i+1 < len(r) && r[i+1] == '-':
-			for i < len(r) && r[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(r) && r[i+1] == '*':
-			i += 2
-			for i+1 < len(r) && !(r[i] == '*' && r[i+1] == '/') {
-				i++
-			}
-			i++
-		case c == '\'':
-			for i++; i < len(r); i++ {
-				if r[i] == '\'' {
-					if i+1 < len(r) && r[i+1] == '\'' {
-						i++
-						continue
-					}
-					break
-				}
-			}
-		case c == '"':
-			j := i + 1
-			for j < len(r) && r[j] != '"' {
-				j++
-			}
-			toks = append(toks, string(r[i:min(j+1, len(r))]))
-			i = j
-		case c == '(' || c == ')' || c == ',':
-			toks = append(toks, string(c))
-		case unicode.IsLetter(c) || c == '_':
-			j := i
-			for j < len(r) && (unicode.IsLetter(r[j]) || unicode.IsDigit(r[j]) || r[j] == '_') {
-				j++
-			}
-			toks = append(toks, string(r[i:j]))
-			i = j - 1
-		}
-	}
-	return toks
 }
 
 // postgresSchema reads the schema of the connection's current schema (the
