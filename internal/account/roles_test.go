@@ -26,12 +26,7 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		svc, err := account.NewService(d, c, account.PasswordParams{MemoryKiB: 1024, Iterations: 1, Threads: 1})
 		require.NoError(t, err)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r kernel.Role) kernel.Principal {
-			if !r.Valid() {
-				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
-			}
-			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-		}
+		principal := appointmenttest.Principals(t, d, clinicID, false)
 		roletest.Run(t, principal, []roletest.Case{
 			{Name: "update clinic settings", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.UpdateClinic(ctx, p, account.UpdateClinicInput{})

@@ -27,16 +27,7 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		svc := appointment.NewService(d, schedule.NewService(d, c), nil, appointment.WithCache(c))
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r kernel.Role) kernel.Principal {
-			if !r.Valid() {
-				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
-			}
-			p := kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-			if r == kernel.RoleProfessional {
-				appointmenttest.Professional(t, d, clinicID, "Own", 0, p.UserID)
-			}
-			return p
-		}
+		principal := appointmenttest.Principals(t, d, clinicID, true)
 		bookers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
 		changers := append([]kernel.Role{kernel.RoleProfessional}, bookers...)
 		later := "2099-01-05T10:00:00-03:00"

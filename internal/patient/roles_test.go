@@ -19,12 +19,7 @@ func TestRolesRefusedByTheService(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := patient.NewService(d, nil)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r kernel.Role) kernel.Principal {
-			if !r.Valid() {
-				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
-			}
-			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-		}
+		principal := appointmenttest.Principals(t, d, clinicID, false)
 		writers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist, kernel.RoleProfessional}
 		archivers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
 		roletest.Run(t, principal, []roletest.Case{

@@ -26,12 +26,7 @@ func TestRolesRefusedByTheService(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		svc := schedule.NewService(d, c)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r kernel.Role) kernel.Principal {
-			if !r.Valid() {
-				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
-			}
-			return kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-		}
+		principal := appointmenttest.Principals(t, d, clinicID, false)
 		exceptions := append([]kernel.Role{kernel.RoleProfessional}, roletest.Managers...)
 		roletest.Run(t, principal, []roletest.Case{
 			{Name: "add a professional", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {

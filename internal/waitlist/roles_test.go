@@ -20,16 +20,7 @@ func TestRolesRefusedByTheService(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		svc := waitlist.NewService(d)
 		clinicID := appointmenttest.Clinic(t, d, "")
-		principal := func(r kernel.Role) kernel.Principal {
-			if !r.Valid() {
-				return kernel.Principal{UserID: appointmenttest.User(t, d), ClinicID: clinicID, Role: r}
-			}
-			p := kernel.Principal{UserID: appointmenttest.Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
-			if r == kernel.RoleProfessional {
-				appointmenttest.Professional(t, d, clinicID, "Own", 0, p.UserID)
-			}
-			return p
-		}
+		principal := appointmenttest.Principals(t, d, clinicID, true)
 		managers := []kernel.Role{kernel.RoleOwner, kernel.RoleAdmin, kernel.RoleReceptionist}
 		readers := append([]kernel.Role{kernel.RoleProfessional}, managers...)
 		roletest.Run(t, principal, []roletest.Case{

@@ -62,6 +62,24 @@ func Member(t testing.TB, d *db.DB, clinicID string, role kernel.Role) string {
 	return id
 }
 
+// Principals returns a function that makes the caller of each role in
+// clinicID, for role tests (see kernel/roletest): a member with that role,
+// or for an invalid role a user who is no member. With ownProfessional, a
+// professional also gets a professional record linked to the user.
+func Principals(t testing.TB, d *db.DB, clinicID string, ownProfessional bool) func(kernel.Role) kernel.Principal {
+	return func(r kernel.Role) kernel.Principal {
+		t.Helper()
+		if !r.Valid() {
+			return kernel.Principal{UserID: User(t, d), ClinicID: clinicID, Role: r}
+		}
+		p := kernel.Principal{UserID: Member(t, d, clinicID, r), ClinicID: clinicID, Role: r}
+		if ownProfessional && r == kernel.RoleProfessional {
+			Professional(t, d, clinicID, "Own", 0, p.UserID)
+		}
+		return p
+	}
+}
+
 // Patient inserts a patient and returns its id.
 func Patient(t testing.TB, d *db.DB, clinicID, name string) string {
 	t.Helper()
