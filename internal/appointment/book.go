@@ -540,7 +540,7 @@ func (s *Service) changed(ctx context.Context, clinicID string, occupancy bool) 
 	if !occupancy || s.schedule == nil {
 		return
 	}
-	if err := s.schedule.InvalidateOccupancy(ctx, clinicID); err != nil {
+	if err := s.schedule.InvalidateAvailability(ctx, clinicID); err != nil {
 		s.log.WarnContext(ctx, "appointment: invalidate availability", "clinic_id", clinicID, "err", err)
 	}
 }

@@ -93,20 +93,13 @@ func (s *Service) zone(name string) (*time.Location, error) {
 // clinic, on every server sharing the cache, by ending the clinic's cache
 // generation (the next state reads the clinic's zone again). Call it after
 // any change that can change availability, once the change is committed:
-// working hours, exceptions, professionals, the clinic's time zone (for
-// appointments booked, moved or cancelled, InvalidateOccupancy says so). It
-// returns an error only when the cache could not be reached.
+// working hours, exceptions, professionals, the clinic's time zone, and
+// appointments booked, moved or cancelled. The zone is read from account's
+// cached settings, which bookings leave alone, so a new state costs no
+// database read. It returns an error only when the cache could not be reached.
 func (s *Service) InvalidateAvailability(ctx context.Context, clinicID string) error {
 	if err := s.tenantCache(clinicID).Delete(ctx, stateKey); err != nil {
 		return fmt.Errorf("schedule: invalidate availability: %w", err)
 	}
 	return nil
-}
-
-// InvalidateOccupancy is InvalidateAvailability for a change of
-// appointments only (booked, moved, cancelled). Both end the generation; the
-// zone is read from account's cached settings, which a booking leaves alone,
-// so the next state costs no database read.
-func (s *Service) InvalidateOccupancy(ctx context.Context, clinicID string) error {
-	return s.InvalidateAvailability(ctx, clinicID)
 }

@@ -31,8 +31,8 @@
 // answer of the clinic is unreachable at once, on every server sharing the
 // cache. An answer computed from data read before a change can only be stored
 // under the generation that the change invalidated.
-// Changes of appointments alone call InvalidateOccupancy, which ends the
-// generation but keeps the time zone, cached under a key of its own.
+// The time zone in the state comes from account's cached clinic settings,
+// which bookings do not invalidate, so a new generation reads no database.
 //
 // # Tables
 //
