@@ -45,7 +45,5 @@ func (s *Service) clinicChanged(ctx context.Context, c ClinicChange) {
 	if err := s.tenantCache(c.ClinicID).Delete(ctx, "clinic"); err != nil {
 		s.log.WarnContext(ctx, "account: drop cached clinic settings after a committed change", "clinic_id", c.ClinicID, "err", err)
 	}
-	for _, fn := range s.onClinic {
-		fn(ctx, c)
-	}
+	s.onClinic.Notify(ctx, c)
 }

@@ -37,7 +37,7 @@ type Service struct {
 	log       *slog.Logger
 	// onClinic are the listeners of committed clinic changes (see
 	// OnClinicChange).
-	onClinic []func(context.Context, ClinicChange)
+	onClinic kernel.Listeners[ClinicChange]
 }
 
 // NewService returns a Service that caches clinic settings and roles in c.

@@ -36,12 +36,4 @@ func OnChange(fn func(ctx context.Context, c Change)) Option {
 }
 
 // changed tells the listeners about a committed change.
-func (s *Service) changed(ctx context.Context, c Change) {
-	if len(s.onChange) == 0 {
-		return
-	}
-	ctx = context.WithoutCancel(ctx)
-	for _, fn := range s.onChange {
-		fn(ctx, c)
-	}
-}
+func (s *Service) changed(ctx context.Context, c Change) { s.onChange.Notify(ctx, c) }

@@ -18,9 +18,9 @@
 package patient
 
 import (
-	"context"
 	"time"
 
+	"clinic/internal/kernel"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
@@ -93,7 +93,7 @@ type Service struct {
 	db  *db.DB
 	now func() time.Time
 	// onChange are the listeners of committed writes (see OnChange).
-	onChange []func(context.Context, Change)
+	onChange kernel.Listeners[Change]
 }
 
 // NewService returns a Service on d. Patients are not cached: every read of

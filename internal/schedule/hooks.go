@@ -49,9 +49,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func (s *Service) professionalChanged(ctx context.Context, c ProfessionalChange) {
 	ctx = context.WithoutCancel(ctx)
 	s.availabilityChanged(ctx, c.ClinicID)
-	for _, fn := range s.onProfessional {
-		fn(ctx, c)
-	}
+	s.onProfessional.Notify(ctx, c)
 }
 
 // availabilityChanged invalidates the clinic's cached availability after a

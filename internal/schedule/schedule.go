@@ -75,7 +75,7 @@ type Service struct {
 	clinicZones Zones
 	// onProfessional are the listeners of committed professional writes
 	// (see OnProfessionalChange).
-	onProfessional []func(context.Context, ProfessionalChange)
+	onProfessional kernel.Listeners[ProfessionalChange]
 }
 
 // NewService returns a Service on d that caches availability in c.
