@@ -212,6 +212,19 @@ func run(duration time.Duration, conns int) error {
 	return nil
 }
 
+// luaThreads numbers wrk's threads (id, from 0) and gives each a request
+// counter, so that each thread walks its own distinct requests.
+const luaThreads = `
+local nthreads = 0
+function setup(thread)
+  thread:set("id", nthreads)
+  nthreads = nthreads + 1
+end
+function init(args)
+  counter = 0
+end
+`
+
 // uncachedScript writes a wrk Lua script that asks for the agenda day with
 // a start moved by a millisecond more each request (and per thread), so the
 // agenda cache never holds the page asked for: every request runs the query,
@@ -222,15 +235,7 @@ func uncachedScript(dir, listPath string, day time.Time, cookie string) (string,
 	base, _, _ := strings.Cut(listPath, "?")
 	to := day.AddDate(0, 0, 1).Format(time.RFC3339)
 	_, offset, _ := strings.Cut(day.Format(time.RFC3339), "T00:00:00")
-	script := fmt.Sprintf(`
-local nthreads = 0
-function setup(thread)
-  thread:set("id", nthreads)
-  nthreads = nthreads + 1
-end
-function init(args)
-  counter = 0
-end
+	script := luaThreads + fmt.Sprintf(`
 request = function()
   counter = counter + 1
   local ms = id * 500000 + counter
@@ -391,16 +396,8 @@ func bookingScript(dir string, ctx context.Context, db *sql.DB, schema, clinicID
 	}
 	rows.Close()
 	start := time.Now().AddDate(2, 0, 0).Truncate(24 * time.Hour).Unix()
-	script := fmt.Sprintf(`
+	script := luaThreads + fmt.Sprintf(`
 local pros = {%s}
-local nthreads = 0
-function setup(thread)
-  thread:set("id", nthreads)
-  nthreads = nthreads + 1
-end
-function init(args)
-  counter = 0
-end
 request = function()
   counter = counter + 1
   local pro = pros[(id %% #pros) + 1]
