@@ -23,6 +23,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
+	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
 	"clinic/internal/platform/blob"
@@ -34,6 +35,7 @@ import (
 	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
+	"clinic/internal/web"
 )
 
 // App is a wired clinic instance.
@@ -48,6 +50,10 @@ type App struct {
 	Cache    cache.Cache
 	Accounts *account.Service
 	API      *httpapi.Server
+	Web      *web.Server
+	// Handler serves everything: the API and the web UI behind the one
+	// middleware stack (httpx.Stack).
+	Handler http.Handler
 
 	Queue        *queue.Queue
 	Files        blob.Store
@@ -216,28 +222,74 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
 	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
 
+	auth := httpx.NewAuth(cfg, a.Accounts, session.NewManager(a.Sessions, session.ManagerConfig{
+		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
+	}), a.Limiter)
+	auditSvc := audit.NewService(a.DB)
+	jobsSvc := jobs.NewService(a.Queue)
 	a.API, err = httpapi.New(httpapi.Deps{
 		Config:   cfg,
 		Log:      log,
 		Accounts: a.Accounts,
-		Audit:    audit.NewService(a.DB),
+		Audit:    auditSvc,
 
 		Patients:     a.Patients,
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
-		Jobs:         jobs.NewService(a.Queue),
-		Sessions: session.NewManager(a.Sessions, session.ManagerConfig{
-			IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
-		}),
-		Limiter:  a.Limiter,
-		Registry: a.Registry,
-		Checks:   a.checks(),
+		Jobs:         jobsSvc,
+		Auth:         auth,
+		Registry:     a.Registry,
+		Checks:       a.checks(),
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.Web, err = web.New(web.Deps{
+		Config:       cfg,
+		Log:          log,
+		Auth:         auth,
+		Accounts:     a.Accounts,
+		Audit:        auditSvc,
+		Patients:     a.Patients,
+		Schedule:     a.Schedule,
+		Appointments: a.Appointments,
+		Waitlist:     a.Waitlist,
+		Jobs:         jobsSvc,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.Handler, err = a.handler(); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// handler routes the API's paths to the API and every other path to the
+// web UI, behind the one middleware stack.
+func (a *App) handler() (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if httpapi.Owns(r.URL.Path) {
+			a.API.ServeHTTP(w, r)
+			return
+		}
+		a.Web.ServeHTTP(w, r)
+	}))
+	return httpx.Stack{
+		Config:   a.Config,
+		Log:      a.Log,
+		Registry: a.Registry,
+		Fail: func(w http.ResponseWriter, r *http.Request, err error) {
+			if httpapi.Owns(r.URL.Path) {
+				a.API.WriteError(w, r, err)
+				return
+			}
+			a.Web.WriteError(w, r, err)
+		},
+		Stream: web.IsStream,
+	}.Wrap(mux)
 }
 
 // migrate applies clinic's and River's migrations. On PostgreSQL they run on
@@ -294,7 +346,7 @@ func (a *App) checks() []httpapi.Check {
 // SHUTDOWN_TIMEOUT.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.API,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      max(60*time.Second, a.Config.RequestTimeout+5*time.Second),

@@ -57,18 +57,12 @@ type tokenCreated struct {
 
 // signup creates a clinic with its owner and logs the owner in.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	if err := s.limit(w, r, "signup:ip", s.clientIP(r), s.Config.RateSignupIP); err != nil {
-		return err
-	}
 	var in account.SignupInput
 	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	c, u, err := s.Accounts.Signup(r.Context(), in)
+	c, u, err := s.auth.Signup(w, r, in)
 	if err != nil {
-		return err
-	}
-	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, signupResponse{Clinic: clinicJSON{ID: c.ID, Slug: c.Slug, Name: c.Name}, User: toUserJSON(u)})
@@ -80,34 +74,14 @@ type loginInput struct {
 	Password string `json:"password"`
 }
 
-// login checks credentials and starts a new session (a fresh token, so a
-// token planted before login is worthless after it).
+// login checks credentials and starts a new session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := s.limit(w, r, "login:ip", s.clientIP(r), s.Config.RateLoginIP); err != nil {
-		return err
-	}
 	var in loginInput
 	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
 		return err
 	}
-	if in.Email == "" || in.Password == "" {
-		fields := map[string]string{}
-		if in.Email == "" {
-			fields["email"] = "Required."
-		}
-		if in.Password == "" {
-			fields["password"] = "Required."
-		}
-		return apperr.Validation(fields)
-	}
-	if err := s.limit(w, r, "login:email", kernel.NormalizeEmail(in.Email), s.Config.RateLoginEmail); err != nil {
-		return err
-	}
-	u, err := s.Accounts.Authenticate(r.Context(), in.Email, in.Password)
+	u, err := s.auth.Login(w, r, in.Email, in.Password)
 	if err != nil {
-		return err
-	}
-	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
 	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
@@ -119,24 +93,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	if err := s.Sessions.Destroy(r.Context(), s.Sessions.Token(r)); err != nil {
-		return err
-	}
-	token, d, err := s.Sessions.Create(r.Context(), userID)
-	if err != nil {
-		return err
-	}
-	s.Sessions.SetCookie(w, token, d)
-	return nil
-}
-
 // logout destroys the session; it succeeds without one too.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Sessions.Destroy(r.Context(), s.Sessions.Token(r)); err != nil {
+	if err := s.auth.EndSession(w, r); err != nil {
 		return err
 	}
-	s.Sessions.ClearCookie(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"clinic/internal/apperr"
+	"clinic/internal/httpx"
 	"clinic/internal/platform/db"
 )
 
@@ -30,38 +31,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// statusClientClosed is the status recorded (metrics, log) for a request
-// whose client went away before the answer, as nginx does: it is not an
-// error of the server, so it is kept apart from the 5xx answers.
-const statusClientClosed = 499
-
 // errTimeout answers a request that ran past REQUEST_TIMEOUT.
 var errTimeout = apperr.New(apperr.Unavailable, "The request took too long. Please try again.")
 
-// writeError answers err in the error shape. Internal details are logged,
+// WriteError answers err in the error shape. Internal details are logged,
 // never sent: an error without a code becomes a generic internal error.
 //
 // A failure because the request's context ended is not an internal error:
 // when the client went away it is logged at info as a cancelled request and
 // recorded as 499 (nobody reads the answer); when REQUEST_TIMEOUT passed it
 // answers 503 unavailable.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context())}
 	if e.Code == apperr.Internal || e.Code == apperr.Unavailable {
 		switch ctxErr := r.Context().Err(); {
 		case errors.Is(ctxErr, context.Canceled):
 			s.log.Info("request cancelled by the client", append(attrs, "err", err)...)
-			w.WriteHeader(statusClientClosed)
+			w.WriteHeader(httpx.StatusClientClosed)
 			return
 		case errors.Is(ctxErr, context.DeadlineExceeded), db.IsCanceled(err):
 			s.log.Warn("request timed out", append(attrs, "timeout", s.Config.RequestTimeout.String(), "err", err)...)
 			e = errTimeout
-			writeJSON(w, statusOf(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+			writeJSON(w, httpx.Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
 			return
 		}
 	}
-	status := statusOf(e.Code)
+	status := httpx.Status(e.Code)
 	attrs = append(attrs, "code", e.Code)
 	switch {
 	case e.Code == apperr.Unavailable:
@@ -80,27 +76,3 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: e.Fields, Details: e.Details}})
 }
 
-// statusOf returns the HTTP status that answers an error code (the one
-// place codes meet HTTP).
-func statusOf(code apperr.Code) int {
-	switch code {
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}

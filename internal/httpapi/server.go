@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,10 +16,9 @@ import (
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/config"
+	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
-	"clinic/internal/platform/ratelimit"
-	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 )
@@ -42,20 +42,21 @@ type Deps struct {
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
 	Jobs         *jobs.Service
-	Sessions     *session.Manager
-	Limiter      ratelimit.Limiter
-	Registry     *prometheus.Registry
+	// Auth authenticates requests and applies rate limits, for the web UI
+	// too (one implementation).
+	Auth     *httpx.Auth
+	Registry *prometheus.Registry
 	Checks       []Check
 }
 
-// Server is the HTTP API.
+// Server is the HTTP API: the routes under /api/v1 and the operations
+// endpoints, without the middleware stack (httpx.Stack), which app puts in
+// front of the API and the web UI alike.
 type Server struct {
 	Deps
-	log     *slog.Logger
-	metrics *httpMetrics
-	csrf    *http.CrossOriginProtection
-	handler http.Handler
-	router  *router
+	log    *slog.Logger
+	auth   *httpx.Auth
+	router *router
 	// agendaGzip keeps compressed agenda pages (see listAppointments).
 	agendaGzip *gzipCache
 }
@@ -69,24 +70,23 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{Deps: d, log: d.Log, csrf: http.NewCrossOriginProtection(), agendaGzip: newGzipCache(agendaGzipBytes)}
-	if d.Registry != nil {
-		m, err := newHTTPMetrics(d.Registry)
-		if err != nil {
-			return nil, err
-		}
-		s.metrics = m
-	}
+	s := &Server{Deps: d, log: d.Log, auth: d.Auth, agendaGzip: newGzipCache(agendaGzipBytes)}
 	s.router = &router{ServeMux: http.NewServeMux()}
 	s.routes(s.router)
-	// observe must see the request the router gets (the router records the
-	// matched pattern in it): middlewares that replace the request sit outside.
-	s.handler = s.securityHeaders(s.recoverPanics(s.requestID(s.deadline(s.observe(s.limitBody(s.router))))))
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Owns reports whether the API answers path (the rest is the web UI's).
+func Owns(path string) bool {
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return path == "/api" || strings.HasPrefix(path, "/api/")
+}
 
 func (s *Server) routes(mux *router) {
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -100,7 +100,7 @@ func (s *Server) routes(mux *router) {
 	s.apiRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, errNoRoute)
+		s.WriteError(w, r, errNoRoute)
 	})
 }
 
