@@ -124,8 +124,11 @@ func run(root string) error {
 	}
 	defer os.RemoveAll(tmp)
 
+	// Fetch and check every tarball before writing anything, so a refused
+	// pin leaves the tree as it was.
 	var mismatched []string
-	for _, p := range pins {
+	extracted := make([]map[string][]byte, len(pins))
+	for i, p := range pins {
 		tgz, err := pack(tmp, p)
 		if err != nil {
 			return err
@@ -135,18 +138,19 @@ func run(root string) error {
 			mismatched = append(mismatched, p.Name+"@"+p.Version)
 			continue
 		}
-		files, err := extract(tgz, p)
-		if err != nil {
+		if extracted[i], err = extract(tgz, p); err != nil {
 			return fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
 		}
-		if err := writeDir(filepath.Join(root, p.Dir), files); err != nil {
+	}
+	if len(mismatched) > 0 {
+		return fmt.Errorf("refused %s: the tarball is not the pinned one; review it and pin the integrity printed above (nothing written)",
+			strings.Join(mismatched, ", "))
+	}
+	for i, p := range pins {
+		if err := writeDir(filepath.Join(root, p.Dir), extracted[i]); err != nil {
 			return err
 		}
 		fmt.Printf("%s@%s (%s) -> %s\n", p.Name, p.Version, p.License, p.Dir)
-	}
-	if len(mismatched) > 0 {
-		return fmt.Errorf("refused %s: the tarball is not the pinned one; review it and pin the integrity printed above",
-			strings.Join(mismatched, ", "))
 	}
 	return os.WriteFile(filepath.Join(root, versionsFile), versions(), 0o644)
 }
