@@ -51,13 +51,14 @@
   }
   });
 
-  // ?menu opens the phone menu, to look at it
-  if (location.search.indexOf("menu") >= 0) {
+  // ?menu opens the phone menu and ?dialog the booking dialog, to look at them
+  [["menu", "[data-nav-toggle]"], ["dialog", "[data-dialog-open]"]].forEach(function (c) {
+    if (location.search.indexOf(c[0]) < 0) return;
     window.addEventListener("load", function () {
-      var t = document.querySelector("[data-nav-toggle]");
+      var t = document.querySelector(c[1]);
       if (t) t.click();
     });
-  }
+  });
 
   var report = function () {
     document.documentElement.setAttribute("data-sg-height", String(document.documentElement.scrollHeight));

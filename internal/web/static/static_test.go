@@ -204,7 +204,7 @@ func TestIntegrityIsTheSHA384OfTheFile(t *testing.T) {
 func TestEmbeddedFiles(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{
-		"app.css", "app.js", "favicon.svg",
+		"app.css", "app.js", "favicon.svg", "icons.svg",
 		"vendor/htmx/htmx.min.js",
 		"vendor/event-calendar/event-calendar.min.js",
 		"vendor/event-calendar/event-calendar.min.css",
@@ -216,6 +216,32 @@ func TestEmbeddedFiles(t *testing.T) {
 		w := serve(Handler(), http.MethodGet, url, nil)
 		require.Equal(t, http.StatusOK, w.Code, name)
 	}
+}
+
+// TestNoExternalReferences keeps the embedded CSS and our JavaScript within
+// the CSP (default-src 'self', no unsafe-eval): no url() of another origin
+// or of data:, no @import, and in our scripts no URL, eval or innerHTML.
+func TestNoExternalReferences(t *testing.T) {
+	t.Parallel()
+	urlRE := regexp.MustCompile(`(?i)url\(\s*['"]?\s*(https?:|//|data:)|@import`)
+	jsRE := regexp.MustCompile(`https?://|\beval\(|new Function|\.innerHTML\b`)
+	checked := 0
+	for name, a := range defaultSet().byName {
+		var re *regexp.Regexp
+		switch {
+		case strings.HasSuffix(name, ".css"):
+			re = urlRE
+		case strings.HasSuffix(name, ".js") && !strings.HasPrefix(name, "vendor/"):
+			re = jsRE // vendored scripts are reviewed when pinned
+		default:
+			continue
+		}
+		checked++
+		if m := re.Find(a.body); m != nil {
+			t.Errorf("%s contains %q", name, m)
+		}
+	}
+	require.GreaterOrEqual(t, checked, 3, "app.css, app.js and the calendar's CSS are checked")
 }
 
 func serve(h http.Handler, method, path string, header http.Header) *httptest.ResponseRecorder {
