@@ -1,0 +1,4 @@
+function broken() {
+  throw new TypeError("uncaught boom");
+}
+broken();

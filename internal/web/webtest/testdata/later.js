@@ -1,0 +1,1 @@
+setTimeout(() => { document.getElementById("status").textContent = "ready"; }, 300);
