@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -169,11 +170,22 @@ func IDs() []string {
 }
 
 // logged remembers the problems already logged, so that a missing message
-// on a busy page is one log line, not one per request.
-var logged sync.Map
+// on a busy page is one log line, not one per request. It keeps at most
+// maxLogged of them (a message the catalogue lacks may hold values, each
+// a new key); past that, problems go unlogged: the tests catch them anyway.
+var (
+	logged      sync.Map
+	loggedCount atomic.Int64
+)
+
+const maxLogged = 1000
 
 func logOnce(key, msg string, args ...any) {
+	if _, dup := logged.Load(key); dup || loggedCount.Load() >= maxLogged {
+		return
+	}
 	if _, dup := logged.LoadOrStore(key, struct{}{}); !dup {
+		loggedCount.Add(1)
 		slog.Warn(msg, args...)
 	}
 }

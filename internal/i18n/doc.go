@@ -21,7 +21,7 @@
 //
 //	l := i18n.For(i18n.PtBR)
 //	l.T("nav.agenda")                      // "Agenda"
-//	l.T("agenda.appointments", "count", 3) // "3 consultas"
+//	l.T("page.results", "count", 3)        // "3 resultados"
 //
 // T on an ID that is not in the catalogue returns the ID itself and logs it
 // once; tests catch that earlier: Missing and Has let every package's tests
