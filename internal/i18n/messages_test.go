@@ -92,12 +92,15 @@ func manage(p int, what string) error {
 	return forbidden("Only owners can manage " + what + ".")
 }
 
+func Gone(what string) error { return apperr.New(apperr.NotFound, "%s is gone.", what) }
+
 func forbidden(msg string) error { return apperr.New(apperr.Forbidden, "%s", msg) }
 
 type opts struct{ Help string }
 
 func f(v string, n int) {
 	_ = notFound("Gadget")
+	_ = Gone("Gizmo")
 	_ = notFound(v)
 	_ = manage(1, "rooms")
 	fields := map[string]string{}
@@ -129,6 +132,7 @@ func f(v string, n int) {
 	require.Equal(t, []string{
 		"Cannot go.",
 		"Gadget not found.",
+		"Gizmo is gone.",
 		"Half: 50% done at {}.",
 		"Half: 50%% done.", // a plain literal: %% is not a verb there
 		"It can go to {}.",
@@ -138,6 +142,7 @@ func f(v string, n int) {
 		"Only owners can manage rooms.",
 		"Required.",
 		"Widget {} not found.",
+		"{} is gone.",   // Gone is exported: other packages may call it
 		"{} not found.", // notFound(v)
 	}, got)
 }

@@ -31,7 +31,8 @@ import (
 // that function (notFound(what) → "%s not found.") is a template: each
 // call of the function in its package gives the message instead, with the
 // literal arguments put in ("User not found."), or the template itself when
-// an argument is not a literal.
+// an argument is not a literal. The template of an exported function is a
+// message too (calls from other packages are not followed).
 
 // sourceMessage is one message found in the source.
 type sourceMessage struct {
@@ -370,13 +371,14 @@ func sourceMessages(root string) ([]sourceMessage, error) {
 		type tmpl struct {
 			shape  shape
 			params []int
+			pos    token.Pos
 		}
 		templates := map[string][]tmpl{}
 		var sentences []found
 		for _, f := range files {
 			for _, fd := range fileSentences(f) {
 				if params, ok := templateParams(fd.fn, fd.shape); ok {
-					templates[fd.fn.Name.Name] = append(templates[fd.fn.Name.Name], tmpl{fd.shape, params})
+					templates[fd.fn.Name.Name] = append(templates[fd.fn.Name.Name], tmpl{fd.shape, params, fd.pos})
 					continue
 				}
 				sentences = append(sentences, fd)
@@ -419,12 +421,13 @@ func sourceMessages(root string) ([]sourceMessage, error) {
 				return true
 			})
 		}
-		// A template of a function never called in its package (called
-		// from others) is needed as it is.
+		// The template of an exported function, or of one never called in
+		// its package, is needed as it is: other packages call it with
+		// arguments this walk does not follow.
 		for name, ts := range templates {
-			if !called[name] {
+			if !called[name] || ast.IsExported(name) {
 				for _, t := range ts {
-					emit(t.shape, token.NoPos)
+					emit(t.shape, t.pos)
 				}
 			}
 		}
