@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"clinic/internal/apperr"
+	"clinic/internal/i18n"
 	"clinic/internal/platform/db"
 )
 
@@ -38,8 +39,33 @@ const statusClientClosed = 499
 // errTimeout answers a request that ran past REQUEST_TIMEOUT.
 var errTimeout = apperr.New(apperr.Unavailable, "The request took too long. Please try again.")
 
+// msgInternal is the message of every internal error: what went wrong is
+// in the log, under the request id.
+const msgInternal = "An internal error occurred. Please try again; if it persists, contact support with the request id."
+
+// apiLocale is the language of r's error messages: the one its
+// Accept-Language header asks for among those clinic speaks (pt-BR, en),
+// and English when it asks for none of them or sends none, as the API
+// always answered before it spoke pt-BR.
+func apiLocale(r *http.Request) i18n.Locale {
+	return i18n.NegotiateOr(r.Header.Get("Accept-Language"), i18n.En)
+}
+
+// writeErrorBody answers e in the error shape, its message and field
+// messages in the request's language (apiLocale).
+func writeErrorBody(w http.ResponseWriter, r *http.Request, status int, e *apperr.Error) {
+	loc := apiLocale(r)
+	msg, fields := i18n.Message(loc, e)
+	h := w.Header()
+	h.Add("Vary", "Accept-Language")
+	h.Set("Content-Language", string(loc))
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: fields, Details: e.Details}})
+}
+
 // writeError answers err in the error shape. Internal details are logged,
 // never sent: an error without a code becomes a generic internal error.
+// The message and the field messages are in the language the request asks
+// for (see apiLocale).
 //
 // A failure because the request's context ended is not an internal error:
 // when the client went away it is logged at info as a cancelled request and
@@ -56,8 +82,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			return
 		case errors.Is(ctxErr, context.DeadlineExceeded), db.IsCanceled(err):
 			s.log.Warn("request timed out", append(attrs, "timeout", s.Config.RequestTimeout.String(), "err", err)...)
-			e = errTimeout
-			writeJSON(w, statusOf(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+			writeErrorBody(w, r, statusOf(errTimeout.Code), errTimeout)
 			return
 		}
 	}
@@ -73,11 +98,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Err != nil:
 		s.log.Debug("request refused", append(attrs, "err", err)...)
 	}
-	msg := e.Message
 	if e.Code == apperr.Internal {
-		msg = "An internal error occurred. Please try again; if it persists, contact support with the request id."
+		e = &apperr.Error{Code: e.Code, Message: msgInternal, Fields: e.Fields, Details: e.Details}
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: e.Fields, Details: e.Details}})
+	writeErrorBody(w, r, status, e)
 }
 
 // statusOf returns the HTTP status that answers an error code (the one
