@@ -219,6 +219,8 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 		"info": map[string]any{"title": "clinic API", "version": "1",
 			"description": "Clinic management: clinics, users, patients, professionals, schedules and appointments. " +
 				"Every error answers {\"error\":{\"code\",\"message\",\"fields\",\"details\"}} with the matching status. " +
+				"Error messages (message and each of fields) are in the language Accept-Language asks for, pt-BR or en, " +
+				"and in English when it asks for neither or is absent; Content-Language names it (code never changes). " +
 				"Times are RFC 3339 with offset. This document is served at /api/v1/openapi.json.",
 			// No open licence: SPDX's LicenseRef- names a licence of one's
 			// own (info-license-strict wants an identifier or a URL).

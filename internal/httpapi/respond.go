@@ -8,6 +8,7 @@ import (
 
 	"clinic/internal/apperr"
 	"clinic/internal/httpx"
+	"clinic/internal/i18n"
 	"clinic/internal/platform/db"
 )
 
@@ -34,8 +35,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // errTimeout answers a request that ran past REQUEST_TIMEOUT.
 var errTimeout = apperr.New(apperr.Unavailable, "The request took too long. Please try again.")
 
+// msgInternal is the message of every internal error: what went wrong is
+// in the log, under the request id.
+const msgInternal = "An internal error occurred. Please try again; if it persists, contact support with the request id."
+
+// apiLocale is the language of r's error messages: the one its
+// Accept-Language header asks for among those clinic speaks (pt-BR, en),
+// and English when it asks for none of them or sends none, as the API
+// always answered before it spoke pt-BR.
+func apiLocale(r *http.Request) i18n.Locale {
+	return i18n.NegotiateOr(r.Header.Get("Accept-Language"), i18n.En)
+}
+
+// writeErrorBody answers e in the error shape, its message and field
+// messages in the request's language (apiLocale).
+func writeErrorBody(w http.ResponseWriter, r *http.Request, status int, e *apperr.Error) {
+	loc := apiLocale(r)
+	msg, fields := i18n.Message(loc, e)
+	h := w.Header()
+	h.Add("Vary", "Accept-Language")
+	h.Set("Content-Language", string(loc))
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: fields, Details: e.Details}})
+}
+
 // WriteError answers err in the error shape. Internal details are logged,
 // never sent: an error without a code becomes a generic internal error.
+// The message and the field messages are in the language the request asks
+// for (see apiLocale).
 //
 // A failure because the request's context ended is not an internal error:
 // when the client went away it is logged at info as a cancelled request and
@@ -52,8 +78,7 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 			return
 		case errors.Is(ctxErr, context.DeadlineExceeded), db.IsCanceled(err):
 			s.log.Warn("request timed out", append(attrs, "timeout", s.Config.RequestTimeout.String(), "err", err)...)
-			e = errTimeout
-			writeJSON(w, httpx.Status(e.Code), errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+			writeErrorBody(w, r, httpx.Status(errTimeout.Code), errTimeout)
 			return
 		}
 	}
@@ -69,10 +94,9 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Err != nil:
 		s.log.Debug("request refused", append(attrs, "err", err)...)
 	}
-	msg := e.Message
 	if e.Code == apperr.Internal {
-		msg = "An internal error occurred. Please try again; if it persists, contact support with the request id."
+		e = &apperr.Error{Code: e.Code, Message: msgInternal, Fields: e.Fields, Details: e.Details}
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg, Fields: e.Fields, Details: e.Details}})
+	writeErrorBody(w, r, status, e)
 }
 

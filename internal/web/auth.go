@@ -114,12 +114,6 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errBadForm
 	}
-	v := viewOf(r.Context())
-	if v.User != nil {
-		if err := s.Accounts.SetLocale(r.Context(), v.User.ID, string(l)); err != nil {
-			return err
-		}
-	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.Config.SecureCookies(), SameSite: http.SameSiteLaxMode})
 	back := safeNext(f.Get("next"))
