@@ -28,7 +28,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 }
 
 type authPage struct {
-	Next string
+	Next        string
+	MinPassword int
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
@@ -69,7 +70,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) error {
 	v := viewOf(r.Context())
-	s.render(w, r, http.StatusOK, "signup", page{Title: v.L.T("auth.signup.title")})
+	s.render(w, r, http.StatusOK, "signup", page{Title: v.L.T("auth.signup.title"), Data: authPage{MinPassword: account.MinPasswordLength}})
 	return nil
 }
 
@@ -87,7 +88,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Values["password"] = ""
-		s.render(w, r, formStatus(err), "signup", page{Title: v.L.T("auth.signup.title"), Form: f})
+		s.render(w, r, formStatus(err), "signup", page{Title: v.L.T("auth.signup.title"), Form: f, Data: authPage{MinPassword: account.MinPasswordLength}})
 		return nil
 	}
 	http.Redirect(w, r, "/clinics/"+c.ID+"/", http.StatusSeeOther)

@@ -48,6 +48,27 @@ var funcs = template.FuncMap{
 	},
 	"cpf":   i18n.CPF,
 	"phone": i18n.Phone,
+	// icon draws one of static/icons.svg's symbols, hidden from screen
+	// readers (the text next to it says what it means).
+	"icon": func(name string) template.HTML {
+		return template.HTML(`<svg class="icon" aria-hidden="true" focusable="false"><use href="` +
+			static.URL("icons.svg") + `#i-` + template.HTMLEscapeString(name) + `"></use></svg>`)
+	},
+	"initials": initials,
+}
+
+// initials returns the first letters of a name's first and last words.
+func initials(name string) string {
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return ""
+	}
+	first := []rune(words[0])[:1]
+	if len(words) == 1 {
+		return strings.ToUpper(string(first))
+	}
+	last := []rune(words[len(words)-1])[:1]
+	return strings.ToUpper(string(first) + string(last))
 }
 
 func parsePages() (*pages, error) {
@@ -200,7 +221,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	v := viewOf(r.Context())
 	msg, _ := i18n.Message(v.Locale, e)
 	if e.Code == apperr.Internal {
-		msg = v.L.T("page.error.internal")
+		msg = v.L.T("page.error.text")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
