@@ -29,6 +29,7 @@ import (
 	"clinic/internal/platform/blob"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
+	"clinic/internal/platform/pubsub"
 	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/redisx"
@@ -48,6 +49,9 @@ type App struct {
 	Sessions session.Store
 	Limiter  ratelimit.Limiter
 	Cache    cache.Cache
+	// PubSub carries live updates between servers (the agenda's changes on
+	// appointment.AgendaTopic).
+	PubSub   pubsub.PubSub
 	Accounts *account.Service
 	API      *httpapi.Server
 	Web      *web.Server
@@ -169,6 +173,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.closers = append(a.closers, a.Cache)
 	logBackend(log, "cache", cfg.Cache(), "set REDIS_URL to share the cache (never stale across servers)")
 
+	a.PubSub, err = pubsub.New(pubsub.Config{Backend: cfg.PubSub(), Prefix: cfg.RedisPrefix + "pubsub:"}, a.Redis)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.PubSub)
+	logBackend(log, "pubsub", cfg.PubSub(), "set REDIS_URL to send live agenda updates to the browsers of every server")
+
 	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1},
 		account.WithLogger(log), account.OnClinicChange(a.clinicChanged))
 	if err != nil {
@@ -219,7 +230,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Patients = patient.NewService(a.DB, a.Cache, patient.OnChange(a.patientChanged))
 	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.WithZones(a.Accounts),
 		schedule.OnProfessionalChange(a.professionalChanged))
-	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache))
+	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache),
+		appointment.OnChange(a.appointmentChanged))
 	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
 
 	auth := httpx.NewAuth(cfg, a.Accounts, session.NewManager(a.Sessions, session.ManagerConfig{

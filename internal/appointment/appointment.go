@@ -27,7 +27,9 @@
 // history) and an audit entry in its own transaction. Freeing a slot (cancel,
 // no-show, rescheduling away) enqueues a SlotFreedArgs job in that same
 // transaction. After a change that occupies or frees time, the schedule's
-// cached availability is invalidated.
+// cached availability is invalidated. After every committed write, the
+// listeners set with OnChange are told (one Change per write): package app
+// announces it to the clinic's open agendas.
 //
 // # Agenda cache
 //
@@ -207,6 +209,7 @@ type Service struct {
 	cache    cache.Cache // nil: agenda pages are not cached
 	now      func() time.Time
 	log      *slog.Logger
+	onChange kernel.Listeners[Change]
 }
 
 // NewService returns a Service on d that checks working hours with sched and

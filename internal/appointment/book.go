@@ -439,7 +439,9 @@ func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, serie
 	if err != nil {
 		return nil, fmt.Errorf("appointment: book: %w", err)
 	}
-	s.changed(ctx, b.clinicID, true)
+	c := changeOf(ChangeCreated, list[0])
+	c.EndsAt = list[len(list)-1].EndsAt
+	s.changed(ctx, c, true)
 	return list, nil
 }
 
@@ -533,16 +535,17 @@ func seriesError(slots []slot, outside []int, ovs []overlap) error {
 }
 
 // changed drops what the cache holds of the clinic's agenda after a
-// committed change, and its cached availability too when the change
-// occupied or freed time. A failure is logged: the change itself succeeded.
-func (s *Service) changed(ctx context.Context, clinicID string, occupancy bool) {
-	s.invalidateAgenda(ctx, clinicID)
-	if !occupancy || s.schedule == nil {
-		return
+// committed change c, and its cached availability too when the change
+// occupied or freed time, then tells the listeners (see OnChange). A
+// failure is logged: the change itself succeeded.
+func (s *Service) changed(ctx context.Context, c Change, occupancy bool) {
+	s.invalidateAgenda(ctx, c.ClinicID)
+	if occupancy && s.schedule != nil {
+		if err := s.schedule.InvalidateAvailability(ctx, c.ClinicID); err != nil {
+			s.log.WarnContext(ctx, "appointment: invalidate availability", "clinic_id", c.ClinicID, "err", err)
+		}
 	}
-	if err := s.schedule.InvalidateAvailability(ctx, clinicID); err != nil {
-		s.log.WarnContext(ctx, "appointment: invalidate availability", "clinic_id", clinicID, "err", err)
-	}
+	s.onChange.Notify(ctx, c)
 }
 
 // slotFreed enqueues, in tx, the job that offers a freed slot to the

@@ -235,7 +235,11 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 		return Appointment{}, err
 	}
 	if wrote {
-		s.changed(ctx, p.ClinicID, moved)
+		c := changeOf(ChangeUpdated, out)
+		if moved {
+			c.Kind, c.OldProfessionalID, c.OldStartsAt, c.OldEndsAt = ChangeRescheduled, cur.ProfessionalID, cur.StartsAt, cur.EndsAt
+		}
+		s.changed(ctx, c, moved)
 	}
 	present(p, &out)
 	return out, nil
@@ -383,7 +387,7 @@ func (s *Service) SetStatus(ctx context.Context, p kernel.Principal, id string, 
 	if err != nil {
 		return Appointment{}, err
 	}
-	s.changed(ctx, p.ClinicID, !out.Status.Active())
+	s.changed(ctx, changeOf(ChangeStatus, out), !out.Status.Active())
 	present(p, &out)
 	return out, nil
 }

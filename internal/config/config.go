@@ -37,6 +37,8 @@ type Config struct {
 	CacheBackend  string
 	CacheMaxBytes int64
 
+	PubSubBackend string
+
 	RateLimitBackend   string
 	RateLoginIP        Rate
 	RateLoginEmail     Rate
@@ -123,7 +125,7 @@ var Vars = []Var{
 		c.DatabaseURL = v
 		return nil
 	}},
-	{Name: "REDIS_URL", Default: "", Secret: true, Help: "redis:// or rediss:// URL. When set, sessions, cache and rate limits default to Redis (shared by all servers).", set: func(c *Config, v string) error {
+	{Name: "REDIS_URL", Default: "", Secret: true, Help: "redis:// or rediss:// URL. When set, sessions, cache, rate limits and live agenda updates default to Redis (shared by all servers).", set: func(c *Config, v string) error {
 		if v != "" {
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
@@ -183,6 +185,13 @@ var Vars = []Var{
 			return errors.New("want a whole number of bytes above 0")
 		}
 		c.CacheMaxBytes = n
+		return nil
+	}},
+	{Name: "PUBSUB_BACKEND", Default: "", Help: "memory or redis: how live agenda updates reach the browsers. Empty: redis when REDIS_URL is set (every server's browsers), else memory (this process's only).", set: func(c *Config, v string) error {
+		if err := oneOf(v, "", "memory", "redis"); err != nil {
+			return err
+		}
+		c.PubSubBackend = v
 		return nil
 	}},
 	{Name: "RATE_LIMIT_BACKEND", Default: "", Help: "memory or redis. Empty: redis when REDIS_URL is set, else memory.", set: func(c *Config, v string) error {
@@ -313,7 +322,7 @@ func lookup(getenv func(string) string, v Var) (val string, fromFile bool, err e
 func (c *Config) validate() []error {
 	var errs []error
 	if c.RedisURL == "" {
-		for name, v := range map[string]string{"SESSION_BACKEND": c.SessionBackend, "CACHE_BACKEND": c.CacheBackend, "RATE_LIMIT_BACKEND": c.RateLimitBackend} {
+		for name, v := range map[string]string{"SESSION_BACKEND": c.SessionBackend, "CACHE_BACKEND": c.CacheBackend, "RATE_LIMIT_BACKEND": c.RateLimitBackend, "PUBSUB_BACKEND": c.PubSubBackend} {
 			if v == "redis" || v == "tiered" {
 				errs = append(errs, fmt.Errorf("%s=%q: needs REDIS_URL, which is not set", name, v))
 			}
@@ -342,6 +351,9 @@ func (c *Config) Cache() string { return pick(c.CacheBackend, c.RedisURL, "redis
 
 // RateLimit returns the rate limit backend in effect.
 func (c *Config) RateLimit() string { return pick(c.RateLimitBackend, c.RedisURL, "redis", "memory") }
+
+// PubSub returns the pub/sub backend in effect (live agenda updates).
+func (c *Config) PubSub() string { return pick(c.PubSubBackend, c.RedisURL, "redis", "memory") }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

@@ -25,6 +25,7 @@ func TestDefaultsNeedNothing(t *testing.T) {
 	require.Equal(t, "db", c.Session())
 	require.Equal(t, "memory", c.Cache())
 	require.Equal(t, "memory", c.RateLimit())
+	require.Equal(t, "memory", c.PubSub())
 	require.Equal(t, int64(1<<20), c.MaxBodyBytes)
 	require.Equal(t, 10, c.JobWorkers)
 	require.Equal(t, 10*time.Second, c.RequestTimeout)
@@ -39,6 +40,7 @@ func TestRedisURLMovesSharedSubsystems(t *testing.T) {
 	require.Equal(t, "redis", c.Session())
 	require.Equal(t, "redis", c.Cache())
 	require.Equal(t, "redis", c.RateLimit())
+	require.Equal(t, "redis", c.PubSub())
 	require.True(t, c.SecureCookies())
 }
 
@@ -61,6 +63,8 @@ func TestInvalidValuesNameVariableAndValue(t *testing.T) {
 		{"bad bool", map[string]string{"TRUST_PROXY": "maybe"}, []string{`TRUST_PROXY="maybe"`, "true or false"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, []string{`LOG_LEVEL="loud"`}},
 		{"redis backend without redis", map[string]string{"CACHE_BACKEND": "redis"}, []string{`CACHE_BACKEND="redis"`, "REDIS_URL"}},
+		{"unknown pubsub backend", map[string]string{"PUBSUB_BACKEND": "nats"}, []string{`PUBSUB_BACKEND="nats"`, "memory, redis"}},
+		{"redis pubsub without redis", map[string]string{"PUBSUB_BACKEND": "redis"}, []string{`PUBSUB_BACKEND="redis"`, "REDIS_URL"}},
 		{"s3 without endpoint", map[string]string{"FILES_URL": "s3://bucket"}, []string{`FILES_URL="s3://bucket"`, "S3_ENDPOINT"}},
 		{"unparsable request timeout", map[string]string{"REQUEST_TIMEOUT": "soon"}, []string{`REQUEST_TIMEOUT="soon"`, "duration"}},
 		{"zero request timeout", map[string]string{"REQUEST_TIMEOUT": "0s"}, []string{`REQUEST_TIMEOUT="0s"`, "positive"}},
