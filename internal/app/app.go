@@ -268,6 +268,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
 		Jobs:         jobsSvc,
+		PubSub:       a.PubSub,
 	})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/platform/pubsub"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 	"clinic/internal/web/static"
@@ -38,6 +39,7 @@ type Deps struct {
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
 	Jobs         *jobs.Service
+	PubSub       pubsub.PubSub
 }
 
 // Server is the web UI.
@@ -81,6 +83,7 @@ func (s *Server) routes() {
 	m.Handle("POST /language", s.anyone(s.setLanguage))
 
 	m.Handle("GET /clinics/{clinic_id}/{$}", s.clinic(s.dashboard))
+	m.Handle("GET /clinics/{clinic_id}/live", s.clinic(s.live))
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
