@@ -99,4 +99,3 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeErrorBody(w, r, status, e)
 }
-

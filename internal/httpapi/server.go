@@ -46,7 +46,7 @@ type Deps struct {
 	// too (one implementation).
 	Auth     *httpx.Auth
 	Registry *prometheus.Registry
-	Checks       []Check
+	Checks   []Check
 }
 
 // Server is the HTTP API: the routes under /api/v1 and the operations

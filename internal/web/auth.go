@@ -124,4 +124,3 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil
 }
-

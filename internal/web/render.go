@@ -197,7 +197,9 @@ var errNoPage = apperr.New(apperr.NotFound, "Page not found.")
 // WriteError answers err as a page in the user's language: the message of
 // its code from the catalogue; internal details only in the log. It is
 // also the error writer of the middleware stack for the UI's paths.
-func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) { s.renderError(w, r, err) }
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	s.renderError(w, r, err)
+}
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
