@@ -3,6 +3,9 @@ package i18n
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	pathpkg "path"
+	"strings"
 	"log/slog"
 	"slices"
 	"sync"
@@ -46,18 +49,37 @@ func load() (*catalogue, error) {
 	b := goi18n.NewBundle(supported[0].tag)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &catalogue{bundle: b, messages: map[Locale]map[string]*goi18n.Message{}, localizers: map[Locale]*Localizer{}}
+	// Each locale's messages may be split over several files:
+	// locales/<locale>.toml and locales/<area>.<locale>.toml (one per part
+	// of the UI, so that parts are written side by side); an id is defined
+	// in one file only.
 	for _, sup := range supported {
-		path := "locales/" + string(sup.locale) + ".toml"
-		f, err := b.LoadMessageFileFS(localeFiles, path)
+		byID := map[string]*goi18n.Message{}
+		paths, err := fs.Glob(localeFiles, "locales/*.toml")
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", path, err)
+			return nil, err
 		}
-		if f.Tag != sup.tag {
-			return nil, fmt.Errorf("%s: language %s, want %s", path, f.Tag, sup.tag)
+		for _, path := range paths {
+			base := strings.TrimSuffix(pathpkg.Base(path), ".toml")
+			if base != string(sup.locale) && !strings.HasSuffix(base, "."+string(sup.locale)) {
+				continue
+			}
+			f, err := b.LoadMessageFileFS(localeFiles, path)
+			if err != nil {
+				return nil, fmt.Errorf("load %s: %w", path, err)
+			}
+			if f.Tag != sup.tag {
+				return nil, fmt.Errorf("%s: language %s, want %s", path, f.Tag, sup.tag)
+			}
+			for _, m := range f.Messages {
+				if _, dup := byID[m.ID]; dup {
+					return nil, fmt.Errorf("%s: message %s is defined in another file too", path, m.ID)
+				}
+				byID[m.ID] = m
+			}
 		}
-		byID := make(map[string]*goi18n.Message, len(f.Messages))
-		for _, m := range f.Messages {
-			byID[m.ID] = m
+		if len(byID) == 0 {
+			return nil, fmt.Errorf("no messages for %s", sup.locale)
 		}
 		c.messages[sup.locale] = byID
 		c.localizers[sup.locale] = &Localizer{locale: sup.locale, loc: goi18n.NewLocalizer(b, string(sup.locale))}

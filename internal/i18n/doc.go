@@ -10,8 +10,10 @@
 //
 // # The catalogue
 //
-// The messages live in locales/pt-BR.toml and locales/en.toml, embedded in
-// the binary, one file per locale with exactly the same IDs and the same
+// The messages live in locales/pt-BR.toml and locales/en.toml, and in one
+// pair of files per part of the web UI (locales/web-<part>.pt-BR.toml and
+// locales/web-<part>.en.toml; an id is defined in one file only), embedded
+// in the binary, both locales with exactly the same IDs and the same
 // template arguments per ID (a test checks it). IDs are short dotted keys
 // grouped by prefix: app., nav., auth., status., role., weekday., month.,
 // action., page., format., and err. for the messages of errors. Messages are
