@@ -4,10 +4,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	pathpkg "path"
-	"strings"
 	"log/slog"
+	pathpkg "path"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
