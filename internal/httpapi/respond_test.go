@@ -55,7 +55,7 @@ func TestWriteErrorLocalizes(t *testing.T) {
 				r.Header.Set("Accept-Language", tt.header)
 			}
 			w := httptest.NewRecorder()
-			s.writeError(w, r, tt.err)
+			s.WriteError(w, r, tt.err)
 			require.Equal(t, tt.status, w.Code)
 			assert.Equal(t, tt.language, w.Header().Get("Content-Language"))
 			assert.Contains(t, w.Header().Values("Vary"), "Accept-Language")
