@@ -88,6 +88,10 @@ type Service struct {
 	// onProfessional are the listeners of committed professional writes
 	// (see OnProfessionalChange).
 	onProfessional kernel.Listeners[ProfessionalChange]
+	// onProcedure and onRoom are the listeners of committed procedure and
+	// room writes (see OnProcedureChange, OnRoomChange).
+	onProcedure kernel.Listeners[ProcedureChange]
+	onRoom      kernel.Listeners[RoomChange]
 }
 
 // NewService returns a Service on d that caches availability in c.
