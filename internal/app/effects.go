@@ -10,7 +10,8 @@ import (
 
 // Cross-service effects of committed writes. A service tells its listeners
 // (set at construction: account.OnClinicChange, patient.OnChange,
-// schedule.OnProfessionalChange) after a write commits, and these methods
+// schedule.OnProfessionalChange, OnProcedureChange and OnRoomChange) after
+// a write commits, and these methods
 // drop what other services cached of the data changed, so that the agenda
 // and availability show it at once, whoever made the change (the API, the
 // demo, jobs, a web UI).
@@ -48,6 +49,21 @@ func (a *App) professionalChanged(ctx context.Context, c schedule.ProfessionalCh
 	if c.Created {
 		return // nothing in the agenda names a professional that did not exist
 	}
+	a.Appointments.InvalidateAgenda(ctx, c.ClinicID)
+}
+
+// procedureChanged: the agenda shows procedures' names (as booked, in the
+// appointment) and colours (the procedure's own).
+func (a *App) procedureChanged(ctx context.Context, c schedule.ProcedureChange) {
+	if c.Created {
+		return // no appointment names a procedure that did not exist
+	}
+	a.Appointments.InvalidateAgenda(ctx, c.ClinicID)
+}
+
+// roomChanged: the agenda shows rooms' names (schedule invalidates its own
+// availability).
+func (a *App) roomChanged(ctx context.Context, c schedule.RoomChange) {
 	a.Appointments.InvalidateAgenda(ctx, c.ClinicID)
 }
 

@@ -14,6 +14,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
@@ -41,6 +42,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
+	Booking      *booking.Service
 	Jobs         *jobs.Service
 	Sessions     *session.Manager
 	Limiter      ratelimit.Limiter
