@@ -65,8 +65,28 @@ func (s *Service) Identify(ctx context.Context, pr kernel.Principal, in SelfRegi
 
 	var out Patient
 	var created, updated bool
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		out, created, updated = Patient{}, false, false
+	// The locks serialise registrations; a patient registered meanwhile by
+	// the staff with the same CPF makes the insert fail once, and the
+	// second attempt finds that patient.
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		if err = s.identify(ctx, &out, &created, &updated, fresh, in, now); !db.IsUniqueViolation(err) {
+			break
+		}
+	}
+	if err != nil {
+		return Patient{}, false, err
+	}
+	if updated {
+		s.changed(ctx, Change{Kind: Updated, ClinicID: out.ClinicID, PatientID: out.ID})
+	}
+	return view(out, pr), created, nil
+}
+
+// identify is one attempt of Identify, in one transaction.
+func (s *Service) identify(ctx context.Context, out *Patient, created, updated *bool, fresh Patient, in SelfRegistration, now time.Time) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		*out, *created, *updated = Patient{}, false, false
 		if err := s.lockIdentity(ctx, tx, fresh); err != nil {
 			return err
 		}
@@ -78,7 +98,7 @@ func (s *Service) Identify(ctx context.Context, pr kernel.Principal, in SelfRegi
 			if err := insert(ctx, tx, fresh); err != nil {
 				return err
 			}
-			out, created = fresh, true
+			*out, *created = fresh, true
 			return audit.Record(ctx, tx, fresh.ClinicID, audit.ActionCreate, Entity, fresh.ID, fresh.ID)
 		}
 		p := *match
@@ -99,24 +119,17 @@ func (s *Service) Identify(ctx context.Context, pr kernel.Principal, in SelfRegi
 			p.BirthDate = fresh.BirthDate
 		}
 		recordConsents(&p.Consents, in.Consents, now, in.Source)
-		out = p
+		*out = p
 		if p.CPF == old.CPF && p.Email == old.Email && p.BirthDate == old.BirthDate && in.Consents == (ConsentsInput{}) {
 			return nil
 		}
 		p.UpdatedAt = now
-		out, updated = p, true
+		*out, *updated = p, true
 		if err := update(ctx, tx, p); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p.ClinicID, audit.ActionUpdate, Entity, p.ID, p.ID)
 	})
-	if err != nil {
-		return Patient{}, false, err
-	}
-	if updated {
-		s.changed(ctx, Change{Kind: Updated, ClinicID: out.ClinicID, PatientID: out.ID})
-	}
-	return view(out, pr), created, nil
 }
 
 // CheckSelfRegistration returns the field errors of in (by the rules of
