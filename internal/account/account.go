@@ -17,19 +17,27 @@ import (
 
 // Clinic is a tenant.
 type Clinic struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Slug      string    `json:"slug"`
-	TimeZone  string    `json:"time_zone"`
-	Locale    string    `json:"locale"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	TimeZone string `json:"time_zone"`
+	Locale   string `json:"locale"`
+	// PublicBooking opens the clinic's public booking page (/c/{slug}).
+	PublicBooking bool `json:"public_booking"`
+	// Address and Phone are shown on the public page ("" when not given).
+	Address   string    `json:"address"`
+	Phone     string    `json:"phone"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // User is a person who logs in.
 type User struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	// Locale is the user's interface language (one of Locales), or "" to
+	// follow the browser's (and then the clinic's).
+	Locale       string    `json:"locale"`
 	CreatedAt    time.Time `json:"created_at"`
 	PasswordHash string    `json:"-"`
 }

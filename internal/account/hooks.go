@@ -17,6 +17,9 @@ type ClinicChange struct {
 	Locale bool
 	// Name is set when the clinic's name changed.
 	Name bool
+	// PublicPage is set when what the public booking page shows changed
+	// (whether it is open, the address, the phone).
+	PublicPage bool
 }
 
 // Option configures a Service.

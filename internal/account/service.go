@@ -204,11 +204,39 @@ func (s *Service) Clinic(ctx context.Context, clinicID string) (Clinic, error) {
 }
 
 // UpdateClinicInput changes a clinic's settings; absent fields stay as they
-// are. None can be cleared: null reads as absent.
+// are. Null (or "") clears the address and the phone; null on the others
+// reads as absent.
 type UpdateClinicInput struct {
-	Name     kernel.Opt[string] `json:"name,omitzero"`
-	TimeZone kernel.Opt[string] `json:"time_zone,omitzero"`
-	Locale   kernel.Opt[string] `json:"locale,omitzero"`
+	Name          kernel.Opt[string] `json:"name,omitzero"`
+	TimeZone      kernel.Opt[string] `json:"time_zone,omitzero"`
+	Locale        kernel.Opt[string] `json:"locale,omitzero"`
+	PublicBooking kernel.Opt[bool]   `json:"public_booking,omitzero"`
+	Address       kernel.Opt[string] `json:"address,omitzero"`
+	Phone         kernel.Opt[string] `json:"phone,omitzero"`
+}
+
+// Lengths of the public page's texts, in characters.
+const (
+	maxAddress = 300
+	maxPhone   = 60
+)
+
+// clearableText applies a clearable single-line text field to *dst: null
+// or blank clears it, a value is trimmed with its inner whitespace
+// collapsed and must have at most limit characters.
+func clearableText(fields map[string]string, field string, dst *string, o kernel.Opt[string], limit int) {
+	if !o.Set {
+		return
+	}
+	v := strings.Join(strings.Fields(o.V), " ")
+	if o.Null {
+		v = ""
+	}
+	if utf8.RuneCountInString(v) > limit {
+		fields[field] = fmt.Sprintf("Must be at most %d characters.", limit)
+		return
+	}
+	*dst = v
 }
 
 // Locales lists the interface languages clinic speaks.
@@ -243,6 +271,11 @@ func (s *Service) UpdateClinic(ctx context.Context, p kernel.Principal, in Updat
 		}
 		c.Locale = locale
 	}
+	if on, ok := in.PublicBooking.Value(); ok {
+		c.PublicBooking = on
+	}
+	clearableText(fields, "address", &c.Address, in.Address, maxAddress)
+	clearableText(fields, "phone", &c.Phone, in.Phone, maxPhone)
 	if len(fields) > 0 {
 		return Clinic{}, apperr.Validation(fields)
 	}
@@ -255,8 +288,66 @@ func (s *Service) UpdateClinic(ctx context.Context, p kernel.Principal, in Updat
 	if err != nil {
 		return Clinic{}, err
 	}
-	s.clinicChanged(ctx, ClinicChange{ClinicID: c.ID, TimeZone: c.TimeZone != old.TimeZone, Locale: c.Locale != old.Locale, Name: c.Name != old.Name})
+	s.clinicChanged(ctx, ClinicChange{ClinicID: c.ID, TimeZone: c.TimeZone != old.TimeZone, Locale: c.Locale != old.Locale, Name: c.Name != old.Name,
+		PublicPage: c.PublicBooking != old.PublicBooking || c.Address != old.Address || c.Phone != old.Phone})
 	return c, nil
+}
+
+// ClinicBySlug returns the settings of the clinic with that slug (the
+// public booking page's address); NotFound when none has it. It is for
+// public callers: check PublicBooking before showing anything.
+func (s *Service) ClinicBySlug(ctx context.Context, slug string) (Clinic, error) {
+	if slug == "" || len(slug) > 64 || kernel.CheckText(slug, false) != "" {
+		return Clinic{}, notFound("Clinic")
+	}
+	return s.store.ClinicBySlug(ctx, slug)
+}
+
+// ProfileInput changes the caller's own account; absent fields stay as
+// they are. Null on name reads as absent; null (or "") on locale follows
+// the browser's language again.
+type ProfileInput struct {
+	Name   kernel.Opt[string] `json:"name,omitzero"`
+	Locale kernel.Opt[string] `json:"locale,omitzero"`
+}
+
+// UpdateProfile changes the name or the interface language of the user
+// userID (the caller: a user changes only their own account) and returns
+// the account. Invalid for a blank name or a locale that is not one of
+// Locales (or ""); NotFound for an unknown user.
+func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileInput) (User, error) {
+	if !kernel.IsID(userID) {
+		return User{}, notFound("User")
+	}
+	var u User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.store.UserByID(ctx, tx, userID); err != nil {
+			return err
+		}
+		fields := map[string]string{}
+		if name, ok := in.Name.Value(); ok {
+			u.Name = strings.TrimSpace(name)
+			checkName(fields, "name", u.Name)
+		}
+		if o := in.Locale; o.Set {
+			u.Locale = strings.TrimSpace(o.V)
+			if o.Null {
+				u.Locale = ""
+			}
+			if u.Locale != "" && !slices.Contains(Locales, u.Locale) {
+				fields["locale"] = "Must be pt-BR, en or \"\" (the browser's language)."
+			}
+		}
+		if len(fields) > 0 {
+			return apperr.Validation(fields)
+		}
+		return s.store.updateUser(ctx, tx, u)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 // AddUserInput adds a user to a clinic.

@@ -67,11 +67,11 @@ func (s *Store) addMembership(ctx context.Context, tx *sql.Tx, clinicID, userID 
 	return nil
 }
 
-const userColumns = `id, email, name, password_hash, created_at`
+const userColumns = `id, email, name, locale, password_hash, created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.PasswordHash, &u.CreatedAt)
 	return u, err
 }
 
@@ -91,7 +91,14 @@ func (s *Store) UserByEmail(ctx context.Context, q interface {
 
 // User returns the user with id.
 func (s *Store) User(ctx context.Context, id string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return s.UserByID(ctx, s.db, id)
+}
+
+// UserByID returns the user with id, read through q (a transaction).
+func (s *Store) UserByID(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id string) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, notFound("User")
 	}
@@ -137,16 +144,35 @@ func (s *Store) Role(ctx context.Context, clinicID, userID string) (kernel.Role,
 	return r, nil
 }
 
+const clinicColumns = `id, name, slug, time_zone, locale, public_booking, address, phone, created_at`
+
+func scanClinic(row interface{ Scan(...any) error }) (Clinic, error) {
+	var c Clinic
+	err := row.Scan(&c.ID, &c.Name, &c.Slug, &c.TimeZone, &c.Locale, &c.PublicBooking, &c.Address, &c.Phone, &c.CreatedAt)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, err
+}
+
 // Clinic returns a clinic by id.
 func (s *Store) Clinic(ctx context.Context, id string) (Clinic, error) {
-	var c Clinic
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, slug, time_zone, locale, created_at FROM clinics WHERE id = $1`, id).
-		Scan(&c.ID, &c.Name, &c.Slug, &c.TimeZone, &c.Locale, &c.CreatedAt)
+	c, err := scanClinic(s.db.QueryRowContext(ctx, `SELECT `+clinicColumns+` FROM clinics WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Clinic{}, notFound("Clinic")
 	}
 	if err != nil {
 		return Clinic{}, fmt.Errorf("account store: clinic %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ClinicBySlug returns the clinic with that slug; NotFound when none has it.
+func (s *Store) ClinicBySlug(ctx context.Context, slug string) (Clinic, error) {
+	c, err := scanClinic(s.db.QueryRowContext(ctx, `SELECT `+clinicColumns+` FROM clinics WHERE slug = $1`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Clinic{}, notFound("Clinic")
+	}
+	if err != nil {
+		return Clinic{}, fmt.Errorf("account store: clinic by slug: %w", err)
 	}
 	return c, nil
 }
@@ -198,9 +224,20 @@ func (s *Store) tokenByHash(ctx context.Context, hash string) (Token, error) {
 	return t, nil
 }
 
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, u User) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET name = $2, locale = $3 WHERE id = $1`, u.ID, u.Name, u.Locale)
+	if err != nil {
+		return fmt.Errorf("account store: update user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return notFound("User")
+	}
+	return nil
+}
+
 func (s *Store) updateClinic(ctx context.Context, tx *sql.Tx, c Clinic) error {
-	res, err := tx.ExecContext(ctx, `UPDATE clinics SET name = $2, time_zone = $3, locale = $4 WHERE id = $1`,
-		c.ID, c.Name, c.TimeZone, c.Locale)
+	res, err := tx.ExecContext(ctx, `UPDATE clinics SET name = $2, time_zone = $3, locale = $4, public_booking = $5, address = $6, phone = $7
+		WHERE id = $1`, c.ID, c.Name, c.TimeZone, c.Locale, c.PublicBooking, c.Address, c.Phone)
 	if err != nil {
 		return fmt.Errorf("account store: update clinic: %w", err)
 	}
@@ -218,7 +255,7 @@ type Member struct {
 
 // members lists a clinic's users by name.
 func (s *Store) members(ctx context.Context, clinicID string) ([]Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.created_at, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.locale, u.created_at, m.role FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.clinic_id = $1 ORDER BY u.name, u.id`, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("account store: members: %w", err)
@@ -227,7 +264,7 @@ func (s *Store) members(ctx context.Context, clinicID string) ([]Member, error) 
 	out := []Member{}
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.ID, &m.Email, &m.Name, &m.CreatedAt, &m.Role); err != nil {
+		if err := rows.Scan(&m.ID, &m.Email, &m.Name, &m.Locale, &m.CreatedAt, &m.Role); err != nil {
 			return nil, fmt.Errorf("account store: members: %w", err)
 		}
 		out = append(out, m)

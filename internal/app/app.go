@@ -21,6 +21,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
 	"clinic/internal/httpx"
@@ -65,6 +66,7 @@ type App struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
+	Booking      *booking.Service
 
 	closers []io.Closer
 }
@@ -229,10 +231,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// them: they run only on writes, once New has returned.
 	a.Patients = patient.NewService(a.DB, a.Cache, patient.OnChange(a.patientChanged))
 	a.Schedule = schedule.NewService(a.DB, a.Cache, schedule.WithLogger(log), schedule.WithZones(a.Accounts),
-		schedule.OnProfessionalChange(a.professionalChanged))
+		schedule.OnProfessionalChange(a.professionalChanged), schedule.OnProcedureChange(a.procedureChanged),
+		schedule.OnRoomChange(a.roomChanged))
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache),
 		appointment.OnChange(a.appointmentChanged))
 	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
+	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 
 	auth := httpx.NewAuth(cfg, a.Accounts, session.NewManager(a.Sessions, session.ManagerConfig{
 		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
@@ -249,6 +253,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
+		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Auth:         auth,
 		Registry:     a.Registry,

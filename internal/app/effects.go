@@ -13,11 +13,11 @@ import (
 
 // Cross-service effects of committed writes. A service tells its listeners
 // (set at construction: account.OnClinicChange, patient.OnChange,
-// schedule.OnProfessionalChange, appointment.OnChange) after a write
-// commits, and these methods drop what other services cached of the data
-// changed, so that the agenda and availability show it at once, and tell
-// the open agendas, whoever made the change (the API, the demo, jobs, a web
-// UI).
+// schedule.OnProfessionalChange, OnProcedureChange and OnRoomChange,
+// appointment.OnChange) after a write commits, and these methods drop what
+// other services cached of the data changed, so that the agenda and
+// availability show it at once, and tell the open agendas, whoever made the
+// change (the API, the demo, jobs, a web UI).
 //
 // When an invalidation fails (an unreachable Redis), the write stays
 // committed and its caller gets its success: answering an error for a
@@ -80,6 +80,8 @@ const (
 	agendaPatient      = "patient"      // a patient's name changed, or they were archived
 	agendaProfessional = "professional" // a professional was added or changed
 	agendaClinic       = "clinic"       // the clinic's time zone changed
+	agendaProcedure    = "procedure"    // a procedure was renamed or recoloured
+	agendaRoom         = "room"         // a room was renamed or deactivated
 )
 
 // agendaEvent is the JSON payload published on appointment.AgendaTopic: what
@@ -113,6 +115,23 @@ func (a *App) publishAgenda(ctx context.Context, clinicID string, e agendaEvent)
 	if err != nil {
 		a.Log.WarnContext(ctx, "app: publish a committed change to the live agenda", "clinic_id", clinicID, "kind", e.Kind, "err", err)
 	}
+}
+
+// procedureChanged: the agenda shows procedures' names (as booked, in the
+// appointment) and colours (the procedure's own).
+func (a *App) procedureChanged(ctx context.Context, c schedule.ProcedureChange) {
+	if c.Created {
+		return // no appointment names a procedure that did not exist
+	}
+	a.Appointments.InvalidateAgenda(ctx, c.ClinicID)
+	a.publishAgenda(ctx, c.ClinicID, agendaEvent{Kind: agendaProcedure})
+}
+
+// roomChanged: the agenda shows rooms' names (schedule invalidates its own
+// availability).
+func (a *App) roomChanged(ctx context.Context, c schedule.RoomChange) {
+	a.Appointments.InvalidateAgenda(ctx, c.ClinicID)
+	a.publishAgenda(ctx, c.ClinicID, agendaEvent{Kind: agendaRoom})
 }
 
 // invalidateAvailability ends the clinic's availability generation, logging

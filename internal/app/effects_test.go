@@ -74,6 +74,8 @@ type agendaItem struct {
 	PatientName      string `json:"patient_name"`
 	ProfessionalName string `json:"professional_name"`
 	Procedure        string `json:"procedure"`
+	ProcedureColor   string `json:"procedure_color"`
+	RoomName         string `json:"room_name"`
 }
 
 // agenda reads the day's agenda through the cached path (ListJSON).
@@ -173,6 +175,36 @@ func TestCrossServiceEffects(t *testing.T) {
 			},
 			check: func(t *testing.T, c effectsClinic, _ []agendaItem, slots []schedule.Slot) {
 				require.Empty(t, slots, "an inactive professional offers no slots")
+			},
+		},
+		{
+			name: "procedure recoloured",
+			write: func(t *testing.T, a *app.App, c effectsClinic) {
+				ctx := context.Background()
+				pc, err := a.Schedule.CreateProcedure(ctx, c.owner, schedule.ProcedureInput{Name: "Consulta", Color: "#111111"})
+				require.NoError(t, err)
+				_, err = a.DB.ExecContext(ctx, `UPDATE appointments SET procedure_id = $1 WHERE id = $2`, pc.ID, c.appointmentID)
+				require.NoError(t, err)
+				_, err = a.Schedule.UpdateProcedure(ctx, c.owner, pc.ID, schedule.ProcedurePatch{Color: kernel.Some("#222222")})
+				require.NoError(t, err)
+			},
+			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, _ []schedule.Slot) {
+				require.Equal(t, "#222222", agenda[0].ProcedureColor)
+			},
+		},
+		{
+			name: "room renamed",
+			write: func(t *testing.T, a *app.App, c effectsClinic) {
+				ctx := context.Background()
+				r, err := a.Schedule.CreateRoom(ctx, c.owner, schedule.RoomInput{Name: "Sala 1"})
+				require.NoError(t, err)
+				_, err = a.DB.ExecContext(ctx, `UPDATE appointments SET room_id = $1 WHERE id = $2`, r.ID, c.appointmentID)
+				require.NoError(t, err)
+				_, err = a.Schedule.UpdateRoom(ctx, c.owner, r.ID, schedule.RoomPatch{Name: kernel.Some("Consultório 1")})
+				require.NoError(t, err)
+			},
+			check: func(t *testing.T, c effectsClinic, agenda []agendaItem, _ []schedule.Slot) {
+				require.Equal(t, "Consultório 1", agenda[0].RoomName)
 			},
 		},
 		{

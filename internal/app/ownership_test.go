@@ -342,7 +342,9 @@ func checkMigrations(t *testing.T, o owners, engine, dir string) []string {
 		all.WriteString("\n;\n")
 	}
 	var out []string
-	views := map[string]bool{}
+	// A later migration may redefine a view (DROP VIEW and CREATE VIEW, or
+	// CREATE OR REPLACE VIEW): its last definition is the one checked.
+	views := map[string][]string{} // name -> the words of its last CREATE VIEW
 	for stmt := range strings.SplitSeq(strings.Join(dbtest.SQLTokens(all.String()), " "), ";") {
 		w := strings.Fields(stmt)
 		if len(w) < 3 || w[0] != "create" {
@@ -362,37 +364,39 @@ func checkMigrations(t *testing.T, o owners, engine, dir string) []string {
 				out = append(out, fmt.Sprintf("%s: table %s has no owner (add it to a package doc's Tables:)", engine, name))
 			}
 		case w[0] == "view":
-			name := w[1]
-			views[name] = true
-			owner, ok := o.viewOwner[name]
-			if !ok {
-				out = append(out, fmt.Sprintf("%s: view %s is no package's read model (add it to a package doc's Read models:)", engine, name))
-				continue
-			}
-			// CREATE VIEW name ( col , col ) AS …
-			var cols []string
-			if len(w) > 2 && w[2] == "(" {
-				for _, c := range w[3:] {
-					if c == ")" {
-						break
-					}
-					if c != "," {
-						cols = append(cols, c)
-					}
+			views[w[1]] = w
+		}
+	}
+	for _, name := range mapsKeys(views) {
+		w := views[name]
+		owner, ok := o.viewOwner[name]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: view %s is no package's read model (add it to a package doc's Read models:)", engine, name))
+			continue
+		}
+		// CREATE VIEW name ( col , col ) AS …
+		var cols []string
+		if len(w) > 2 && w[2] == "(" {
+			for _, c := range w[3:] {
+				if c == ")" {
+					break
+				}
+				if c != "," {
+					cols = append(cols, c)
 				}
 			}
-			if !slices.Equal(cols, o.viewCols[name]) {
-				out = append(out, fmt.Sprintf("%s: view %s has columns %v, its owner %s documents %v", engine, name, cols, owner, o.viewCols[name]))
-			}
-			for _, rel := range relations(stmt) {
-				if to, ok := o.tableOwner[rel.name]; ok && to != owner {
-					out = append(out, fmt.Sprintf("%s: view %s of %s names table %s of %s", engine, name, owner, rel.name, to))
-				}
+		}
+		if !slices.Equal(cols, o.viewCols[name]) {
+			out = append(out, fmt.Sprintf("%s: view %s has columns %v, its owner %s documents %v", engine, name, cols, owner, o.viewCols[name]))
+		}
+		for _, rel := range relations(strings.Join(w, " ")) {
+			if to, ok := o.tableOwner[rel.name]; ok && to != owner {
+				out = append(out, fmt.Sprintf("%s: view %s of %s names table %s of %s", engine, name, owner, rel.name, to))
 			}
 		}
 	}
 	for name, owner := range o.viewOwner {
-		if !views[name] {
+		if _, ok := views[name]; !ok {
 			out = append(out, fmt.Sprintf("%s: read model %s of %s is no view of the migrations", engine, name, owner))
 		}
 	}

@@ -134,6 +134,11 @@ type Appointment struct {
 	StartsAt           time.Time `json:"starts_at"`
 	EndsAt             time.Time `json:"ends_at"`
 	Procedure          string    `json:"procedure"`
+	// ProcedureID is the clinic's procedure the appointment is for ("" when
+	// it was booked with a free-text procedure only); ProcedureColor is its
+	// agenda colour.
+	ProcedureID    string `json:"procedure_id,omitempty"`
+	ProcedureColor string `json:"procedure_color,omitempty"`
 	// Notes are clinical notes; nil (omitted) for financial users.
 	Notes     *string   `json:"notes,omitempty"`
 	Status    Status    `json:"status"`

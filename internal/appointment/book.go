@@ -21,7 +21,8 @@ import (
 
 // CreateInput is a booking request. Times are RFC 3339 with an offset. The
 // end is EndsAt, or StartsAt plus DurationMinutes, or by default StartsAt
-// plus the professional's default duration.
+// plus the procedure's default duration (with ProcedureID) or else the
+// professional's.
 type CreateInput struct {
 	PatientID      string `json:"patient_id"`
 	ProfessionalID string `json:"professional_id"`
@@ -31,8 +32,12 @@ type CreateInput struct {
 	StartsAt        string `json:"starts_at"`
 	EndsAt          string `json:"ends_at,omitempty"`
 	DurationMinutes int    `json:"duration_minutes,omitempty"`
-	Procedure       string `json:"procedure,omitempty"`
-	Notes           string `json:"notes,omitempty" text:"multiline"`
+	// Procedure is free text; ProcedureID names an active procedure of the
+	// clinic instead, whose name the appointment then keeps as its
+	// procedure (give one of them, not both).
+	Procedure   string `json:"procedure,omitempty"`
+	ProcedureID string `json:"procedure_id,omitempty"`
+	Notes       string `json:"notes,omitempty" text:"multiline"`
 	// OverrideWorkingHours books outside the professional's working hours
 	// (owners, admins and receptionists only).
 	OverrideWorkingHours bool `json:"override_working_hours,omitempty"`
@@ -81,7 +86,7 @@ const (
 type booking struct {
 	clinicID, patientID, professionalID, roomID string
 	slots                                       []slot
-	procedure, notes                            string
+	procedure, procedureID, notes               string
 	override                                    bool
 	// roomGiven is false when the room may come from the working hours.
 	roomGiven bool
@@ -196,7 +201,11 @@ func (s *Service) prepare(ctx context.Context, p kernel.Principal, in CreateInpu
 	checkID(fields, "patient_id", in.PatientID, true)
 	checkID(fields, "professional_id", in.ProfessionalID, true)
 	checkID(fields, "room_id", in.RoomID, false)
+	checkID(fields, "procedure_id", in.ProcedureID, false)
 	checkText(fields, "procedure", in.Procedure, maxProcedure)
+	if in.Procedure != "" && in.ProcedureID != "" {
+		fields["procedure"] = "Give either procedure or procedure_id, not both."
+	}
 	checkText(fields, "notes", in.Notes, maxNotes)
 	start := parseTime(fields, "starts_at", in.StartsAt)
 	if in.StartsAt == "" {
@@ -223,12 +232,20 @@ func (s *Service) prepare(ctx context.Context, p kernel.Principal, in CreateInpu
 	if len(fields) > 0 {
 		return booking{}, apperr.Validation(fields)
 	}
-	r, err := s.lookupRefs(ctx, p.ClinicID, in.PatientID, in.ProfessionalID, in.RoomID)
+	r, err := s.lookupRefs(ctx, p.ClinicID, in.PatientID, in.ProfessionalID, in.RoomID, in.ProcedureID)
 	if err != nil {
 		return booking{}, err
 	}
-	if end.IsZero() {
+	switch {
+	case !end.IsZero():
+	case in.ProcedureID != "":
+		end = start.Add(r.procedureDuration)
+	default:
 		end = start.Add(r.defaultDuration)
+	}
+	if in.ProcedureID != "" {
+		in.ProcedureID, _ = kernel.CanonicalID(in.ProcedureID)
+		in.Procedure = r.procedureName
 	}
 	starts := []time.Time{start}
 	if rec != nil {
@@ -241,7 +258,7 @@ func (s *Service) prepare(ctx context.Context, p kernel.Principal, in CreateInpu
 		}
 	}
 	b := booking{clinicID: p.ClinicID, patientID: in.PatientID, professionalID: in.ProfessionalID, roomID: in.RoomID,
-		roomGiven: in.RoomID != "", procedure: in.Procedure, notes: in.Notes, override: in.OverrideWorkingHours, refs: r}
+		roomGiven: in.RoomID != "", procedure: in.Procedure, procedureID: in.ProcedureID, notes: in.Notes, override: in.OverrideWorkingHours, refs: r}
 	for _, st := range starts {
 		b.slots = append(b.slots, slot{start: st.UTC(), end: st.Add(end.Sub(start)).UTC()})
 	}
@@ -386,7 +403,8 @@ func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, serie
 	for i, sl := range b.slots {
 		a := Appointment{ID: kernel.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
 			ProfessionalID: b.professionalID, ProfessionalName: b.refs.professionalName, RoomID: b.roomID, RoomName: b.refs.roomName,
-			StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, Notes: &b.notes,
+			StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, ProcedureID: b.procedureID,
+			ProcedureColor: b.refs.procedureColor, Notes: &b.notes,
 			Status: StatusScheduled, SeriesID: seriesID, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if !b.roomGiven && rooms != nil {
 			a.RoomID, a.RoomName = rooms[i].id, rooms[i].name

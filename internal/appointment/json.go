@@ -58,6 +58,14 @@ func (a *Appointment) AppendJSON(b []byte) []byte {
 	b = appendTime(b, a.EndsAt)
 	b = append(b, `,"procedure":`...)
 	b = appendString(b, a.Procedure)
+	if a.ProcedureID != "" {
+		b = append(b, `,"procedure_id":`...)
+		b = appendString(b, a.ProcedureID)
+	}
+	if a.ProcedureColor != "" {
+		b = append(b, `,"procedure_color":`...)
+		b = appendString(b, a.ProcedureColor)
+	}
 	if a.Notes != nil {
 		b = append(b, `,"notes":`...)
 		b = appendString(b, *a.Notes)

@@ -30,7 +30,7 @@ func TestAppendJSONMatchesTheStructTags(t *testing.T) {
 		{"minimal", Appointment{ID: "a", PatientID: "p", PatientName: "Ana", ProfessionalID: "x", ProfessionalName: "Dr.",
 			StartsAt: at, EndsAt: at.Add(time.Hour), Status: StatusScheduled, CreatedAt: at, UpdatedAt: at}},
 		{"everything", Appointment{ID: "a", PatientID: "p", PatientName: "José d'Ávila", ProfessionalID: "x", ProfessionalName: "Dra. Ana",
-			RoomID: "r", RoomName: "Sala 1", StartsAt: at, EndsAt: at.Add(time.Hour), Procedure: "Retorno", Notes: &notes,
+			RoomID: "r", RoomName: "Sala 1", StartsAt: at, EndsAt: at.Add(time.Hour), Procedure: "Retorno", ProcedureID: "pc", ProcedureColor: "#16a34a", Notes: &notes,
 			Status: StatusNoShow, SeriesID: "s", CreatedBy: "u", CreatedAt: at, UpdatedAt: at.Add(time.Second),
 			Events: []Event{{ID: "e", Kind: EventStatus, OldStatus: StatusScheduled, NewStatus: StatusNoShow, At: at, Changed: []string{"notes"}}}}},
 		{"empty notes", Appointment{ID: "a", Notes: &empty, StartsAt: at.In(time.FixedZone("", -3*3600)), Status: StatusCompleted}},

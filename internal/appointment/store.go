@@ -35,25 +35,28 @@ func nullTime(t time.Time) any {
 }
 
 // selectAppointment selects an appointment with the names of its patient
-// (the social name when there is one), professional and room.
-// The names come from the read models of packages patient and schedule.
+// (the social name when there is one), professional and room, and the
+// colour of its procedure. The names come from the read models of packages
+// patient and schedule, joined by primary key.
 const selectAppointment = `SELECT a.id, a.clinic_id, a.patient_id, pa.name,
-	a.professional_id, pr.name, pr.user_id, a.room_id, r.name, a.starts_at, a.ends_at, a.procedure, a.notes,
-	a.status, a.series_id, a.created_by, a.created_at, a.updated_at
+	a.professional_id, pr.name, pr.user_id, a.room_id, r.name, a.starts_at, a.ends_at, a.procedure, a.procedure_id, pc.color,
+	a.notes, a.status, a.series_id, a.created_by, a.created_at, a.updated_at
 FROM appointments a
 JOIN patient_refs pa ON pa.id = a.patient_id AND pa.clinic_id = a.clinic_id
 JOIN professional_refs pr ON pr.id = a.professional_id AND pr.clinic_id = a.clinic_id
-LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id`
+LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id
+LEFT JOIN procedure_refs pc ON pc.id = a.procedure_id AND pc.clinic_id = a.clinic_id`
 
 func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error {
-	var userID, roomID, roomName, seriesID, createdBy sql.NullString
+	var userID, roomID, roomName, procedureID, procedureColor, seriesID, createdBy sql.NullString
 	var notes string
 	if err := row.Scan(&a.ID, &a.ClinicID, &a.PatientID, &a.PatientName, &a.ProfessionalID, &a.ProfessionalName, &userID,
-		&roomID, &roomName, &a.StartsAt, &a.EndsAt, &a.Procedure, &notes, &a.Status, &seriesID, &createdBy,
+		&roomID, &roomName, &a.StartsAt, &a.EndsAt, &a.Procedure, &procedureID, &procedureColor, &notes, &a.Status, &seriesID, &createdBy,
 		&a.CreatedAt, &a.UpdatedAt); err != nil {
 		return err
 	}
 	a.professionalUserID, a.RoomID, a.RoomName = userID.String, roomID.String, roomName.String
+	a.ProcedureID, a.ProcedureColor = procedureID.String, procedureColor.String
 	a.SeriesID, a.CreatedBy = seriesID.String, createdBy.String
 	a.Notes = &notes
 	a.StartsAt, a.EndsAt = a.StartsAt.UTC(), a.EndsAt.UTC()
@@ -82,8 +85,8 @@ func (s *Service) load(ctx context.Context, q queryer, clinicID, id string, forU
 	return a, nil
 }
 
-// refs is what a booking needs to know about its patient, professional and
-// room.
+// refs is what a booking needs to know about its patient, professional,
+// room and procedure.
 type refs struct {
 	patientName      string
 	professionalName string
@@ -91,32 +94,43 @@ type refs struct {
 	defaultDuration  time.Duration
 	// professionalUserID is the user linked to the professional ("" for none).
 	professionalUserID string
+	// procedureName, procedureColor and procedureDuration describe the
+	// procedure (procedureDuration is 0 without one).
+	procedureName, procedureColor string
+	procedureDuration             time.Duration
 }
 
-// lookupRefs checks that the patient, professional and room (each optional:
-// "" skips it) belong to the clinic, are usable for a booking, and returns
-// their names, in one query on the read models of packages patient and
-// schedule.
-func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professionalID, roomID string) (refs, error) {
+// lookupRefs checks that the patient, professional, room and procedure
+// (each optional: "" skips it) belong to the clinic, are usable for a
+// booking, and returns their names, in one query on the read models of
+// packages patient and schedule.
+func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professionalID, roomID, procedureID string) (refs, error) {
 	var (
-		paID, paName            sql.NullString
-		paArchived              sql.NullBool
-		prID, prName, prUser    sql.NullString
-		prDuration              sql.NullInt64
-		prActive                sql.NullBool
-		roomRowID, roomRowName  sql.NullString
-		patientArg, profArg, rm any
+		paID, paName                  sql.NullString
+		paArchived                    sql.NullBool
+		prID, prName, prUser          sql.NullString
+		prDuration                    sql.NullInt64
+		prActive                      sql.NullBool
+		roomRowID, roomRowName        sql.NullString
+		roomActive                    sql.NullBool
+		pcID, pcName, pcColor         sql.NullString
+		pcDuration                    sql.NullInt64
+		pcActive                      sql.NullBool
+		patientArg, profArg, rm, proc any
 	)
-	patientArg, profArg, rm = nullable(patientID), nullable(professionalID), nullable(roomID)
+	patientArg, profArg, rm, proc = nullable(patientID), nullable(professionalID), nullable(roomID), nullable(procedureID)
 	err := s.db.QueryRowContext(ctx, `SELECT pa.id, pa.name, pa.archived,
-		pr.id, pr.name, pr.user_id, pr.default_duration_minutes, pr.active, r.id, r.name
+		pr.id, pr.name, pr.user_id, pr.default_duration_minutes, pr.active, r.id, r.name, r.active,
+		pc.id, pc.name, pc.color, pc.default_duration_minutes, pc.active
 	FROM (SELECT 1 AS one) x
 	LEFT JOIN patient_refs pa ON pa.id = $2 AND pa.clinic_id = $1
 	LEFT JOIN professional_refs pr ON pr.id = $3 AND pr.clinic_id = $1
-	LEFT JOIN room_refs r ON r.id = $4 AND r.clinic_id = $1`, clinicID, patientArg, profArg, rm).Scan(
-		&paID, &paName, &paArchived, &prID, &prName, &prUser, &prDuration, &prActive, &roomRowID, &roomRowName)
+	LEFT JOIN room_refs r ON r.id = $4 AND r.clinic_id = $1
+	LEFT JOIN procedure_refs pc ON pc.id = $5 AND pc.clinic_id = $1`, clinicID, patientArg, profArg, rm, proc).Scan(
+		&paID, &paName, &paArchived, &prID, &prName, &prUser, &prDuration, &prActive, &roomRowID, &roomRowName, &roomActive,
+		&pcID, &pcName, &pcColor, &pcDuration, &pcActive)
 	if err != nil {
-		return refs{}, fmt.Errorf("appointment: look up patient, professional and room: %w", err)
+		return refs{}, fmt.Errorf("appointment: look up patient, professional, room and procedure: %w", err)
 	}
 	switch {
 	case patientID != "" && !paID.Valid:
@@ -125,13 +139,20 @@ func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professio
 		return refs{}, apperr.New(apperr.NotFound, "Professional not found.")
 	case roomID != "" && !roomRowID.Valid:
 		return refs{}, apperr.New(apperr.NotFound, "Room not found.")
+	case procedureID != "" && !pcID.Valid:
+		return refs{}, apperr.New(apperr.NotFound, "Procedure not found.")
 	case patientID != "" && paArchived.Bool:
 		return refs{}, apperr.Validation(map[string]string{"patient_id": "This patient is archived; restore the patient to book an appointment."})
 	case professionalID != "" && !prActive.Bool:
 		return refs{}, apperr.Validation(map[string]string{"professional_id": "This professional is inactive."})
+	case roomID != "" && !roomActive.Bool:
+		return refs{}, apperr.Validation(map[string]string{"room_id": "This room is inactive."})
+	case procedureID != "" && !pcActive.Bool:
+		return refs{}, apperr.Validation(map[string]string{"procedure_id": "This procedure is inactive."})
 	}
 	return refs{patientName: paName.String, professionalName: prName.String, roomName: roomRowName.String,
-		defaultDuration: time.Duration(prDuration.Int64) * time.Minute, professionalUserID: prUser.String}, nil
+		defaultDuration: time.Duration(prDuration.Int64) * time.Minute, professionalUserID: prUser.String,
+		procedureName: pcName.String, procedureColor: pcColor.String, procedureDuration: time.Duration(pcDuration.Int64) * time.Minute}, nil
 }
 
 // slot is a time range [start, end).
@@ -206,10 +227,10 @@ type execer interface {
 
 func insertAppointment(ctx context.Context, tx execer, a *Appointment) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO appointments (id, clinic_id, patient_id, professional_id, room_id,
-		starts_at, ends_at, procedure, notes, status, series_id, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		starts_at, ends_at, procedure, procedure_id, notes, status, series_id, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		a.ID, a.ClinicID, a.PatientID, a.ProfessionalID, nullable(a.RoomID), db.Time(a.StartsAt), db.Time(a.EndsAt),
-		a.Procedure, a.notes(), a.Status, nullable(a.SeriesID), nullable(a.CreatedBy), db.Time(a.CreatedAt), db.Time(a.UpdatedAt))
+		a.Procedure, nullable(a.ProcedureID), a.notes(), a.Status, nullable(a.SeriesID), nullable(a.CreatedBy), db.Time(a.CreatedAt), db.Time(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("appointment: insert: %w", err)
 	}

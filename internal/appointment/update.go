@@ -14,7 +14,9 @@ import (
 
 // UpdateInput changes an appointment; absent fields stay as they are.
 // Changing StartsAt alone keeps the duration. Null (or "") clears the room,
-// the procedure and the notes; null on the other fields reads as absent.
+// the procedure, the procedure id and the notes; null on the other fields
+// reads as absent. A ProcedureID sets the procedure to that procedure's
+// name (give either procedure or procedure_id).
 type UpdateInput struct {
 	StartsAt        kernel.Opt[string] `json:"starts_at,omitzero"`
 	EndsAt          kernel.Opt[string] `json:"ends_at,omitzero"`
@@ -22,6 +24,7 @@ type UpdateInput struct {
 	ProfessionalID  kernel.Opt[string] `json:"professional_id,omitzero"`
 	RoomID          kernel.Opt[string] `json:"room_id,omitzero"`
 	Procedure       kernel.Opt[string] `json:"procedure,omitzero"`
+	ProcedureID     kernel.Opt[string] `json:"procedure_id,omitzero"`
 	Notes           kernel.Opt[string] `json:"notes,omitzero" text:"multiline"`
 	// OverrideWorkingHours moves the appointment outside the professional's
 	// working hours (owners, admins and receptionists only).
@@ -34,6 +37,7 @@ type change struct {
 	startsAt, endsAt                         *string
 	durationMinutes                          *int
 	professionalID, roomID, procedure, notes *string
+	procedureID                              *string
 	override                                 bool
 }
 
@@ -41,7 +45,7 @@ func (in UpdateInput) change() change {
 	return change{
 		startsAt: given(in.StartsAt), endsAt: given(in.EndsAt), durationMinutes: given(in.DurationMinutes),
 		professionalID: given(in.ProfessionalID), roomID: clearable(in.RoomID), procedure: clearable(in.Procedure),
-		notes: clearable(in.Notes), override: in.OverrideWorkingHours,
+		notes: clearable(in.Notes), procedureID: clearable(in.ProcedureID), override: in.OverrideWorkingHours,
 	}
 }
 
@@ -86,7 +90,7 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 	switch {
 	case in.override && !manages(p.Role):
 		return Appointment{}, errOverrideHours
-	case p.Role == kernel.RoleProfessional && (in.moves() || in.procedure != nil):
+	case p.Role == kernel.RoleProfessional && (in.moves() || in.procedure != nil || in.procedureID != nil):
 		return Appointment{}, errOwnNotesOnly
 	case !manages(p.Role) && p.Role != kernel.RoleProfessional:
 		return Appointment{}, errReadOnly
@@ -98,6 +102,12 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 	}
 	if in.notes != nil {
 		checkText(fields, "notes", *in.notes, maxNotes)
+	}
+	if in.procedureID != nil {
+		checkID(fields, "procedure_id", *in.procedureID, false)
+		if *in.procedureID != "" && in.procedure != nil && *in.procedure != "" {
+			fields["procedure"] = "Give either procedure or procedure_id, not both."
+		}
 	}
 	if in.professionalID != nil {
 		checkID(fields, "professional_id", *in.professionalID, true)
@@ -126,8 +136,17 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 	if len(fields) > 0 {
 		return Appointment{}, apperr.Validation(fields)
 	}
-	if !in.moves() && in.procedure == nil && in.notes == nil {
+	if !in.moves() && in.procedure == nil && in.notes == nil && in.procedureID == nil {
 		return Appointment{}, apperr.New(apperr.Invalid, "Nothing to change: give at least one field.")
+	}
+	var procedureColor string
+	if in.procedureID != nil && *in.procedureID != "" {
+		r, err := s.lookupRefs(ctx, p.ClinicID, "", "", "", *in.procedureID)
+		if err != nil {
+			return Appointment{}, err
+		}
+		id, _ := kernel.CanonicalID(*in.procedureID)
+		in.procedureID, in.procedure, procedureColor = &id, &r.procedureName, r.procedureColor
 	}
 
 	// The new place in time, worked out (and checked against working hours)
@@ -165,7 +184,7 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 			moved = !samePlace(a, next)
 		}
 		var changed []string
-		if in.procedure != nil && *in.procedure != a.Procedure {
+		if (in.procedure != nil && *in.procedure != a.Procedure) || (in.procedureID != nil && *in.procedureID != a.ProcedureID) {
 			changed = append(changed, "procedure")
 		}
 		if in.notes != nil && *in.notes != a.notes() {
@@ -192,14 +211,18 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 		if in.procedure != nil {
 			a.Procedure = *in.procedure
 		}
+		if in.procedureID != nil {
+			a.ProcedureID, a.ProcedureColor = *in.procedureID, procedureColor
+		}
 		if in.notes != nil {
 			a.Notes = in.notes
 		}
 		a.UpdatedAt = now
 		var w db.Batch
 		if _, err := w.ExecContext(ctx, `UPDATE appointments SET starts_at = $1, ends_at = $2, professional_id = $3, room_id = $4,
-			procedure = $5, notes = $6, updated_at = $7 WHERE id = $8 AND clinic_id = $9`,
-			db.Time(a.StartsAt), db.Time(a.EndsAt), a.ProfessionalID, nullable(a.RoomID), a.Procedure, a.notes(), now, a.ID, a.ClinicID); err != nil {
+			procedure = $5, procedure_id = $6, notes = $7, updated_at = $8 WHERE id = $9 AND clinic_id = $10`,
+			db.Time(a.StartsAt), db.Time(a.EndsAt), a.ProfessionalID, nullable(a.RoomID), a.Procedure, nullable(a.ProcedureID),
+			a.notes(), now, a.ID, a.ClinicID); err != nil {
 			return fmt.Errorf("appointment: update %s: %w", a.ID, err)
 		}
 		if moved {
@@ -281,7 +304,7 @@ func (s *Service) moveTo(ctx context.Context, p kernel.Principal, cur Appointmen
 	}
 	newProf, newRoom := next.ProfessionalID != cur.ProfessionalID, next.RoomID != cur.RoomID
 	if newProf || (newRoom && next.RoomID != "") {
-		r, err := s.lookupRefs(ctx, p.ClinicID, "", pick(newProf, next.ProfessionalID), pick(newRoom, next.RoomID))
+		r, err := s.lookupRefs(ctx, p.ClinicID, "", pick(newProf, next.ProfessionalID), pick(newRoom, next.RoomID), "")
 		if err != nil {
 			return Appointment{}, err
 		}

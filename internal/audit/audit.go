@@ -32,9 +32,12 @@ const (
 
 // Actor is who does something and from where.
 type Actor struct {
-	ClinicID  string
-	UserID    string
-	TokenID   string
+	ClinicID string
+	UserID   string
+	TokenID  string
+	// System names the part of clinic that acted for nobody logged in
+	// (kernel.Principal.System, such as kernel.SystemPublicBooking).
+	System    string
 	IP        string
 	RequestID string
 }
@@ -54,17 +57,20 @@ func ActorFrom(ctx context.Context) Actor {
 
 // Entry is one audit record.
 type Entry struct {
-	ID        int64     `json:"id"`
-	ClinicID  string    `json:"clinic_id"`
-	UserID    string    `json:"user_id,omitempty"`
-	TokenID   string    `json:"token_id,omitempty"`
-	Action    string    `json:"action"`
-	Entity    string    `json:"entity"`
-	EntityID  string    `json:"entity_id"`
-	PatientID string    `json:"patient_id,omitempty"`
-	At        time.Time `json:"at"`
-	IP        string    `json:"ip,omitempty"`
-	RequestID string    `json:"request_id,omitempty"`
+	ID       int64  `json:"id"`
+	ClinicID string `json:"clinic_id"`
+	UserID   string `json:"user_id,omitempty"`
+	TokenID  string `json:"token_id,omitempty"`
+	// SystemActor names the part of clinic that acted for nobody logged in,
+	// such as "public_booking" (absent for a user or token).
+	SystemActor string    `json:"system_actor,omitempty"`
+	Action      string    `json:"action"`
+	Entity      string    `json:"entity"`
+	EntityID    string    `json:"entity_id"`
+	PatientID   string    `json:"patient_id,omitempty"`
+	At          time.Time `json:"at"`
+	IP          string    `json:"ip,omitempty"`
+	RequestID   string    `json:"request_id,omitempty"`
 }
 
 // Execer is a *sql.DB, *sql.Tx or *db.DB.
@@ -77,9 +83,9 @@ type Execer interface {
 // entity belongs to; patientID is the patient concerned, or "".
 func Record(ctx context.Context, q Execer, clinicID, action, entity, entityID, patientID string) error {
 	a := ActorFrom(ctx)
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (clinic_id, user_id, token_id, action, entity, entity_id, patient_id, at, ip, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		clinicID, nullable(a.UserID), nullable(a.TokenID), action, entity, entityID, nullable(patientID), db.Time(time.Now()), a.IP, a.RequestID)
+	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (clinic_id, user_id, token_id, system_actor, action, entity, entity_id, patient_id, at, ip, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		clinicID, nullable(a.UserID), nullable(a.TokenID), a.System, action, entity, entityID, nullable(patientID), db.Time(time.Now()), a.IP, a.RequestID)
 	if err != nil {
 		return fmt.Errorf("audit: record %s %s %s: %w", action, entity, entityID, err)
 	}
@@ -148,7 +154,7 @@ func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
 	if len(fields) > 0 {
 		return Page{}, apperr.Validation(fields)
 	}
-	q := `SELECT id, clinic_id, user_id, token_id, action, entity, entity_id, patient_id, at, ip, request_id FROM audit_log WHERE clinic_id = $1`
+	q := `SELECT id, clinic_id, user_id, token_id, system_actor, action, entity, entity_id, patient_id, at, ip, request_id FROM audit_log WHERE clinic_id = $1`
 	args := []any{clinicID}
 	if f.PatientID != "" {
 		args = append(args, f.PatientID)
@@ -173,7 +179,7 @@ func (s *Service) List(ctx context.Context, r Reader, f Filter) (Page, error) {
 	for rows.Next() {
 		var e Entry
 		var user, token, patient sql.NullString
-		if err := rows.Scan(&e.ID, &e.ClinicID, &user, &token, &e.Action, &e.Entity, &e.EntityID, &patient, &e.At, &e.IP, &e.RequestID); err != nil {
+		if err := rows.Scan(&e.ID, &e.ClinicID, &user, &token, &e.SystemActor, &e.Action, &e.Entity, &e.EntityID, &patient, &e.At, &e.IP, &e.RequestID); err != nil {
 			return Page{}, fmt.Errorf("audit: list: %w", err)
 		}
 		e.UserID, e.TokenID, e.PatientID = user.String, token.String, patient.String

@@ -45,6 +45,7 @@ type Config struct {
 	RateSignupIP       Rate
 	RateAPIClinic      Rate
 	RatePublicIP       Rate
+	RatePublicPhone    Rate
 	JobWorkers         int
 	JobMaxAttempts     int
 	JobTimeout         time.Duration
@@ -206,6 +207,7 @@ var Vars = []Var{
 	{Name: "RATE_LIMIT_SIGNUP_IP", Default: "5/1h", Help: "Sign-ups allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateSignupIP })},
 	{Name: "RATE_LIMIT_API_CLINIC", Default: "6000/1m", Help: "API requests allowed per clinic.", set: rateVar(func(c *Config) *Rate { return &c.RateAPIClinic })},
 	{Name: "RATE_LIMIT_PUBLIC_IP", Default: "120/1m", Help: "Public page requests allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RatePublicIP })},
+	{Name: "RATE_LIMIT_PUBLIC_PHONE", Default: "5/1h", Help: "Public page bookings allowed per phone number.", set: rateVar(func(c *Config) *Rate { return &c.RatePublicPhone })},
 	{Name: "WORKERS", Default: "10", Help: "Background job workers run by `clinic serve` (0 turns them off; `clinic worker` runs only workers).", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

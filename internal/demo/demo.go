@@ -1,5 +1,6 @@
 // Package demo fills a new clinic with believable data (professionals,
-// rooms, working hours, patients, a month of appointments) so that a
+// rooms, procedures, working hours, patients, a month of appointments, the
+// public booking page open) so that a
 // newcomer sees a living agenda at once. It goes through the same services
 // as the API, so the data obeys every rule real data does.
 package demo
@@ -40,7 +41,9 @@ type Options struct {
 
 // Result is the login of the new demo clinic.
 type Result struct {
-	ClinicID     string
+	ClinicID string
+	// Slug names the clinic's public booking page (/c/{slug}).
+	Slug         string
 	Email        string
 	Password     string
 	Patients     int
@@ -56,11 +59,20 @@ type pro struct {
 }
 
 var professionals = []pro{
-	{"Dra. Ana Souza", "Clínica geral", "CRM 123456/SP", "#2563eb", 30, true, 0, []string{"Consulta", "Retorno", "Check-up"}},
-	{"Dr. Bruno Lima", "Cardiologia", "CRM 234567/SP", "#dc2626", 30, false, 1, []string{"Consulta", "Eletrocardiograma", "Retorno"}},
-	{"Dra. Carla Mendes", "Odontologia", "CRO 34567/SP", "#16a34a", 45, true, 1, []string{"Limpeza", "Restauração", "Avaliação"}},
-	{"Diego Rocha", "Fisioterapia", "CREFITO 45678-F", "#9333ea", 60, false, 2, []string{"Sessão de fisioterapia", "Avaliação"}},
-	{"Dra. Elisa Castro", "Psicologia", "CRP 06/56789", "#ea580c", 50, false, -1, []string{"Sessão", "Primeira consulta"}},
+	{"Dra. Ana Souza", "Clínica geral", "CRM 123456/SP", "#2563eb", 30, true, 0, []string{"Consulta", "Retorno"}},
+	{"Dr. Bruno Lima", "Cardiologia", "CRM 234567/SP", "#dc2626", 30, false, 1, []string{"Consulta", "Retorno", "Avaliação"}},
+	{"Dra. Carla Mendes", "Odontologia", "CRO 34567/SP", "#16a34a", 45, true, 1, []string{"Limpeza", "Avaliação"}},
+	{"Diego Rocha", "Fisioterapia", "CREFITO 45678-F", "#9333ea", 60, false, 2, []string{"Sessão", "Avaliação"}},
+	{"Dra. Elisa Castro", "Psicologia", "CRP 06/56789", "#ea580c", 50, false, -1, []string{"Sessão", "Avaliação"}},
+}
+
+// procedures are the demo clinic's procedures, all offered online.
+var procedures = []schedule.ProcedureInput{
+	{Name: "Consulta", DefaultDurationMinutes: 30, Color: "#3b82f6", BookableOnline: true},
+	{Name: "Retorno", DefaultDurationMinutes: 30, Color: "#14b8a6", BookableOnline: true},
+	{Name: "Avaliação", DefaultDurationMinutes: 45, Color: "#f59e0b", BookableOnline: true},
+	{Name: "Limpeza", DefaultDurationMinutes: 45, Color: "#06b6d4", BookableOnline: true},
+	{Name: "Sessão", DefaultDurationMinutes: 50, Color: "#a855f7", BookableOnline: true},
 }
 
 var rooms = []string{"Consultório 1", "Consultório 2", "Sala de fisioterapia"}
@@ -101,8 +113,20 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("demo: signup: %w", err)
 	}
-	res.ClinicID = c.ID
+	res.ClinicID, res.Slug = c.ID, c.Slug
 	p := kernel.Principal{UserID: owner.ID, ClinicID: c.ID, Role: kernel.RoleOwner}
+	if _, err := s.Accounts.UpdateClinic(ctx, p, account.UpdateClinicInput{PublicBooking: kernel.Some(true),
+		Address: kernel.Some("Av. Paulista, 1000, sala 101, Bela Vista, São Paulo - SP, 01310-100"), Phone: kernel.Some("(11) 3333-4444")}); err != nil {
+		return Result{}, fmt.Errorf("demo: clinic settings: %w", err)
+	}
+	procedureIDs := map[string]string{}
+	for _, in := range procedures {
+		pr, err := s.Schedule.CreateProcedure(ctx, p, in)
+		if err != nil {
+			return Result{}, fmt.Errorf("demo: procedure: %w", err)
+		}
+		procedureIDs[pr.Name] = pr.ID
+	}
 
 	roomIDs := make([]string, len(rooms))
 	for i, name := range rooms {
@@ -188,7 +212,7 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 				a, err := s.Appointments.Create(ctx, p, appointment.CreateInput{
 					PatientID: patients[rng.IntN(len(patients))], ProfessionalID: pr.id,
 					StartsAt: start.Format(time.RFC3339), DurationMinutes: pr.minutes,
-					Procedure: pr.procedures[rng.IntN(len(pr.procedures))],
+					ProcedureID: procedureIDs[pr.procedures[rng.IntN(len(pr.procedures))]],
 				})
 				if apperr.Is(err, apperr.Conflict) {
 					continue

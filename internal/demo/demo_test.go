@@ -36,6 +36,22 @@ func TestSeedMakesALivingAgenda(t *testing.T) {
 		to := time.Now().AddDate(0, 0, 8).Format(time.DateOnly)
 		agenda := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/appointments?from="+from+"&to="+to+"&limit=500", nil)
 		require.Equal(t, http.StatusOK, agenda.Status, "%s", agenda.Body)
-		require.Len(t, agenda.JSON(t)["items"], res.Appointments, "the agenda shows every seeded appointment")
+		items := agenda.JSON(t)["items"].([]any)
+		require.Len(t, items, res.Appointments, "the agenda shows every seeded appointment")
+		for _, it := range items {
+			a := it.(map[string]any)
+			require.NotEmpty(t, a["procedure_id"], "every demo appointment is for a procedure")
+			require.Regexp(t, `^#[0-9a-f]{6}$`, a["procedure_color"])
+			require.NotEmpty(t, a["procedure"])
+		}
+		procs := c.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/procedures?active=true", nil)
+		require.Equal(t, http.StatusOK, procs.Status)
+		require.Len(t, procs.JSON(t)["items"], 5)
+
+		// The public booking page is open, with every procedure.
+		page := in.Client(t).Do("GET", "/api/v1/public/clinics/"+res.Slug, nil)
+		require.Equal(t, http.StatusOK, page.Status, "%s", page.Body)
+		require.Len(t, page.JSON(t)["procedures"], 5)
+		require.Len(t, page.JSON(t)["professionals"], 5)
 	})
 }

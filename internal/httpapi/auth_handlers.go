@@ -19,9 +19,13 @@ type userJSON struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
 	Name  string `json:"name"`
+	// Locale is the user's interface language, "" to follow the browser's.
+	Locale string `json:"locale"`
 }
 
-func toUserJSON(u account.User) userJSON { return userJSON{ID: u.ID, Email: u.Email, Name: u.Name} }
+func toUserJSON(u account.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale}
+}
 
 type signupResponse struct {
 	Clinic clinicJSON `json:"clinic"`

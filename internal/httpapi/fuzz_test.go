@@ -136,15 +136,21 @@ func newFuzzFixture(f *testing.F, engine, databaseURL string) *fuzzFixture {
 		patientID, fx.first.Format(time.DateOnly), fx.first.AddDate(0, 0, 30).Format(time.DateOnly)))
 	exceptionID := created("POST", "/professionals/"+profID+"/exceptions", fmt.Sprintf(`{"date":%q,"kind":"off"}`, fx.first.AddDate(0, 1, 0).Format(time.DateOnly)))
 	tokenID := created("POST", "/tokens", `{"name":"Fuzz","role":"receptionist"}`)
+	procedureID := created("POST", "/procedures", `{"name":"Consulta","bookable_online":true}`)
+	res, err := fx.owner.Raw("PATCH", base, []byte(`{"public_booking":true}`))
+	if err != nil || res.Status != 200 {
+		f.Fatalf("fuzz fixture: open the public page: %v %s", err, res.Body)
+	}
+	slug, _ := res.JSON(f)["slug"].(string)
 	fx.repl = strings.NewReplacer(
 		// Path parameters of the server's patterns.
 		"{clinic_id}", clinicID, "{user_id}", memberID, "{eid}", exceptionID, "{job_id}", "1",
 		"professionals/{id}", "professionals/"+profID, "appointments/{id}", "appointments/"+apptID,
 		"patients/{id}", "patients/"+patientID, "rooms/{id}", "rooms/"+roomID, "waitlist/{id}", "waitlist/"+entryID,
-		"tokens/{id}", "tokens/"+tokenID, "{id}", hardeningUnknownID,
+		"tokens/{id}", "tokens/"+tokenID, "procedures/{id}", "procedures/"+procedureID, "{slug}", slug, "{id}", hardeningUnknownID,
 		// Placeholders of seed bodies and queries.
 		"{clinic}", clinicID, "{patient}", patientID, "{prof}", profID, "{room}", roomID, "{appt}", apptID,
-		"{member}", memberID, "{entry}", entryID, "{exception}", exceptionID, "{token}", tokenID,
+		"{member}", memberID, "{entry}", entryID, "{exception}", exceptionID, "{token}", tokenID, "{procedure}", procedureID,
 	)
 	for _, p := range in.API.Patterns() {
 		method, _, _ := strings.Cut(p, " ")
@@ -205,7 +211,7 @@ func (fx *fuzzFixture) check(t *testing.T, what string, res *apptest.Response, e
 // route of the server (route is a pattern such as
 // "POST /api/v1/clinics/{clinic_id}/patients"; any other string picks a
 // route by its hash). Bodies may hold the placeholders {patient}, {prof},
-// {room}, {appt}, {member}, {entry}, {slot}, {day} and {email}.
+// {room}, {appt}, {member}, {entry}, {procedure}, {slot}, {day} and {email}.
 func FuzzWriteRoutes(f *testing.F) {
 	fixtures := fuzzFixtures(f)
 	f.Fuzz(func(t *testing.T, route string, body []byte) {
@@ -235,6 +241,7 @@ var queryTargets = map[string]string{
 	"professionals": "/api/v1/clinics/{clinic_id}/professionals",
 	"exceptions":    "/api/v1/clinics/{clinic_id}/professionals/{prof}/exceptions",
 	"failed-jobs":   "/api/v1/clinics/{clinic_id}/jobs/failed",
+	"public-slots":  "/api/v1/public/clinics/{slug}/slots",
 }
 
 // encodeQuery turns "k=v&k2=v2" into a query string whose decoded keys and
@@ -284,6 +291,8 @@ var idTargets = map[string]string{
 	"token":          "DELETE /api/v1/clinics/{clinic_id}/tokens/{x}",
 	"member":         "PATCH /api/v1/clinics/{clinic_id}/users/{x}",
 	"job":            "POST /api/v1/clinics/{clinic_id}/jobs/{x}/retry",
+	"procedure":      "GET /api/v1/clinics/{clinic_id}/procedures/{x}",
+	"public-clinic":  "GET /api/v1/public/clinics/{x}",
 }
 
 // FuzzPathIDs sends fuzzed ids in the path of the routes of idTargets

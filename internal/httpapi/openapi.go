@@ -247,9 +247,10 @@ var tagDescriptions = map[string]string{
 	"audit":        "The LGPD audit trail.",
 	"jobs":         "Background jobs that failed.",
 	"patients":     "Patients: identity, contact, insurance and consents.",
-	"schedule":     "Professionals, rooms, working hours, exceptions and free slots.",
+	"schedule":     "Professionals, rooms, procedures, working hours, exceptions and free slots.",
 	"appointments": "The agenda: bookings, rescheduling, statuses and recurring series.",
 	"waitlist":     "Patients waiting for a slot and the freed slots offered to them.",
+	"public":       "The public booking page of a clinic: no login.",
 }
 
 func operationID(op apiOp) string {

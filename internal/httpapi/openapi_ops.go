@@ -7,6 +7,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/booking"
 	"clinic/internal/kernel"
 	"clinic/internal/patient"
 	"clinic/internal/platform/queue"
@@ -24,6 +25,7 @@ func apiOps() []apiOp {
 		{Method: "POST", Path: "/api/v1/login", Handler: (*Server).login, Tag: "accounts", Summary: "Log in; sets a new session cookie.", Body: loginInput{}, Status: 200, Response: meResponse{}, Access: accessPublic, RateLimited: true, ChecksPassword: true},
 		{Method: "POST", Path: "/api/v1/logout", Handler: (*Server).logout, Tag: "accounts", Summary: "Log out; the session is destroyed.", Status: http.StatusNoContent, Access: accessPublic},
 		{Method: "GET", Path: "/api/v1/me", Handler: (*Server).me, Access: accessAuthenticated, Tag: "accounts", Summary: "The caller: user and clinics with roles.", Status: 200, Response: meResponse{}},
+		{Method: "PATCH", Path: "/api/v1/me", Handler: (*Server).updateMe, Access: accessAuthenticated, Tag: "accounts", Summary: "Change the caller's name or interface language (users, not tokens).", Description: profilePatchRules, Body: account.ProfileInput{}, Status: 200, Response: meResponse{}},
 		{Method: "GET", Path: c, Handler: (*Server).getClinic, Tag: "clinics", Summary: "Clinic settings.", Status: 200, Response: account.Clinic{}},
 		{Method: "PATCH", Path: c, Handler: (*Server).updateClinic, Tag: "clinics", Summary: "Change clinic settings (owner, admin).", Description: clinicPatchRules, Body: account.UpdateClinicInput{}, Status: 200, Response: account.Clinic{}},
 		{Method: "GET", Path: c + "/users", Handler: (*Server).listMembers, Tag: "clinics", Summary: "Users of the clinic with their roles (owner, admin).", Status: 200, Response: membersJSON{}},
@@ -86,7 +88,15 @@ const (
 		"procedure and notes; null on the other fields reads as absent."
 	professionalPatchRules = "Absent fields stay as they are. Null (or \"\") clears specialty, council_registration and user_id " +
 		"(unlinks the user); null on the other fields reads as absent."
-	clinicPatchRules  = "Absent fields stay as they are; no setting can be cleared: null reads as absent."
+	clinicPatchRules = "Absent fields stay as they are. Null (or \"\") clears address and phone; null on the other fields " +
+		"reads as absent. public_booking opens the public booking page /c/{slug}."
+	profilePatchRules = "Absent fields stay as they are. locale is pt-BR, en, or null (or \"\") to follow the browser's " +
+		"language; null on name reads as absent."
+	roomPatchRules      = "Absent fields stay as they are; null reads as absent. An inactive room cannot be booked; working hours in it count as hours without a room."
+	procedurePatchRules = "Absent fields stay as they are; null reads as absent. active=false deactivates the procedure (there is no deletion): it can no longer be booked."
+	publicBookingRules  = "No login. starts_at is the start of one of the free slots (GET …/slots). The person is matched to the " +
+		"clinic's patient with the CPF, else the phone, or registered; each consent is recorded with its time and the source " +
+		"public_booking. Rate-limited per IP and per phone. website is a honeypot: leave it empty."
 	patientPatchRules = "Absent fields keep their value and null clears an optional field (full_name and consents " +
 		"cannot be null); address, insurance and consents merge the same way."
 )
@@ -119,10 +129,20 @@ func coreOps() []apiOp {
 			Query: []apiParam{day("from", "YYYY-MM-DD"), day("to", "YYYY-MM-DD")}},
 		{Method: "POST", Path: c + "/professionals/{id}/exceptions", Handler: (*Server).createException, Tag: "schedule", Summary: "Add time off or extra hours.", Body: schedule.ExceptionInput{}, Status: 201, Response: exceptionJSON{}},
 		{Method: "DELETE", Path: c + "/professionals/{id}/exceptions/{eid}", Handler: (*Server).deleteException, Tag: "schedule", Summary: "Remove an exception.", Status: http.StatusNoContent},
-		{Method: "GET", Path: c + "/rooms", Handler: (*Server).listRooms, Tag: "schedule", Summary: "Rooms and resources.", Status: 200, Response: listOf[roomJSON]{}},
+		{Method: "GET", Path: c + "/rooms", Handler: (*Server).listRooms, Tag: "schedule", Summary: "Rooms and resources.", Status: 200, Response: listOf[roomJSON]{},
+			Query: []apiParam{{Name: "active", Description: "true or false."}}},
 		{Method: "POST", Path: c + "/rooms", Handler: (*Server).createRoom, Tag: "schedule", Summary: "Add a room (owner, admin).", Body: schedule.RoomInput{}, Status: 201, Response: roomJSON{},
 			Conflict: "The clinic already has a room with this name."},
 		{Method: "GET", Path: c + "/rooms/{id}", Handler: (*Server).getRoom, Tag: "schedule", Summary: "A room.", Status: 200, Response: roomJSON{}},
+		{Method: "PATCH", Path: c + "/rooms/{id}", Handler: (*Server).updateRoom, Tag: "schedule", Summary: "Rename or deactivate a room (owner, admin).", Description: roomPatchRules, Body: schedule.RoomPatch{}, Status: 200, Response: roomJSON{},
+			Conflict: "The clinic already has a room with this name."},
+		{Method: "GET", Path: c + "/procedures", Handler: (*Server).listProcedures, Tag: "schedule", Summary: "Procedures (appointment types) of the clinic, by name.", Status: 200, Response: listOf[procedureJSON]{},
+			Query: []apiParam{{Name: "active", Description: "true or false."}}},
+		{Method: "POST", Path: c + "/procedures", Handler: (*Server).createProcedure, Tag: "schedule", Summary: "Add a procedure (owner, admin).", Body: schedule.ProcedureInput{}, Status: 201, Response: procedureJSON{},
+			Conflict: "An active procedure of the clinic has this name (case, accents and punctuation aside)."},
+		{Method: "GET", Path: c + "/procedures/{id}", Handler: (*Server).getProcedure, Tag: "schedule", Summary: "A procedure.", Status: 200, Response: procedureJSON{}},
+		{Method: "PATCH", Path: c + "/procedures/{id}", Handler: (*Server).updateProcedure, Tag: "schedule", Summary: "Change or deactivate a procedure (owner, admin).", Description: procedurePatchRules, Body: schedule.ProcedurePatch{}, Status: 200, Response: procedureJSON{},
+			Conflict: "An active procedure of the clinic has this name (case, accents and punctuation aside)."},
 		{Method: "GET", Path: c + "/availability", Handler: (*Server).availability, Tag: "schedule", Summary: "Free slots (at most 31 days) honouring hours, exceptions, appointments and rooms.", Status: 200, Response: slotsJSON{},
 			Query: []apiParam{{Name: "professional_id", Description: "Omit for every active professional."}, {Name: "from", Required: true, Description: "RFC 3339 or YYYY-MM-DD."},
 				{Name: "to", Required: true, Description: "RFC 3339 or YYYY-MM-DD (inclusive day)."}, {Name: "duration", Description: "Minutes."}, {Name: "room_id"}}},
@@ -139,6 +159,13 @@ func coreOps() []apiOp {
 			Conflict: "The transition is not allowed (error.details lists the allowed ones), or the appointment changed meanwhile."},
 		{Method: "POST", Path: c + "/appointment-series", Handler: (*Server).createAppointmentSeries, Tag: "appointments", Summary: "Book a recurring series, all or nothing; conflicts list every failing date.", Description: bookingRules + seriesRules, Body: appointment.SeriesInput{}, Status: 201, Response: appointment.Series{},
 			Conflict: "Some occurrences cannot be booked (error.details lists each)."},
+
+		{Method: "GET", Path: "/api/v1/public/clinics/{slug}", Handler: (*Server).publicClinic, Access: accessPublic, RateLimited: true, Tag: "public", Summary: "A clinic's public booking page: procedures offered online and professionals.", Status: 200, Response: booking.Clinic{}},
+		{Method: "GET", Path: "/api/v1/public/clinics/{slug}/slots", Handler: (*Server).publicSlots, Access: accessPublic, RateLimited: true, Tag: "public", Summary: "Free slots of a procedure (its length), from a clinic-local date.", Status: 200, Response: publicSlotsJSON{},
+			Query: []apiParam{{Name: "procedure_id", Required: true}, {Name: "professional_id", Description: "Omit for any professional."},
+				{Name: "from", Description: "YYYY-MM-DD, clinic-local; default (and at the earliest) today."}, {Name: "days", Description: "1–28, default 14."}}},
+		{Method: "POST", Path: "/api/v1/public/clinics/{slug}/appointments", Handler: (*Server).publicBook, Access: accessPublic, RateLimited: true, Tag: "public", Summary: "Book from the public page; answers the confirmation.", Description: publicBookingRules, Body: booking.Input{}, Status: 201, Response: booking.Confirmation{},
+			Conflict: "The time is no longer free."},
 
 		{Method: "GET", Path: c + "/waitlist", Handler: (*Server).listWaitlist, Tag: "waitlist", Summary: "Patients waiting for a slot, oldest first.", Status: 200, Response: waitlist.Page{},
 			Query: []apiParam{{Name: "professional_id"}, {Name: "cursor"}, {Name: "limit"}}},

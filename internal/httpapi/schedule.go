@@ -39,11 +39,25 @@ func toProfessionalJSON(p schedule.Professional) professionalJSON {
 type roomJSON struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
+	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 func toRoomJSON(r schedule.Room) roomJSON {
-	return roomJSON{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+	return roomJSON{ID: r.ID, Name: r.Name, Active: r.Active, CreatedAt: r.CreatedAt}
+}
+
+// activeParam parses the optional ?active=true|false filter of a list.
+func activeParam(r *http.Request) (*bool, error) {
+	v := r.URL.Query().Get("active")
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, apperr.Validation(map[string]string{"active": "Must be true or false."})
+	}
+	return &b, nil
 }
 
 type ruleJSON struct {
@@ -87,15 +101,11 @@ func toExceptionJSON(e schedule.Exception) exceptionJSON {
 // listProfessionals lists the clinic's professionals, optionally only the
 // active (?active=true) or inactive ones.
 func (s *Server) listProfessionals(w http.ResponseWriter, r *http.Request) error {
-	var f schedule.ProfessionalFilter
-	if v := r.URL.Query().Get("active"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return apperr.Validation(map[string]string{"active": "Must be true or false."})
-		}
-		f.Active = &b
+	active, err := activeParam(r)
+	if err != nil {
+		return err
 	}
-	ps, err := s.Schedule.Professionals(r.Context(), principalOf(r.Context()).ClinicID, f)
+	ps, err := s.Schedule.Professionals(r.Context(), principalOf(r.Context()).ClinicID, schedule.ProfessionalFilter{Active: active})
 	if err != nil {
 		return err
 	}
@@ -215,9 +225,14 @@ func (s *Server) deleteException(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listRooms lists the clinic's rooms.
+// listRooms lists the clinic's rooms, optionally only the active
+// (?active=true) or inactive ones.
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
-	rooms, err := s.Schedule.Rooms(r.Context(), principalOf(r.Context()).ClinicID)
+	active, err := activeParam(r)
+	if err != nil {
+		return err
+	}
+	rooms, err := s.Schedule.Rooms(r.Context(), principalOf(r.Context()).ClinicID, schedule.RoomFilter{Active: active})
 	if err != nil {
 		return err
 	}
@@ -240,6 +255,20 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, toRoomJSON(room))
+	return nil
+}
+
+// updateRoom renames or (de)activates a room (owners and admins).
+func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
+	var in schedule.RoomPatch
+	if err := decodeJSON(w, r, s.Config.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	room, err := s.Schedule.UpdateRoom(r.Context(), principalOf(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toRoomJSON(room))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
@@ -41,6 +42,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
+	Booking      *booking.Service
 	Jobs         *jobs.Service
 	// Auth authenticates requests and applies rate limits, for the web UI
 	// too (one implementation).

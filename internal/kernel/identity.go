@@ -42,15 +42,26 @@ func (r Role) CanGrant(other Role) bool {
 	}
 }
 
-// Principal is who makes a request: a user through a session, or an API
-// token. For a token, UserID is empty and ClinicID/Role are fixed. Every
+// Principal is who makes a request: a user through a session, an API
+// token, or a part of clinic acting by itself (System). For a token, UserID is empty and ClinicID/Role are fixed. Every
 // service method that acts for somebody takes one and checks its Role.
 type Principal struct {
 	UserID   string
 	TokenID  string
 	ClinicID string
 	Role     Role
+	// System names the part of clinic that acts by itself, for nobody
+	// logged in (SystemPublicBooking); "" for a user or a token. A system
+	// principal has no UserID and no TokenID, and the Role its part needs.
+	System string
 }
+
+// The parts of clinic that act as a system principal (Principal.System).
+const (
+	// SystemPublicBooking is the public booking page: it registers
+	// patients and books their appointments as a receptionist would.
+	SystemPublicBooking = "public_booking"
+)
 
 // Clinic returns p's clinic id (for packages that take the caller through
 // an interface, such as audit.Reader).

@@ -79,6 +79,9 @@ type Consent struct {
 	Granted bool `json:"granted"`
 	// At is when consent was last given or withdrawn; nil when never asked.
 	At *time.Time `json:"at"`
+	// Source says where the patient gave the answer themselves, such as
+	// "public_booking" (absent for an answer recorded by the clinic's staff).
+	Source string `json:"source,omitempty"`
 }
 
 // Consents holds the consent for each contact channel.

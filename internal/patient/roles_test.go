@@ -42,6 +42,10 @@ func TestRolesRefusedByTheService(t *testing.T) {
 			{Name: "archive a patient", Allowed: archivers, Call: func(ctx context.Context, p kernel.Principal) error {
 				return svc.Archive(ctx, p, kernel.NewID())
 			}},
+			{Name: "match or register a patient from a booking", Allowed: archivers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, _, err := svc.Identify(ctx, p, patient.SelfRegistration{})
+				return err
+			}},
 		})
 	})
 }

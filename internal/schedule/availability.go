@@ -320,8 +320,9 @@ func (b busy) normalize() busy {
 }
 
 // computeAvailability answers q from the database, with one query each for
-// the professionals, the room (when asked), the rules, the exceptions and
-// the appointments of the whole range; the rest is computed in memory.
+// the professionals, the room (when asked), the rules, the exceptions, the
+// appointments of the whole range and the inactive rooms; the rest is
+// computed in memory.
 func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc *time.Location, q AvailabilityQuery) (packedSlots, error) {
 	var pros []Professional
 	if q.ProfessionalID != "" {
@@ -340,8 +341,12 @@ func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc 
 		}
 	}
 	if q.RoomID != "" {
-		if _, err := room(ctx, s.db, clinicID, q.RoomID); err != nil {
+		r, err := room(ctx, s.db, clinicID, q.RoomID)
+		if err != nil {
 			return packedSlots{}, err
+		}
+		if !r.Active {
+			return packedSlots{}, apperr.Validation(map[string]string{"room_id": errRoomInactive})
 		}
 	}
 	out := packedSlots{Pros: []string{}, Rooms: []string{}, Slots: [][4]int64{}}
@@ -359,6 +364,28 @@ func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc 
 	byPro, byRoom, err := s.loadBusy(ctx, clinicID, q.ProfessionalID, q.From, q.To)
 	if err != nil {
 		return packedSlots{}, err
+	}
+	// Working hours in a room out of use count as working hours without a
+	// room (as WorkingIntervals reads them for a booking).
+	inactive, err := inactiveRooms(ctx, s.db, clinicID)
+	if err != nil {
+		return packedSlots{}, err
+	}
+	if len(inactive) > 0 {
+		for _, rs := range rules {
+			for i := range rs {
+				if inactive[rs[i].RoomID] {
+					rs[i].RoomID = ""
+				}
+			}
+		}
+		for _, es := range excs {
+			for i := range es {
+				if inactive[es[i].RoomID] {
+					es[i].RoomID = ""
+				}
+			}
+		}
 	}
 	from, to := q.From.Unix(), q.To.Unix()
 	if q.From.Nanosecond() > 0 {

@@ -16,6 +16,23 @@ type ProfessionalChange struct {
 	Created bool
 }
 
+// ProcedureChange is a committed write to a procedure: a new one, or a
+// change of one (its name or colour, as the agenda shows them, its length,
+// whether it is offered online, or its deactivation).
+type ProcedureChange struct {
+	ClinicID    string
+	ProcedureID string
+	// Created is set for a new procedure.
+	Created bool
+}
+
+// RoomChange is a committed change of a room: its name (as the agenda
+// shows it) or its deactivation.
+type RoomChange struct {
+	ClinicID string
+	RoomID   string
+}
+
 // Option configures a Service.
 type Option func(*Service)
 
@@ -28,6 +45,21 @@ type Option func(*Service)
 // availability cache needs no listener: it is invalidated by the service.
 func OnProfessionalChange(fn func(ctx context.Context, c ProfessionalChange)) Option {
 	return func(s *Service) { s.onProfessional = append(s.onProfessional, fn) }
+}
+
+// OnProcedureChange adds fn to the functions called after each committed
+// creation or update of a procedure, on the terms of OnProfessionalChange.
+// Package app wires it to the agenda's cache (the agenda shows procedures'
+// names and colours).
+func OnProcedureChange(fn func(ctx context.Context, c ProcedureChange)) Option {
+	return func(s *Service) { s.onProcedure = append(s.onProcedure, fn) }
+}
+
+// OnRoomChange adds fn to the functions called after each committed update
+// of a room, on the terms of OnProfessionalChange. Package app wires it to
+// the agenda's cache (the agenda shows rooms' names).
+func OnRoomChange(fn func(ctx context.Context, c RoomChange)) Option {
+	return func(s *Service) { s.onRoom = append(s.onRoom, fn) }
 }
 
 // Zones gives a clinic's time zone: account.Service (cached) or

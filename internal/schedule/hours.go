@@ -166,7 +166,7 @@ func (s *Service) SetWorkingHours(ctx context.Context, p kernel.Principal, profe
 		for i, r := range rules {
 			rooms[i] = r.RoomID
 		}
-		if err := checkRooms(ctx, tx, p.ClinicID, rooms); err != nil {
+		if err := checkRooms(ctx, tx, p.ClinicID, "rules", rooms); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM working_hours WHERE clinic_id = $1 AND professional_id = $2`, p.ClinicID, pr.ID); err != nil {
@@ -365,7 +365,7 @@ func (s *Service) AddException(ctx context.Context, p kernel.Principal, professi
 			return errExceptionsForbidden
 		}
 		e.ProfessionalID = pr.ID
-		if err := checkRooms(ctx, tx, p.ClinicID, []string{e.RoomID}); err != nil {
+		if err := checkRooms(ctx, tx, p.ClinicID, "room_id", []string{e.RoomID}); err != nil {
 			return err
 		}
 		var start, end any

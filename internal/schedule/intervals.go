@@ -75,7 +75,8 @@ type hoursOf struct {
 
 // loadHours reads, in one query, whether the clinic has the professional,
 // its weekly rules and its exceptions dated from..to (clinic-local
-// YYYY-MM-DD, inclusive), with the names of their rooms.
+// YYYY-MM-DD, inclusive), with the names of their rooms (an inactive room
+// reads as none).
 func loadHours(ctx context.Context, q queryer, clinicID, professionalID, from, to string) (hoursOf, error) {
 	// One row per thing read, told apart by the first column; the columns a
 	// row kind does not use are NULL.
@@ -83,12 +84,12 @@ func loadHours(ctx context.Context, q queryer, clinicID, professionalID, from, t
 		NULL AS end_minute, NULL AS room_id, NULL AS room_name, 0 AS sort_minute
 	FROM professionals WHERE clinic_id = $1 AND id = $2
 	UNION ALL
-	SELECT 'r', wh.weekday, NULL, NULL, wh.start_minute, wh.end_minute, wh.room_id, r.name, wh.start_minute
-	FROM working_hours wh LEFT JOIN rooms r ON r.id = wh.room_id AND r.clinic_id = wh.clinic_id
+	SELECT 'r', wh.weekday, NULL, NULL, wh.start_minute, wh.end_minute, r.id, r.name, wh.start_minute
+	FROM working_hours wh LEFT JOIN rooms r ON r.id = wh.room_id AND r.clinic_id = wh.clinic_id AND r.active
 	WHERE wh.clinic_id = $1 AND wh.professional_id = $2
 	UNION ALL
-	SELECT 'e', NULL, e.date, e.kind, e.start_minute, e.end_minute, e.room_id, r.name, COALESCE(e.start_minute, 0)
-	FROM schedule_exceptions e LEFT JOIN rooms r ON r.id = e.room_id AND r.clinic_id = e.clinic_id
+	SELECT 'e', NULL, e.date, e.kind, e.start_minute, e.end_minute, r.id, r.name, COALESCE(e.start_minute, 0)
+	FROM schedule_exceptions e LEFT JOIN rooms r ON r.id = e.room_id AND r.clinic_id = e.clinic_id AND r.active
 	WHERE e.clinic_id = $1 AND e.professional_id = $2 AND e.date >= $3 AND e.date <= $4
 	ORDER BY 1, 3, 2, 9`, clinicID, professionalID, from, to)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"clinic/internal/schedule"
 )
 
-// TestRolesRefusedByTheService: professionals, rooms and working hours are
+// TestRolesRefusedByTheService: professionals, rooms, procedures and working hours are
 // for owners and admins; time off and extra hours also for professionals
 // (their own), whoever calls the service.
 func TestRolesRefusedByTheService(t *testing.T) {
@@ -50,6 +50,18 @@ func TestRolesRefusedByTheService(t *testing.T) {
 			}},
 			{Name: "add a room", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
 				_, err := svc.CreateRoom(ctx, p, schedule.RoomInput{})
+				return err
+			}},
+			{Name: "change a room", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.UpdateRoom(ctx, p, kernel.NewID(), schedule.RoomPatch{})
+				return err
+			}},
+			{Name: "add a procedure", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.CreateProcedure(ctx, p, schedule.ProcedureInput{})
+				return err
+			}},
+			{Name: "change a procedure", Allowed: roletest.Managers, Call: func(ctx context.Context, p kernel.Principal) error {
+				_, err := svc.UpdateProcedure(ctx, p, kernel.NewID(), schedule.ProcedurePatch{})
 				return err
 			}},
 		})

@@ -34,11 +34,23 @@
 // The time zone in the state comes from account's cached clinic settings,
 // which bookings do not invalidate, so a new generation reads no database.
 //
+// # Procedures and rooms
+//
+// Procedures are the kinds of appointment a clinic offers (name, default
+// length, agenda colour, whether the public page offers them); two active
+// procedures of a clinic never share a name, compared without case,
+// accents or punctuation. Procedures and rooms are deactivated, never
+// deleted: an inactive procedure or room cannot be booked, and working
+// hours that name an inactive room count as working hours without a room.
+//
 // # Tables
 //
-// Tables: professionals, rooms, working_hours, schedule_exceptions.
+// Tables: professionals, rooms, working_hours, schedule_exceptions,
+// procedures.
 // Read models: professional_refs (clinic_id, id, name, user_id,
-// default_duration_minutes, active), room_refs (clinic_id, id, name).
+// default_duration_minutes, active), room_refs (clinic_id, id, name,
+// active), procedure_refs (clinic_id, id, name, color,
+// default_duration_minutes, active).
 package schedule
 
 import (
@@ -76,6 +88,10 @@ type Service struct {
 	// onProfessional are the listeners of committed professional writes
 	// (see OnProfessionalChange).
 	onProfessional kernel.Listeners[ProfessionalChange]
+	// onProcedure and onRoom are the listeners of committed procedure and
+	// room writes (see OnProcedureChange, OnRoomChange).
+	onProcedure kernel.Listeners[ProcedureChange]
+	onRoom      kernel.Listeners[RoomChange]
 }
 
 // NewService returns a Service on d that caches availability in c.

@@ -5,6 +5,7 @@ import (
 
 	"clinic/internal/account"
 	"clinic/internal/i18n"
+	"clinic/internal/kernel"
 )
 
 // home sends a visitor to the login page and a user to their clinic's
@@ -117,6 +118,11 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.Config.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	if v := viewOf(r.Context()); v.User != nil {
+		if _, err := s.Accounts.UpdateProfile(r.Context(), v.User.ID, account.ProfileInput{Locale: kernel.Some(string(l))}); err != nil {
+			return err
+		}
+	}
 	back := safeNext(f.Get("next"))
 	if back == "" {
 		back = "/"

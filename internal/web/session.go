@@ -23,6 +23,11 @@ const langCookie = "lang"
 // locale picks the language of r: the user's own choice, then the
 // language cookie, then Accept-Language; pt-BR when nothing matches.
 func locale(r *http.Request, u *account.User) i18n.Locale {
+	if u != nil {
+		if l, ok := i18n.Parse(u.Locale); ok {
+			return l
+		}
+	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		if l, ok := i18n.Parse(c.Value); ok {
 			return l

@@ -13,7 +13,7 @@ func TestCheckExchange(t *testing.T) {
 	t.Parallel()
 	const (
 		clinic = "/api/v1/clinics/0190b6f0-0000-7000-8000-000000000001"
-		user   = `{"id":"u1","email":"ana@example.com","name":"Ana"}`
+		user   = `{"id":"u1","email":"ana@example.com","name":"Ana","locale":""}`
 		signup = `{"clinic_name":"C","name":"Ana","email":"ana@example.com","password":"correct horse battery"}`
 	)
 	cases := []struct {
