@@ -133,7 +133,11 @@ func demoMessage(cfg config.Config, res demo.Result) string {
 			b.WriteString("  (the password is hidden here: put yours in place of xxxxx)\n\n")
 		}
 	}
-	fmt.Fprintf(&b, "  Then log in at %s with\n    e-mail:   %s\n    password: %s\n", cfg.BaseURL, res.Email, res.Password)
+	base := strings.TrimSuffix(cfg.BaseURL, "/")
+	fmt.Fprintf(&b, "  Then log in at %s/login with\n    e-mail:   %s\n    password: %s\n", base, res.Email, res.Password)
+	if res.Slug != "" {
+		fmt.Fprintf(&b, "\n  Patients book online at %s/c/%s\n", base, res.Slug)
+	}
 	return b.String()
 }
 
