@@ -27,7 +27,7 @@ type page struct {
 	URL    *url.URL
 }
 
-func get(t *testing.T, c *apptest.Client, path string, header http.Header) page {
+func get(t testing.TB, c *apptest.Client, path string, header http.Header) page {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, c.Base+path, nil)
 	require.NoError(t, err)
@@ -37,7 +37,7 @@ func get(t *testing.T, c *apptest.Client, path string, header http.Header) page 
 	return do(t, c, req)
 }
 
-func postForm(t *testing.T, c *apptest.Client, path string, form url.Values, header http.Header) page {
+func postForm(t testing.TB, c *apptest.Client, path string, form url.Values, header http.Header) page {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, c.Base+path, strings.NewReader(form.Encode()))
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func postForm(t *testing.T, c *apptest.Client, path string, form url.Values, hea
 	return do(t, c, req)
 }
 
-func do(t *testing.T, c *apptest.Client, req *http.Request) page {
+func do(t testing.TB, c *apptest.Client, req *http.Request) page {
 	t.Helper()
 	res, err := c.HTTP.Do(req)
 	require.NoError(t, err)

@@ -1,0 +1,174 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/app/apptest"
+	"clinic/internal/demo"
+	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/web/webtest"
+)
+
+// site is a running instance with the demo clinic, as `clinic demo` makes
+// it, and its owner logged in.
+type site struct {
+	in    *apptest.Instance
+	demo  demo.Result
+	owner *apptest.Client
+}
+
+func demoSite(t testing.TB, dbURL string) *site {
+	t.Helper()
+	in := apptest.New(t, dbURL, nil)
+	a := in.App
+	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments}, demo.Options{})
+	require.NoError(t, err)
+	owner := in.Client(t)
+	res2, err := owner.HTTP.PostForm(owner.Base+"/login", url.Values{"email": {res.Email}, "password": {res.Password}})
+	require.NoError(t, err)
+	require.NoError(t, res2.Body.Close())
+	require.Equal(t, http.StatusOK, res2.StatusCode)
+	return &site{in: in, demo: res, owner: owner}
+}
+
+// uiPage is one page of the UI, as a user reaches it.
+type uiPage struct {
+	// name is also the screenshot's (docs/screenshots/<name>.png).
+	name string
+	path string
+	// anonymous: seen without logging in.
+	anonymous bool
+	// phone: also shot at a phone's size (<name>-phone.png).
+	phone bool
+}
+
+// pagesOf lists every page of the UI on the demo clinic: the browser test
+// checks each (no console error, axe) and shoots it for docs/ui.md, and the
+// benchmark times each.
+func pagesOf(s *site) []uiPage {
+	c := "/clinics/" + s.demo.ClinicID
+	return []uiPage{
+		{name: "login", path: "/login", anonymous: true},
+		{name: "signup", path: "/signup", anonymous: true},
+		{name: "dashboard", path: c + "/"},
+	}
+}
+
+// login logs p in as the demo clinic's owner through the login form.
+func (s *site) login(p *webtest.Page) {
+	p.Navigate(s.in.URL + "/login")
+	p.Fill("#f-email", s.demo.Email)
+	p.Fill("#f-password", s.demo.Password)
+	p.Click(`form[action="/login"] button[type=submit]`)
+	p.WaitVisible("nav.sidebar")
+}
+
+// Every page, in pt-BR at a desktop's size (and the phone's where it
+// matters): no console error or uncaught exception (the page checks it when
+// the test ends), no serious or critical axe violation; its screenshot goes
+// to docs/screenshots with UPDATE_SCREENSHOTS=1.
+func TestEveryPageIsAccessibleAndQuiet(t *testing.T) {
+	t.Parallel()
+	b := webtest.Chromium(t)
+	s := demoSite(t, dbtest.SQLiteURL(t))
+	for _, pg := range pagesOf(s) {
+		sizes := []webtest.PageOption{webtest.Desktop}
+		if pg.phone {
+			sizes = append(sizes, webtest.Phone)
+		}
+		for i, size := range sizes {
+			name := pg.name
+			if i == 1 {
+				name += "-phone"
+			}
+			t.Run(name, func(t *testing.T) {
+				p := b.NewPage(t, size)
+				if !pg.anonymous {
+					s.login(p)
+				}
+				p.Navigate(s.in.URL + pg.path)
+				p.Axe()
+				p.DocScreenshot(name)
+			})
+		}
+	}
+}
+
+// pt-BR is the default; the language switch changes the labels, and the
+// choice is remembered: for a visitor by a cookie, for a user in their
+// profile (so it follows them to another browser).
+func TestSwitchingLanguageChangesTheLabels(t *testing.T) {
+	t.Parallel()
+	b := webtest.Chromium(t)
+	s := demoSite(t, dbtest.SQLiteURL(t))
+
+	p := b.NewPage(t, webtest.Locale("pt-BR"))
+	p.Navigate(s.in.URL + "/login")
+	p.WaitText("h1", "Entrar")
+	p.Click(`form[action="/language"] button[value="en"]`)
+	p.WaitText("h1", "Log in")
+	p.Navigate(s.in.URL + "/signup")
+	p.WaitText("h1", "Sign up")
+
+	s.login(p)
+	p.WaitText("nav.sidebar", "Schedule")
+	p.Click(`nav.sidebar form[action="/language"] button[value="pt-BR"]`)
+	p.WaitText("nav.sidebar", "Agenda")
+	p.WaitText("nav.sidebar", "Pacientes")
+
+	// Another browser, asking for English: the user's own choice wins.
+	other := b.NewPage(t, webtest.Locale("en-US"))
+	s.login(other)
+	other.WaitText("nav.sidebar", "Pacientes")
+	var lang string
+	other.Eval(`document.documentElement.lang`, &lang)
+	require.Equal(t, "pt-BR", lang)
+}
+
+// BenchmarkPages renders each page of the UI on the demo data, as its
+// user asks for it (session cookie, over loopback), and reports the p50
+// and p99 of the time to the last byte. The target is p99 under 50 ms.
+//
+//	go test ./internal/web/ -run '^$' -bench Pages -benchtime 200x
+func BenchmarkPages(b *testing.B) {
+	urls := map[string]string{"sqlite": dbtest.SQLiteURL(b)}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		urls["postgres"] = dbtest.PostgresURL(b)
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		dbURL, ok := urls[engine]
+		if !ok {
+			continue
+		}
+		s := demoSite(b, dbURL)
+		anon := s.in.Client(b)
+		for _, pg := range pagesOf(s) {
+			c := s.owner
+			if pg.anonymous {
+				c = anon
+			}
+			b.Run(engine+"/"+pg.name, func(b *testing.B) {
+				times := make([]time.Duration, 0, b.N)
+				for b.Loop() {
+					start := time.Now()
+					p := get(b, c, pg.path, nil)
+					times = append(times, time.Since(start))
+					if p.Status != http.StatusOK {
+						b.Fatalf("%s: %d", pg.path, p.Status)
+					}
+				}
+				slices.Sort(times)
+				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+			})
+		}
+	}
+}
