@@ -34,7 +34,13 @@ const ptPassword = "correct horse battery"
 
 func ptStart(t *testing.T) *ptClinic {
 	t.Helper()
-	in := apptest.New(t, dbtest.SQLiteURL(t), nil)
+	return ptStartOn(t, dbtest.SQLiteURL(t))
+}
+
+// ptStartOn is ptStart on the database of databaseURL.
+func ptStartOn(t *testing.T, databaseURL string) *ptClinic {
+	t.Helper()
+	in := apptest.New(t, databaseURL, nil)
 	c := &ptClinic{in: in, owner: in.Client(t), email: testenv.RandomName("owner") + "@example.com", patients: map[string]string{}}
 	c.id, c.ownerID = c.owner.Signup("Clínica Bem Viver", c.email)
 	c.profID, c.roomID = kernel.NewID(), kernel.NewID()

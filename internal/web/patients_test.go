@@ -11,6 +11,7 @@ import (
 
 	"clinic/internal/app/apptest"
 	"clinic/internal/i18n"
+	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/web"
 )
 
@@ -204,7 +205,12 @@ func TestPatientFormRefusesBadFieldsKeepingWhatWasTyped(t *testing.T) {
 
 func TestPatientsSearchAnswersTheResultsToHtmx(t *testing.T) {
 	t.Parallel()
-	c := ptStart(t)
+	dbtest.EachURL(t, func(t *testing.T, databaseURL string) {
+		ptSearch(t, ptStartOn(t, databaseURL))
+	})
+}
+
+func ptSearch(t *testing.T, c *ptClinic) {
 	c.seed(t)
 	list := c.path("/patients")
 	for _, tc := range []struct {
