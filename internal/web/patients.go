@@ -91,12 +91,12 @@ func (s *Server) patientsList(w http.ResponseWriter, r *http.Request) error {
 	v := viewOf(r.Context())
 	p := httpx.PrincipalOf(r.Context())
 	v.Nav = "patients"
-	s.patientsTakeFlash(w, r, v)
 	if r.Header.Get("HX-Target") != patientsResultsID || r.Header.Get("HX-History-Restore-Request") == "true" {
 		// Only the search box asks for the results alone; anything else
 		// (a history restore, a boosted link) gets the whole page.
 		r.Header.Del("HX-Request")
 	}
+	s.patientsTakeFlash(w, r, v)
 	q := r.URL.Query()
 	d := patientsListData{Q: q.Get("q"), Cursor: q.Get("cursor")}
 	f := newForm()
