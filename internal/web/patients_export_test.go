@@ -1,0 +1,5 @@
+package web
+
+// PatientsMessageIDs lists the messages the patients pages choose at run
+// time.
+var PatientsMessageIDs = patientsMessageIDs
