@@ -3,6 +3,7 @@ package webtest
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,13 +36,20 @@ type Message struct {
 // IsProblem reports whether the message fails a test: a console error, a
 // failed console.assert, an uncaught exception, or an error of the browser's
 // log.
+//
+// A form the server refuses (409 conflict, 422 invalid input) answers the
+// form again with its messages: Chromium logs that answer as a failed load,
+// but it is the page working as meant, so it is not a problem.
 func (m Message) IsProblem() bool {
 	switch m.Type {
 	case "error", "assert", "exception":
-		return true
+		return !(m.Source == "network" && refusedForm.MatchString(m.Text))
 	}
 	return false
 }
+
+// refusedForm matches the browser's log entry of a 409 or 422 answer.
+var refusedForm = regexp.MustCompile(`^Failed to load resource: the server responded with a status of (409|422)\b`)
 
 func (m Message) String() string {
 	s := m.Type

@@ -88,14 +88,19 @@ func TestProblemsAreErrorsAndExceptionsNotAllowed(t *testing.T) {
 		{Type: "exception", Text: "Uncaught Error: bang"},
 		{Type: "error", Source: "network", Text: "Failed to load resource: 404"},
 		{Type: "error", Text: "expected failure"},
+		// A refused form answered again: the page working as meant.
+		{Type: "error", Source: "network", Text: "Failed to load resource: the server responded with a status of 422 (Unprocessable Content)"},
+		{Type: "error", Source: "network", Text: "Failed to load resource: the server responded with a status of 409 (Conflict)"},
+		{Type: "error", Source: "network", Text: "Failed to load resource: the server responded with a status of 500 (Internal Server Error)"},
 	}
 	tests := []struct {
 		name  string
 		allow []string
 		want  []string
 	}{
-		{"nothing allowed", nil, []string{"boom", "console.assert", "Uncaught Error: bang", "Failed to load resource: 404", "expected failure"}},
-		{"allowed by substring", []string{"expected", "404"}, []string{"boom", "console.assert", "Uncaught Error: bang"}},
+		{"nothing allowed", nil, []string{"boom", "console.assert", "Uncaught Error: bang", "Failed to load resource: 404", "expected failure",
+			"Failed to load resource: the server responded with a status of 500 (Internal Server Error)"}},
+		{"allowed by substring", []string{"expected", "404", "500"}, []string{"boom", "console.assert", "Uncaught Error: bang"}},
 		{"everything allowed", []string{""}, nil},
 	}
 	for _, tt := range tests {
