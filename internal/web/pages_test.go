@@ -23,6 +23,8 @@ type site struct {
 	in    *apptest.Instance
 	demo  demo.Result
 	owner *apptest.Client
+	// patientID is one of the demo's patients.
+	patientID string
 }
 
 func demoSite(t testing.TB, dbURL string) *site {
@@ -36,7 +38,16 @@ func demoSite(t testing.TB, dbURL string) *site {
 	require.NoError(t, err)
 	require.NoError(t, res2.Body.Close())
 	require.Equal(t, http.StatusOK, res2.StatusCode)
-	return &site{in: in, demo: res, owner: owner}
+	list := owner.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/patients?limit=1", nil)
+	require.Equal(t, http.StatusOK, list.Status, "%s", list.Body)
+	var patients struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	list.Decode(t, &patients)
+	require.NotEmpty(t, patients.Items)
+	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID}
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -59,6 +70,10 @@ func pagesOf(s *site) []uiPage {
 		{name: "login", path: "/login", anonymous: true},
 		{name: "signup", path: "/signup", anonymous: true},
 		{name: "dashboard", path: c + "/"},
+		{name: "patients-list", path: c + "/patients", phone: true},
+		{name: "patient-detail", path: c + "/patients/" + s.patientID},
+		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
+		{name: "patient-new", path: c + "/patients/new"},
 	}
 }
 
@@ -68,7 +83,7 @@ func (s *site) login(p *webtest.Page) {
 	p.Fill("#f-email", s.demo.Email)
 	p.Fill("#f-password", s.demo.Password)
 	p.Click(`form[action="/login"] button[type=submit]`)
-	p.WaitVisible("nav.sidebar")
+	p.WaitVisible("body.app main")
 }
 
 // Every page, in pt-BR at a desktop's size (and the phone's where it
