@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"clinic/internal/httpx"
@@ -96,7 +95,6 @@ func (s *Server) patientsList(w http.ResponseWriter, r *http.Request) error {
 		// (a history restore, a boosted link) gets the whole page.
 		r.Header.Del("HX-Request")
 	}
-	s.patientsTakeFlash(w, r, v)
 	q := r.URL.Query()
 	d := patientsListData{Q: q.Get("q"), Cursor: q.Get("cursor")}
 	f := newForm()
@@ -142,35 +140,9 @@ func (s *Server) patientArchive(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Patients.Archive(r.Context(), httpx.PrincipalOf(r.Context()), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.patientsSetFlash(w, "patients.flash.archived")
+	s.setFlash(w, "patients.flash.archived")
 	http.Redirect(w, r, v.ClinicPath("/patients"), http.StatusSeeOther)
 	return nil
-}
-
-// patientsFlashCookie carries the message of a flash across the redirect
-// that follows a successful form (Post/Redirect/Get): the id of a catalogue
-// message, never text a user wrote.
-const patientsFlashCookie = "flash"
-
-// patientsFlashes are the messages the cookie may name.
-var patientsFlashes = []string{"patients.flash.created", "patients.flash.saved", "patients.flash.archived"}
-
-func (s *Server) patientsSetFlash(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: patientsFlashCookie, Value: id, Path: "/clinics/", MaxAge: 60,
-		HttpOnly: true, Secure: s.Config.SecureCookies(), SameSite: http.SameSiteLaxMode})
-}
-
-// patientsTakeFlash shows the flash the cookie names, once.
-func (s *Server) patientsTakeFlash(w http.ResponseWriter, r *http.Request, v *view) {
-	c, err := r.Cookie(patientsFlashCookie)
-	if err != nil || isFragment(r) {
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: patientsFlashCookie, Path: "/clinics/", MaxAge: -1,
-		HttpOnly: true, Secure: s.Config.SecureCookies(), SameSite: http.SameSiteLaxMode})
-	if slices.Contains(patientsFlashes, c.Value) {
-		v.Flash = v.L.T(c.Value)
-	}
 }
 
 // patientsMsg returns the id of the message that names value in group
@@ -180,7 +152,7 @@ func patientsMsg(group, value string) string { return "patients." + group + "." 
 // patientsMessageIDs lists the messages the patients pages choose at run
 // time (for the test that the catalogue has them all).
 func patientsMessageIDs() []string {
-	ids := slices.Clone(patientsFlashes)
+	ids := []string{"patients.flash.created", "patients.flash.saved", "patients.flash.archived"}
 	for group, values := range map[string][]string{
 		"sex": patientSexes, "channel": patientChannels, "audit.action": patientAuditActions, "audit.entity": patientAuditEntities,
 	} {

@@ -84,7 +84,6 @@ func (s *Server) patientDetail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Nav = "patients"
-	s.patientsTakeFlash(w, r, v)
 	today, loc, err := s.clinicToday(r, pr.ClinicID)
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func (s *Server) patientSave(w http.ResponseWriter, r *http.Request, id string) 
 	if id == "" {
 		msg = "patients.flash.created"
 	}
-	s.patientsSetFlash(w, msg)
+	s.setFlash(w, msg)
 	http.Redirect(w, r, v.ClinicPath("/patients/"+p.ID), http.StatusSeeOther)
 	return nil
 }

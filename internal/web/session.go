@@ -149,6 +149,7 @@ func (s *Server) clinic(h handler) http.Handler {
 			return httpx.ErrNoClinic
 		}
 		v.Role = p.Role
+		s.takeFlash(w, r, v)
 		return h(w, r.WithContext(ctx))
 	})
 }
