@@ -25,18 +25,6 @@ func (c Counts) Total(statuses ...Status) int {
 	return n
 }
 
-// Active returns the number of appointments that are neither cancelled nor
-// no-shows.
-func (c Counts) Active() int {
-	n := 0
-	for st, k := range c {
-		if st.Active() {
-			n += k
-		}
-	}
-	return n
-}
-
 // Count counts the appointments of p's clinic that List would return for f
 // (its range and filters; Cursor and Limit play no part), by status, in one
 // query: the numbers of a dashboard without reading the rows. A
