@@ -272,6 +272,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Schedule:     a.Schedule,
 		Appointments: a.Appointments,
 		Waitlist:     a.Waitlist,
+		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 	})

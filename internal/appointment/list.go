@@ -116,32 +116,8 @@ func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Pa
 	}
 	var q strings.Builder
 	q.WriteString(selectAppointment)
-	q.WriteString(` WHERE a.clinic_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3`)
-	args := make([]any, 3, 10)
-	args[0], args[1], args[2] = p.ClinicID, db.Time(f.From), db.Time(f.To)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if f.ProfessionalID != "" {
-		q.WriteString(` AND a.professional_id = ` + arg(f.ProfessionalID))
-	}
-	if f.PatientID != "" {
-		q.WriteString(` AND a.patient_id = ` + arg(f.PatientID))
-	}
-	if len(f.Statuses) > 0 {
-		q.WriteString(` AND a.status IN (`)
-		for i, st := range f.Statuses {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(arg(string(st)))
-		}
-		q.WriteString(`)`)
-	}
-	if p.Role == kernel.RoleProfessional {
-		q.WriteString(` AND pr.user_id = ` + arg(p.UserID))
-	}
+	var args []any
+	arg := filterWhere(&q, &args, p, f.ListFilter)
 	if f.Cursor != "" {
 		t := arg(db.Time(f.afterStart))
 		q.WriteString(` AND (a.starts_at > ` + t + ` OR (a.starts_at = ` + t + ` AND a.id > ` + arg(f.afterID) + `))`)
@@ -171,6 +147,39 @@ func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Pa
 		page.NextCursor = encodeCursor(last.StartsAt, last.ID)
 	}
 	return page, nil
+}
+
+// filterWhere writes the WHERE clause of f's range, filters and p's scope
+// (a professional's own appointments) to q, for a query on appointments a
+// joined with professional_refs pr, with its arguments in *args. It returns
+// a function that adds one more argument and returns its placeholder.
+func filterWhere(q *strings.Builder, args *[]any, p kernel.Principal, f ListFilter) func(v any) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	q.WriteString(` WHERE a.clinic_id = ` + arg(p.ClinicID) + ` AND a.starts_at >= ` + arg(db.Time(f.From)) +
+		` AND a.starts_at < ` + arg(db.Time(f.To)))
+	if f.ProfessionalID != "" {
+		q.WriteString(` AND a.professional_id = ` + arg(f.ProfessionalID))
+	}
+	if f.PatientID != "" {
+		q.WriteString(` AND a.patient_id = ` + arg(f.PatientID))
+	}
+	if len(f.Statuses) > 0 {
+		q.WriteString(` AND a.status IN (`)
+		for i, st := range f.Statuses {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(arg(string(st)))
+		}
+		q.WriteString(`)`)
+	}
+	if p.Role == kernel.RoleProfessional {
+		q.WriteString(` AND pr.user_id = ` + arg(p.UserID))
+	}
+	return arg
 }
 
 func encodeCursor(t time.Time, id string) string {

@@ -17,6 +17,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
@@ -38,6 +39,7 @@ type Deps struct {
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
+	Booking      *booking.Service
 	Jobs         *jobs.Service
 	PubSub       pubsub.PubSub
 }
@@ -85,6 +87,7 @@ func (s *Server) routes() {
 	m.Handle("GET /clinics/{clinic_id}/{$}", s.clinic(s.dashboard))
 	m.Handle("GET /clinics/{clinic_id}/live", s.clinic(s.live))
 	s.patientsRoutes(m)
+	s.publicRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
