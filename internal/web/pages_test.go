@@ -23,8 +23,9 @@ type site struct {
 	in    *apptest.Instance
 	demo  demo.Result
 	owner *apptest.Client
-	// patientID is one of the demo's patients.
-	patientID string
+	// patientID is one of the demo's patients, procedureID one of its
+	// procedures.
+	patientID, procedureID string
 }
 
 func demoSite(t testing.TB, dbURL string) *site {
@@ -47,7 +48,16 @@ func demoSite(t testing.TB, dbURL string) *site {
 	}
 	list.Decode(t, &patients)
 	require.NotEmpty(t, patients.Items)
-	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID}
+	pub := in.Client(t).Do("GET", "/api/v1/public/clinics/"+res.Slug, nil)
+	require.Equal(t, http.StatusOK, pub.Status, "%s", pub.Body)
+	var clinic struct {
+		Procedures []struct {
+			ID string `json:"id"`
+		} `json:"procedures"`
+	}
+	pub.Decode(t, &clinic)
+	require.NotEmpty(t, clinic.Procedures)
+	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID}
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -74,6 +84,8 @@ func pagesOf(s *site) []uiPage {
 		{name: "patient-detail", path: c + "/patients/" + s.patientID},
 		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
 		{name: "patient-new", path: c + "/patients/new"},
+		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
+		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 	}
 }
 
