@@ -175,14 +175,14 @@ func (s *Server) settingsProfessionalPage(w http.ResponseWriter, r *http.Request
 			d.Rows = append(d.Rows, hourRow{Index: i, Weekday: strconv.Itoa(int(rule.Weekday)), Start: rule.Start.String(), End: rule.End.String(), RoomID: rule.RoomID})
 		}
 		next := len(d.Rows)
-		// Blank rows start on the day after the last rule (Monday for an
-		// empty week).
+		// Blank rows are the days after the last rule's (Monday and
+		// Tuesday for an empty week).
 		day := time.Monday
 		if len(rules) > 0 {
 			day = time.Weekday(min(int(rules[len(rules)-1].Weekday)+1, int(time.Saturday)))
 		}
 		for i := range settingsBlankRows {
-			d.Rows = append(d.Rows, hourRow{Index: next + i, Weekday: strconv.Itoa(int(day))})
+			d.Rows = append(d.Rows, hourRow{Index: next + i, Weekday: strconv.Itoa(min(int(day)+i, int(time.Saturday)))})
 		}
 		d.HoursForm = newForm()
 	} else {
@@ -272,6 +272,7 @@ func clockText(s string) string {
 // without JavaScript).
 func (s *Server) settingsHoursSave(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.parseForm(w, r)
+	var overlaps []string
 	if err == nil {
 		rows := formRows(f)
 		var in []schedule.RuleInput
@@ -292,10 +293,15 @@ func (s *Server) settingsHoursSave(w http.ResponseWriter, r *http.Request) error
 			index = append(index, row.Index)
 		}
 		_, err = s.Schedule.SetWorkingHours(r.Context(), httpx.PrincipalOf(r.Context()), r.PathValue("id"), in)
-		err = renumberRuleErrors(err, index)
+		overlaps, err = renumberRuleErrors(err, index)
 	}
 	if err != nil {
 		return s.settingsRefused(w, r, f, err, func(status int) error {
+			// The service names the other rule by its place in the list
+			// sent; the rows say it better.
+			for _, k := range overlaps {
+				f.Errors[k] = viewOf(r.Context()).L.T("settings.hours.overlap")
+			}
 			return s.settingsProfessionalPage(w, r, status, professionalForms{hours: f})
 		})
 	}
@@ -304,11 +310,13 @@ func (s *Server) settingsHoursSave(w http.ResponseWriter, r *http.Request) error
 
 // renumberRuleErrors moves the service's messages about rules[k] to the
 // form row rules[index[k]] they came from (blank rows were left out), and
-// gives a message about a whole rule (an overlap) to its start field.
-func renumberRuleErrors(err error, index []int) error {
+// gives a message about a whole rule (an overlap) to its start field,
+// returning those fields too.
+func renumberRuleErrors(err error, index []int) ([]string, error) {
 	if err == nil || len(apperr.As(err).Fields) == 0 {
-		return err
+		return nil, err
 	}
+	var overlaps []string
 	ae := apperr.As(err)
 	fields := make(map[string]string, len(ae.Fields))
 	for k, msg := range ae.Fields {
@@ -319,14 +327,18 @@ func renumberRuleErrors(err error, index []int) error {
 			fields[k] = msg
 			continue
 		}
+		key := "rules[" + strconv.Itoa(index[i]) + "]"
 		if sub == "" {
-			sub = ".start"
+			key += ".start"
+			overlaps = append(overlaps, key)
+		} else {
+			key += sub
 		}
-		fields["rules["+strconv.Itoa(index[i])+"]"+sub] = msg
+		fields[key] = msg
 	}
 	out := *ae
 	out.Fields = fields
-	return &out
+	return overlaps, &out
 }
 
 func (s *Server) settingsExceptionAdd(w http.ResponseWriter, r *http.Request) error {
