@@ -53,8 +53,7 @@ func settingsAddProfessional(p *webtest.Page, clinic, name string) string {
 	p.Fill("#f-name", name)
 	p.Fill("#f-specialty", "Clínica geral")
 	p.Click("#new-professional button[type=submit]")
-	p.WaitText("#hours-heading", "") // the professional's page
-	p.WaitText("h1", name)
+	p.WaitText("h1", name) // the professional's page
 	// Two blank rows are there; the add button makes the other five.
 	for range 5 {
 		p.Click("[data-hours-add]")
@@ -64,8 +63,11 @@ func settingsAddProfessional(p *webtest.Page, clinic, name string) string {
 		p.Fill(fmt.Sprintf(`tr[data-hours-row]:nth-child(%d) input[name$=".start"]`, i+1), "08:00")
 		p.Fill(fmt.Sprintf(`tr[data-hours-row]:nth-child(%d) input[name$=".end"]`, i+1), "18:00")
 	}
+	// The page shows the flash of the creation: the one to wait for is
+	// the next page's (Post/Redirect/Get).
+	p.Eval(`document.querySelectorAll(".flash").forEach(f => f.remove()), true`, nil)
 	p.Click("#hours button[type=submit]")
-	p.WaitText(".flash--success", "") // Post/Redirect/Get with a flash
+	p.WaitVisible(".flash--success")
 	path := p.URL()
 	return path[strings.Index(path, "/clinics/"):]
 }
