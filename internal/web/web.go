@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	m.Handle("GET /clinics/{clinic_id}/live", s.clinic(s.live))
 	s.patientsRoutes(m)
 	s.publicRoutes(m)
+	s.settingsRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
