@@ -92,17 +92,6 @@ func (s *Server) anyone(h handler) http.Handler {
 	})
 }
 
-// user serves h to a logged-in user (to the login page otherwise).
-func (s *Server) user(h handler) http.Handler {
-	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
-		r, err := s.authenticate(w, r)
-		if err != nil {
-			return err
-		}
-		return h(w, r)
-	})
-}
-
 // authenticate resolves the user of r and returns r with the view.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	p, err := s.Auth.Authenticate(r)
