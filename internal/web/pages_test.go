@@ -24,8 +24,8 @@ type site struct {
 	demo  demo.Result
 	owner *apptest.Client
 	// patientID is one of the demo's patients, procedureID one of its
-	// procedures.
-	patientID, procedureID string
+	// procedures, professionalID one of its professionals.
+	patientID, procedureID, professionalID string
 }
 
 func demoSite(t testing.TB, dbURL string) *site {
@@ -57,7 +57,17 @@ func demoSite(t testing.TB, dbURL string) *site {
 	}
 	pub.Decode(t, &clinic)
 	require.NotEmpty(t, clinic.Procedures)
-	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID}
+	pros := owner.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/professionals", nil)
+	require.Equal(t, http.StatusOK, pros.Status, "%s", pros.Body)
+	var professionals struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	pros.Decode(t, &professionals)
+	require.NotEmpty(t, professionals.Items)
+	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
+		professionalID: professionals.Items[0].ID}
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -84,6 +94,15 @@ func pagesOf(s *site) []uiPage {
 		{name: "patient-detail", path: c + "/patients/" + s.patientID},
 		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
 		{name: "patient-new", path: c + "/patients/new"},
+		{name: "settings-clinic", path: c + "/settings"},
+		{name: "settings-professionals", path: c + "/settings/professionals"},
+		{name: "settings-hours", path: c + "/settings/professionals/" + s.professionalID},
+		{name: "settings-procedures", path: c + "/settings/procedures"},
+		{name: "settings-procedure", path: c + "/settings/procedures/" + s.procedureID},
+		{name: "settings-rooms", path: c + "/settings/rooms"},
+		{name: "settings-users", path: c + "/settings/users"},
+		{name: "settings-tokens", path: c + "/settings/tokens"},
+		{name: "settings-jobs", path: c + "/settings/jobs"},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 	}
