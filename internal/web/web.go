@@ -84,6 +84,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /clinics/{clinic_id}/{$}", s.clinic(s.dashboard))
 	m.Handle("GET /clinics/{clinic_id}/live", s.clinic(s.live))
+	s.agendaRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }

@@ -34,7 +34,7 @@ import (
 	"time"
 )
 
-//go:embed app.css app.js favicon.svg icons.svg vendor
+//go:embed *.css *.js *.svg vendor
 var embedded embed.FS
 
 // Prefix is the path under which Handler answers; every URL starts with it.
