@@ -130,7 +130,7 @@ type agendaData struct {
 	DayURL    string
 	WeekURL   string
 	ListURL   string
-	Waitlist  []waitlist.Entry
+	Waitlist  []agendaWaitEntry
 	// WaitlistShown is false for roles that may not read the waitlist.
 	WaitlistShown bool
 	Next14        agendaNextSlots
@@ -285,7 +285,19 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return err
 		default:
-			d.Waitlist, d.WaitlistShown = wl.Items, true
+			d.WaitlistShown = true
+			for _, e := range wl.Items {
+				w := agendaWaitEntry{Entry: e}
+				w.From, _ = time.Parse(time.DateOnly, e.FromDate)
+				w.To, _ = time.Parse(time.DateOnly, e.ToDate)
+				if e.Earliest != nil {
+					w.Earliest = w.From.Add(time.Duration(*e.Earliest) * time.Minute)
+				}
+				if e.Latest != nil {
+					w.Latest = w.From.Add(time.Duration(*e.Latest) * time.Minute)
+				}
+				d.Waitlist = append(d.Waitlist, w)
+			}
 		}
 	}
 	if d.CanBook {
@@ -374,6 +386,15 @@ func agendaGroups(l agendaLocalizer, q agendaQuery, cols []schedule.Professional
 		}
 	}
 	return groups, count
+}
+
+// agendaWaitEntry is a waitlist entry with its dates parsed, for the
+// page to write them in the user's format.
+type agendaWaitEntry struct {
+	waitlist.Entry
+	From, To time.Time
+	// Earliest and Latest are the window's times of day (zero: open).
+	Earliest, Latest time.Time
 }
 
 // agendaNextSlots is the "next free slots" panel.

@@ -109,18 +109,19 @@
     if (!hx()) { location.href = url; return null; }
     return hx().ajax("GET", url, { target: target, swap: "innerHTML" });
   }
+  // The dialog opens once its content is there: a key that opened it (Enter
+  // on a link acts on keydown) must not reach the dialog's first button.
   function openIn(dialogID, contentID, url, opener) {
     var dlg = doc.getElementById(dialogID);
     if (!dlg || typeof dlg.showModal !== "function" || !hx()) return false;
     var p = load(url, "#" + contentID);
-    if (!dlg.open) dlg.showModal();
-    dlg._opener = opener || null;
-    if (p && p.then) {
-      p.then(function () {
-        var first = dlg.querySelector("[autofocus], #f-q, input:not([type=hidden]), select, textarea");
-        if (first) first.focus();
-      });
-    }
+    if (!p || !p.then) return false;
+    p.then(function () {
+      if (!dlg.open) dlg.showModal();
+      dlg._opener = opener || null;
+      var first = dlg.querySelector("[autofocus], #f-q, .dialog__body input:not([type=hidden]), .dialog__body select, .dialog__body textarea, .dialog__body button");
+      if (first) first.focus();
+    }, function () { location.href = url; });
     return true;
   }
   function openBooking(url, opener) { return openIn("agenda-book-dialog", "agenda-book-content", url, opener); }
@@ -276,7 +277,9 @@
     var m = /status-(\w+)/.exec(b.className);
     if (m) statusNames[m[1]] = b.textContent;
   });
-  var timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  // 08:00 in pt-BR, 8:00 AM in English
+  var hourStyle = /^pt/i.test(lang) ? "2-digit" : "numeric";
+  var timeFormat = new Intl.DateTimeFormat(lang, { hour: hourStyle, minute: "2-digit" });
 
   function fetchEvents(info) {
     var from = info.startStr.slice(0, 10);
@@ -393,8 +396,8 @@
       nowIndicator: true,
       height: calendarHeight(el),
       dayHeaderFormat: week ? { weekday: "short", day: "2-digit", month: "2-digit" } : { weekday: "long", day: "numeric", month: "long" },
-      slotLabelFormat: { hour: "2-digit", minute: "2-digit" },
-      eventTimeFormat: { hour: "2-digit", minute: "2-digit" },
+      slotLabelFormat: { hour: hourStyle, minute: "2-digit" },
+      eventTimeFormat: { hour: hourStyle, minute: "2-digit" },
       editable: canBook,
       eventStartEditable: canBook,
       eventDurationEditable: canBook,
@@ -418,7 +421,10 @@
         if (!canBook || info.allDay) return;
         var pid = info.resource ? String(info.resource.id) : (resources[0] && resources[0].id);
         if (!pid) return;
-        openBooking(cfg.bookUrl + "?professional_id=" + encodeURIComponent(pid) + "&starts_at=" + encodeURIComponent(localStamp(info.date)), null);
+        // the start of the 15-minute cell clicked (drags snap to 5 minutes)
+        var d = new Date(info.date.getTime());
+        d.setMinutes(d.getMinutes() - d.getMinutes() % 15, 0, 0);
+        openBooking(cfg.bookUrl + "?professional_id=" + encodeURIComponent(pid) + "&starts_at=" + encodeURIComponent(localStamp(d)), null);
       },
       datesSet: function () { setTimeout(fixRoles, 0); },
       eventAllUpdated: function () { fixRoles(); }
