@@ -83,6 +83,30 @@ func TestAgendaPagesWithoutJavaScript(t *testing.T) {
 		require.Contains(t, a.Body, "Nenhum paciente encontrado")
 	})
 
+	t.Run("without JavaScript the booking form searches by reloading itself", func(t *testing.T) {
+		q := url.Values{"professional_id": {c.pros[1]}, "starts_at": {c.day + "T14:30"}, "q": {"maria"}, "notes": {"primeira vez"}}
+		a := c.web(t, owner, "GET", clinic+"/agenda/new?"+q.Encode(), nil, false)
+		require.Equal(t, http.StatusOK, a.Status)
+		require.Contains(t, a.Body, `<option value="`+c.pros[1]+`" data-duration="30" selected>`)
+		require.Contains(t, a.Body, `value="`+c.day+`"`)
+		require.Contains(t, a.Body, `value="14:30"`)
+		require.Contains(t, a.Body, `value="`+maria+`"`)
+		require.Contains(t, a.Body, "primeira vez</textarea>")
+		require.NotContains(t, a.Body, "hx-post", "the page posts as a plain form")
+	})
+
+	t.Run("the next free slots of a professional", func(t *testing.T) {
+		a := c.web(t, owner, "GET", clinic+"/agenda/slots?slots_professional_id="+c.pros[0]+"&slots_duration=60", nil, true)
+		require.Equal(t, http.StatusOK, a.Status)
+		require.Contains(t, a.Body, `id="agenda-next-results"`)
+		require.Equal(t, 12, strings.Count(a.Body, `class="agenda-next__slot"`), a.Body)
+		require.Contains(t, a.Body, "duration=60")
+		a = c.web(t, owner, "GET", clinic+"/agenda/slots?slots_professional_id="+c.pros[0]+"&slots_duration=60", nil, false)
+		require.Equal(t, http.StatusSeeOther, a.Status, "without htmx: the agenda page shows the panel")
+		a = c.web(t, owner, "GET", clinic+"/agenda?slots_professional_id="+c.pros[0]+"&slots_duration=60", nil, false)
+		require.Equal(t, 12, strings.Count(a.Body, `class="agenda-next__slot"`))
+	})
+
 	form := func(kv ...string) url.Values {
 		v := url.Values{"professional_id": {c.pros[0]}, "date": {c.day}, "time": {"10:00"}, "procedure": {"Retorno"}, "notes": {"Trazer exames"}}
 		for i := 0; i < len(kv); i += 2 {
