@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	s.patientsRoutes(m)
 	s.publicRoutes(m)
 	s.settingsRoutes(m)
+	s.agendaRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
