@@ -25,7 +25,7 @@ type site struct {
 	owner *apptest.Client
 	// patientID is one of the demo's patients, procedureID one of its
 	// procedures, professionalID one of its professionals.
-	patientID, procedureID, professionalID string
+	patientID, procedureID, professionalID, appointmentID string
 }
 
 func demoSite(t testing.TB, dbURL string) *site {
@@ -66,8 +66,19 @@ func demoSite(t testing.TB, dbURL string) *site {
 	}
 	pros.Decode(t, &professionals)
 	require.NotEmpty(t, professionals.Items)
+	from := time.Now().UTC().Format(time.RFC3339)
+	to := time.Now().UTC().AddDate(0, 0, 14).Format(time.RFC3339)
+	appts := owner.Do("GET", "/api/v1/clinics/"+res.ClinicID+"/appointments?limit=1&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), nil)
+	require.Equal(t, http.StatusOK, appts.Status, "%s", appts.Body)
+	var appointments struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	appts.Decode(t, &appointments)
+	require.NotEmpty(t, appointments.Items)
 	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
-		professionalID: professionals.Items[0].ID}
+		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -90,6 +101,11 @@ func pagesOf(s *site) []uiPage {
 		{name: "login", path: "/login", anonymous: true},
 		{name: "signup", path: "/signup", anonymous: true},
 		{name: "dashboard", path: c + "/"},
+		{name: "agenda", path: c + "/agenda"},
+		{name: "agenda-list", path: c + "/agenda?view=list", phone: true},
+		{name: "agenda-week-demo", path: c + "/agenda?view=week&professional_id=" + s.professionalID},
+		{name: "agenda-new", path: c + "/agenda/new?professional_id=" + s.professionalID},
+		{name: "appointment", path: c + "/appointments/" + s.appointmentID},
 		{name: "patients-list", path: c + "/patients", phone: true},
 		{name: "patient-detail", path: c + "/patients/" + s.patientID},
 		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
