@@ -131,7 +131,7 @@ func TestSettingsPagesSetTheClinicUp(t *testing.T) {
 	// Renaming one room to the other's name is refused on its row.
 	p.Fill(`tbody tr:nth-child(2) input[name="name"]`, "Consultório A")
 	p.Click(`tbody tr:nth-child(2) form.settings-inline button[type=submit]`)
-	p.WaitText("tbody tr:nth-child(2) .field__error", "")
+	p.WaitVisible("tbody tr:nth-child(2) .field__error")
 	require.Equal(t, "Consultório A", settingsValue(p, `tbody tr:nth-child(2) input[name="name"]`), "what was typed stays")
 	settingsOpen(p, clinic+"/settings/rooms")
 	settingsConfirm(p)
@@ -187,7 +187,7 @@ func TestSettingsPagesSetTheClinicUp(t *testing.T) {
 	// The same name again is refused under the field, keeping the input.
 	p.Fill("#f-name", "primeira CONSULTA")
 	p.Click("#new-procedure button[type=submit]")
-	p.WaitText("#f-name-error", "")
+	p.WaitVisible("#f-name-error")
 	require.Equal(t, "primeira CONSULTA", settingsValue(p, "#f-name"))
 	settingsOpen(p, clinic+"/settings/procedures")
 	settingsCheck(p, "settings-procedures")
