@@ -199,7 +199,10 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 	now := time.Now()
 	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
 	for _, pr := range pros {
-		ivs, err := s.Schedule.WorkingIntervals(ctx, c.ID, pr.id, now, today.AddDate(0, 0, o.Days))
+		// From the start of the day, so that slots fall on the working
+		// hours' own steps (09:00, 09:30…), not on the minute the demo runs;
+		// the past ones are skipped below.
+		ivs, err := s.Schedule.WorkingIntervals(ctx, c.ID, pr.id, today, today.AddDate(0, 0, o.Days))
 		if err != nil {
 			return Result{}, fmt.Errorf("demo: working intervals: %w", err)
 		}
