@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -155,7 +156,9 @@ func (e *Email) Send(ctx context.Context, msg Message) (Receipt, error) {
 	if msg.HTML != "" {
 		m.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	}
-	client, err := e.client()
+	var conns connTracker
+	defer conns.closeAll()
+	client, err := e.client(&conns)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -165,7 +168,7 @@ func (e *Email) Send(ctx context.Context, msg Message) (Receipt, error) {
 	return Receipt{ProviderMessageID: id}, nil
 }
 
-func (e *Email) client() (*gomail.Client, error) {
+func (e *Email) client(conns *connTracker) (*gomail.Client, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(e.cfg.Port),
 		gomail.WithTimeout(e.cfg.Timeout),
@@ -173,9 +176,9 @@ func (e *Email) client() (*gomail.Client, error) {
 	}
 	switch e.cfg.TLS {
 	case TLSNone:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(conns.dial))
 	case TLSStartTLS:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(conns.dial))
 	case TLSImplicit:
 		opts = append(opts, gomail.WithSSL())
 	}
@@ -200,6 +203,39 @@ func (e *Email) client() (*gomail.Client, error) {
 		return nil, fmt.Errorf("email: client: %w", err)
 	}
 	return c, nil
+}
+
+// connTracker dials plain TCP, as go-mail does by default, and remembers
+// the connections so that Send closes them: go-mail v0.8.1 leaves the
+// connection open when EHLO, STARTTLS or AUTH fails (for example a server
+// that does not offer STARTTLS). Implicit TLS keeps go-mail's own TLS
+// dialer, which go-mail needs to know the connection is encrypted; that
+// mode still leaks on those failures until go-mail closes the connection
+// itself.
+type connTracker struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.conns = append(t.conns, c)
+	t.mu.Unlock()
+	return c, nil
+}
+
+func (t *connTracker) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range t.conns {
+		_ = c.Close()
+	}
+	t.conns = nil
 }
 
 // messageID returns a random Message-ID value (without angle brackets) in
