@@ -2,12 +2,15 @@ package secret_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -248,4 +251,50 @@ func requireSameKeyring(t *testing.T, a, b *secret.Keyring) {
 	require.NoError(t, err)
 	_, err = b.Verify("p", tok, now)
 	require.NoError(t, err, "b does not verify what a signed")
+}
+
+// TestConcurrentProcessesAgreeOnOneKey starts this test binary several times
+// at once on one empty directory (TestHelperProcessLoadsKeyFile): each
+// process prints a digest of the key it got, and all must print the same.
+func TestConcurrentProcessesAgreeOnOneKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), secret.KeyFileName)
+	const n = 4
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*bytes.Buffer, n)
+	for i := range n {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestHelperProcessLoadsKeyFile$")
+		cmds[i].Env = append(os.Environ(), "SECRET_TEST_KEY_FILE="+path)
+		outs[i] = new(bytes.Buffer)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		require.NoError(t, cmds[i].Start())
+	}
+	digests := map[string]int{}
+	created := 0
+	for i, c := range cmds {
+		require.NoError(t, c.Wait(), "process %d: %s", i, outs[i])
+		m := regexp.MustCompile(`key=([0-9a-f]{64}) created=(true|false)`).FindStringSubmatch(outs[i].String())
+		require.NotNil(t, m, "process %d printed: %s", i, outs[i])
+		digests[m[1]]++
+		if m[2] == "true" {
+			created++
+		}
+	}
+	require.Len(t, digests, 1, "the processes got different keys")
+	require.Equal(t, 1, created, "exactly one process generated the key")
+	requireOnlyKeyFile(t, filepath.Dir(path))
+}
+
+// TestHelperProcessLoadsKeyFile is run by TestConcurrentProcessesAgreeOnOneKey
+// in child processes; on its own it does nothing.
+func TestHelperProcessLoadsKeyFile(t *testing.T) {
+	t.Parallel()
+	path := os.Getenv("SECRET_TEST_KEY_FILE")
+	if path == "" {
+		t.Skip("run by TestConcurrentProcessesAgreeOnOneKey")
+	}
+	k, created, err := secret.LoadOrCreateKeyFile(path)
+	require.NoError(t, err)
+	d := sha256.Sum256(k[:])
+	fmt.Printf("key=%x created=%t\n", d, created)
 }
