@@ -34,6 +34,7 @@ import (
 	"clinic/internal/platform/queue"
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/secret"
 	"clinic/internal/platform/session"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
@@ -67,6 +68,9 @@ type App struct {
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
+	// Secrets seals stored credentials and signs patients' links
+	// (SECRET_KEY, or the key generated into the data directory).
+	Secrets *secret.Keyring
 
 	closers []io.Closer
 }
@@ -103,9 +107,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		cfg.JobWorkers = 0
 	}
 	a = &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	// Every "return nil, err" sets a to nil before this runs: close what was
+	// opened through its own pointer.
+	opened := a
 	defer func() {
 		if err != nil {
-			_ = a.Close()
+			_ = opened.Close()
 		}
 	}()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -121,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
 	}
 	a.Registry.MustRegister(a.DB.Collector())
+	if a.Secrets, err = openSecrets(ctx, cfg, a.DB, log); err != nil {
+		return nil, err
+	}
 	applied, err := migrate(ctx, a.DB, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err

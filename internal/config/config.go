@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"clinic/internal/platform/secret"
 )
 
 // Config is clinic's whole configuration.
@@ -58,6 +60,15 @@ type Config struct {
 	S3PathStyle        bool
 	PasswordMemoryKiB  uint32
 	PasswordIterations uint32
+
+	// SecretKey is SECRET_KEY; zero: a key generated into the data
+	// directory (see package secret).
+	SecretKey secret.Key
+	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
+	SecretKeyPrevious secret.Key
+
+	// fromFile lists the secret variables read from NAME_FILE.
+	fromFile []string
 }
 
 // Rate is a rate limit written N/DURATION, such as 10/1m.
@@ -263,6 +274,8 @@ var Vars = []Var{
 		c.PasswordIterations = uint32(n)
 		return nil
 	}},
+	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
+	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
 }
 
 // Load reads the configuration from the process environment.
@@ -289,6 +302,10 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 				name += "_FILE"
 			}
 			errs = append(errs, fmt.Errorf("%s=%s: %v", name, shown, err))
+			continue
+		}
+		if fromFile {
+			c.fromFile = append(c.fromFile, v.Name)
 		}
 	}
 	if len(errs) == 0 {
@@ -311,7 +328,13 @@ func lookup(getenv func(string) string, v Var) (val string, fromFile bool, err e
 			if err != nil {
 				return "", false, fmt.Errorf("%s_FILE=%q: %v", v.Name, f, err)
 			}
-			return strings.TrimSpace(string(b)), true, nil
+			val = strings.TrimSpace(string(b))
+			if val == "" {
+				// Not "unset": an empty file is a mistake (a key that
+				// would silently be generated, another database).
+				return "", false, fmt.Errorf("%s_FILE=%q: the file is empty", v.Name, f)
+			}
+			return val, true, nil
 		}
 	}
 	if val == "" {
@@ -339,6 +362,12 @@ func (c *Config) validate() []error {
 	if c.RequestTimeout > c.ShutdownTimeout {
 		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%q: must not exceed SHUTDOWN_TIMEOUT (%s), which shutdown gives in-flight requests", c.RequestTimeout, c.ShutdownTimeout))
 	}
+	if !c.SecretKeyPrevious.IsZero() && c.SecretKey.IsZero() {
+		errs = append(errs, errors.New("SECRET_KEY_PREVIOUS=(secret): needs SECRET_KEY, the key it was rotated to, which is not set"))
+	}
+	if !c.SecretKey.IsZero() && c.SecretKeyPrevious == c.SecretKey {
+		errs = append(errs, errors.New("SECRET_KEY_PREVIOUS=(secret): is the same key as SECRET_KEY"))
+	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("JOB_RESCUE_AFTER=%q: must exceed JOB_TIMEOUT (%s)", c.JobRescueAfter, c.JobTimeout))
 	}
@@ -356,6 +385,17 @@ func (c *Config) RateLimit() string { return pick(c.RateLimitBackend, c.RedisURL
 
 // PubSub returns the pub/sub backend in effect (live agenda updates).
 func (c *Config) PubSub() string { return pick(c.PubSubBackend, c.RedisURL, "redis", "memory") }
+
+// Source names where the secret variable name was read from: name, or
+// name+"_FILE" when it came from that file.
+func (c *Config) Source(name string) string {
+	for _, n := range c.fromFile {
+		if n == name {
+			return name + "_FILE"
+		}
+	}
+	return name
+}
 
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
@@ -404,6 +444,20 @@ func boolVar(field func(*Config) *bool) func(*Config, string) error {
 			return errors.New("want true or false")
 		}
 		*field(c) = b
+		return nil
+	}
+}
+
+func keyVar(field func(*Config) *secret.Key) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		k, err := secret.ParseKey(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = k
 		return nil
 	}
 }

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +108,92 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 	readme := string(b)
 	for _, v := range config.Vars {
 		require.True(t, strings.Contains(readme, "`"+v.Name+"`"), "README.md does not document %s", v.Name)
+	}
+}
+
+func TestSecretKey(t *testing.T) {
+	t.Parallel()
+	raw := make([]byte, 32)
+	for i := range raw {
+		raw[i] = byte(0xa0 + i)
+	}
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	hexKey := hex.EncodeToString(raw)
+	other := base64.StdEncoding.EncodeToString(append([]byte{1}, raw[1:]...))
+	keyFile := func(content string) string {
+		f := filepath.Join(t.TempDir(), "secret")
+		require.NoError(t, os.WriteFile(f, []byte(content), 0o600))
+		return f
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantKey  bool
+		wantPrev bool
+		source   string
+	}{
+		{"unset: generated at start", nil, false, false, "SECRET_KEY"},
+		{"base64", map[string]string{"SECRET_KEY": b64}, true, false, "SECRET_KEY"},
+		{"hex", map[string]string{"SECRET_KEY": hexKey}, true, false, "SECRET_KEY"},
+		{"from a file with a trailing newline", map[string]string{"SECRET_KEY_FILE": keyFile(b64 + "\n")}, true, false, "SECRET_KEY_FILE"},
+		{"with the previous key", map[string]string{"SECRET_KEY": b64, "SECRET_KEY_PREVIOUS": other}, true, true, "SECRET_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.LoadFrom(env(tt.env))
+			require.NoError(t, err)
+			require.Equal(t, tt.wantKey, !c.SecretKey.IsZero())
+			if tt.wantKey {
+				require.Equal(t, raw, c.SecretKey[:])
+			}
+			require.Equal(t, tt.wantPrev, !c.SecretKeyPrevious.IsZero())
+			require.Equal(t, tt.source, c.Source("SECRET_KEY"))
+		})
+	}
+}
+
+func TestSecretKeyRefusedWithoutItsValue(t *testing.T) {
+	t.Parallel()
+	const bad = "hunter2-is-not-a-key"
+	f := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(f, []byte(bad+"\n"), 0o600))
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
+	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"not a key", map[string]string{"SECRET_KEY": bad}, []string{"SECRET_KEY=(secret)", "base64 (44 characters) or hex (64 characters)"}},
+		{"too short", map[string]string{"SECRET_KEY": "c2hvcnQ="}, []string{"SECRET_KEY=(secret)", "decodes to 5 bytes"}},
+		{"not a key, in the file", map[string]string{"SECRET_KEY_FILE": f}, []string{"SECRET_KEY_FILE=(secret)", "base64"}},
+		{"empty file", map[string]string{"SECRET_KEY_FILE": empty}, []string{"SECRET_KEY_FILE=", "empty"}},
+		{"both set", map[string]string{"SECRET_KEY_FILE": f, "SECRET_KEY": key}, []string{"both set"}},
+		{"bad previous key", map[string]string{"SECRET_KEY": key, "SECRET_KEY_PREVIOUS": bad}, []string{"SECRET_KEY_PREVIOUS=(secret)"}},
+		{"previous without a key", map[string]string{"SECRET_KEY_PREVIOUS": key}, []string{"SECRET_KEY_PREVIOUS=(secret)", "needs SECRET_KEY"}},
+		{"previous equal to the key", map[string]string{"SECRET_KEY": key, "SECRET_KEY_PREVIOUS": key}, []string{"SECRET_KEY_PREVIOUS=(secret)", "same key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.LoadFrom(env(tt.env))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				require.Contains(t, err.Error(), w)
+			}
+			require.NotContains(t, err.Error(), "hunter2")
+			require.NotContains(t, err.Error(), key)
+		})
+	}
+}
+
+func TestSecretKeyIsASecret(t *testing.T) {
+	t.Parallel()
+	for _, v := range config.Vars {
+		if strings.HasPrefix(v.Name, "SECRET_KEY") {
+			require.True(t, v.Secret, "%s is not marked Secret", v.Name)
+		}
 	}
 }
