@@ -45,15 +45,6 @@ type bookData struct {
 	Dialog bool
 }
 
-// patientName is how the agenda names a patient: the social name when
-// there is one (by law, wherever the patient is addressed).
-func agendaPatientName(pt patient.Patient) string {
-	if pt.SocialName != "" {
-		return pt.SocialName
-	}
-	return pt.FullName
-}
-
 func (s *Server) bookData(r *http.Request, p kernel.Principal, f *form) (bookData, error) {
 	ctx := r.Context()
 	active := true
