@@ -3,7 +3,7 @@
 //
 // # Tables
 //
-// Tables: clinics, users, memberships, api_tokens.
+// Tables: clinics, users, memberships, api_tokens, password_resets.
 // Read models: member_refs (clinic_id, user_id): who belongs to which clinic.
 //
 // Other packages name only the read models (see the ownership test of

@@ -38,6 +38,9 @@ type Service struct {
 	// onClinic are the listeners of committed clinic changes (see
 	// OnClinicChange).
 	onClinic kernel.Listeners[ClinicChange]
+	// jobs and baseURL send account e-mails (see WithEmails).
+	jobs    Enqueuer
+	baseURL string
 }
 
 // NewService returns a Service that caches clinic settings and roles in c.

@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	logBackend(log, "pubsub", cfg.PubSub(), "set REDIS_URL to send live agenda updates to the browsers of every server")
 
 	a.Accounts, err = account.NewService(a.DB, a.Cache, account.PasswordParams{MemoryKiB: cfg.PasswordMemoryKiB, Iterations: cfg.PasswordIterations, Threads: 1},
-		account.WithLogger(log), account.OnClinicChange(a.clinicChanged))
+		account.WithLogger(log), account.OnClinicChange(a.clinicChanged), account.WithEmails(lateJobs{a}, cfg.BaseURL))
 	if err != nil {
 		return nil, err
 	}
@@ -214,6 +214,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
 	waitlist.RegisterWorkers(workers, a.DB, waitlist.WithZones(a.Accounts))
+	mail, err := mailer(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, account.NewEmailWorker(a.Accounts, mail))
 	for _, register := range o.workers {
 		register(workers)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -48,6 +49,8 @@ type Config struct {
 	RateAPIClinic      Rate
 	RatePublicIP       Rate
 	RatePublicPhone    Rate
+	RateResetIP        Rate
+	RateResetEmail     Rate
 	JobWorkers         int
 	JobMaxAttempts     int
 	JobTimeout         time.Duration
@@ -60,6 +63,12 @@ type Config struct {
 	S3PathStyle        bool
 	PasswordMemoryKiB  uint32
 	PasswordIterations uint32
+
+	// SMTPURL is where account e-mails go (smtp:// or smtps://); empty:
+	// the log channel writes them to the log instead.
+	SMTPURL string
+	// MailFrom is the sender of account e-mails.
+	MailFrom string
 
 	// SecretKey is SECRET_KEY; zero: a key generated into the data
 	// directory (see package secret).
@@ -274,6 +283,28 @@ var Vars = []Var{
 		c.PasswordIterations = uint32(n)
 		return nil
 	}},
+	{Name: "SMTP_URL", Default: "", Secret: true, Help: "Where account e-mails (password reset, invitations) are sent: smtp://user:pass@host:587 (STARTTLS required), smtps://user:pass@host:465 (implicit TLS), smtp://host:1025?tls=none (no TLS: a local relay or mailpit only). Empty: e-mails are written to the log instead of sent.", set: func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+				return errors.New("want smtp://[user:pass@]host[:port] or smtps://…")
+			}
+			if t := u.Query().Get("tls"); t != "" && t != "none" && t != "starttls" {
+				return errors.New("tls= must be none or starttls (use smtps:// for implicit TLS)")
+			}
+		}
+		c.SMTPURL = v
+		return nil
+	}},
+	{Name: "MAIL_FROM", Default: "clinic <no-reply@localhost>", Help: "Sender of account e-mails: an address or \"Name <address>\".", set: func(c *Config, v string) error {
+		if _, err := mail.ParseAddress(v); err != nil {
+			return errors.New("want an address or \"Name <address>\"")
+		}
+		c.MailFrom = v
+		return nil
+	}},
+	{Name: "RATE_LIMIT_RESET_IP", Default: "10/1h", Help: "Password reset requests allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateResetIP })},
+	{Name: "RATE_LIMIT_RESET_EMAIL", Default: "3/1h", Help: "Password reset requests allowed per e-mail address.", set: rateVar(func(c *Config) *Rate { return &c.RateResetEmail })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
 }

@@ -72,6 +72,9 @@ func TestInvalidValuesNameVariableAndValue(t *testing.T) {
 		{"zero request timeout", map[string]string{"REQUEST_TIMEOUT": "0s"}, []string{`REQUEST_TIMEOUT="0s"`, "positive"}},
 		{"request timeout beyond shutdown timeout", map[string]string{"REQUEST_TIMEOUT": "30s"}, []string{`REQUEST_TIMEOUT="30s"`, "SHUTDOWN_TIMEOUT (15s)"}},
 		{"negative workers", map[string]string{"WORKERS": "-2"}, []string{`WORKERS="-2"`}},
+		{"smtp url of another scheme", map[string]string{"SMTP_URL": "http://mail.example"}, []string{"SMTP_URL=(secret)", "smtp://"}},
+		{"smtp url with an unknown tls", map[string]string{"SMTP_URL": "smtp://mail.example?tls=maybe"}, []string{"SMTP_URL=(secret)", "tls="}},
+		{"bad mail from", map[string]string{"MAIL_FROM": "clinic"}, []string{`MAIL_FROM="clinic"`, "address"}},
 		{"two errors at once", map[string]string{"WORKERS": "x", "MAX_BODY_BYTES": "0"}, []string{`WORKERS="x"`, `MAX_BODY_BYTES="0"`}},
 	}
 	for _, tt := range tests {

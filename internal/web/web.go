@@ -90,6 +90,7 @@ func (s *Server) routes() {
 	s.publicRoutes(m)
 	s.settingsRoutes(m)
 	s.agendaRoutes(m)
+	s.mailRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
