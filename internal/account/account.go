@@ -3,7 +3,8 @@
 //
 // # Tables
 //
-// Tables: clinics, users, memberships, api_tokens, password_resets.
+// Tables: clinics, users, memberships, api_tokens, password_resets,
+// user_invitations.
 // Read models: member_refs (clinic_id, user_id): who belongs to which clinic.
 //
 // Other packages name only the read models (see the ownership test of

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -33,16 +34,12 @@ func NewEmailWorker(accounts *Service, channel notify.Channel) *EmailWorker {
 // refusal the provider says is permanent cancels the job (retrying cannot
 // help), anything else is retried with backoff.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
-	u, err := w.accounts.store.User(ctx, job.Args.UserID)
-	if apperr.Is(err, apperr.NotFound) {
+	msg, err := w.accounts.emailMessage(ctx, job.Args)
+	if errors.Is(err, errSkip) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	msg, err := w.accounts.renderEmail(u, job.Args)
-	if err != nil {
-		return river.JobCancel(err)
 	}
 	if _, err := w.channel.Send(ctx, msg); err != nil {
 		if notify.Temporary(err) {
@@ -51,6 +48,55 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 		return river.JobCancel(err)
 	}
 	return nil
+}
+
+// errSkip says an e-mail has no reason to be sent any more (its user was
+// deleted, its invitation used or expired).
+var errSkip = errors.New("account: e-mail skipped")
+
+// emailMessage reads what the e-mail needs and renders it.
+func (s *Service) emailMessage(ctx context.Context, args EmailArgs) (notify.Message, error) {
+	switch args.Email {
+	case EmailPasswordReset:
+		u, err := s.store.User(ctx, args.UserID)
+		if apperr.Is(err, apperr.NotFound) {
+			return notify.Message{}, errSkip
+		}
+		if err != nil {
+			return notify.Message{}, err
+		}
+		return s.renderEmail(emailLocale(u.Locale, ""), u.Email, args, map[string]any{"name": u.Name})
+	case EmailInvitation:
+		inv, err := s.invitation(ctx, s.db, args.Token)
+		if errors.Is(err, errInviteLink) {
+			return notify.Message{}, errSkip
+		}
+		if err != nil {
+			return notify.Message{}, err
+		}
+		userLocale := ""
+		if u, err := s.store.UserByEmail(ctx, s.db, inv.Email); err == nil {
+			userLocale = u.Locale
+		}
+		c, err := s.store.Clinic(ctx, inv.ClinicID)
+		if err != nil {
+			return notify.Message{}, err
+		}
+		l := emailLocale(userLocale, c.Locale)
+		return s.renderEmail(l, inv.Email, args, map[string]any{"clinic": c.Name, "role": i18n.For(l).T("role." + string(inv.Role))})
+	default:
+		return notify.Message{}, river.JobCancel(fmt.Errorf("account: unknown e-mail kind %q", args.Email))
+	}
+}
+
+// emailLocale is the user's language, else the clinic's, else pt-BR.
+func emailLocale(user, clinic string) i18n.Locale {
+	for _, s := range []string{user, clinic} {
+		if l, ok := i18n.Parse(s); ok && s != "" {
+			return l
+		}
+	}
+	return "pt-BR"
 }
 
 // emailHTML is the HTML part of every account e-mail; html/template escapes
@@ -65,25 +111,35 @@ var emailHTML = template.Must(template.New("email").Parse(`<!doctype html>
 </body></html>
 `))
 
-// renderEmail builds the message of one account e-mail for u.
-func (s *Service) renderEmail(u User, args EmailArgs) (notify.Message, error) {
-	if args.Email != EmailPasswordReset {
-		return notify.Message{}, fmt.Errorf("account: unknown e-mail kind %q", args.Email)
+// renderEmail builds one account e-mail to the address to, in locale l;
+// kv fill its messages.
+func (s *Service) renderEmail(l i18n.Locale, to string, args EmailArgs, kv map[string]any) (notify.Message, error) {
+	loc := i18n.For(l)
+	t := func(id string) string {
+		var pairs []any
+		for k, v := range kv {
+			pairs = append(pairs, k, v)
+		}
+		return loc.T(id, pairs...)
 	}
-	locale, ok := i18n.Parse(u.Locale)
-	if !ok {
-		locale = "pt-BR"
+	var link, prefix, greeting string
+	switch args.Email {
+	case EmailPasswordReset:
+		link, prefix = s.baseURL+"/reset/"+url.PathEscape(args.Token), "mail.reset."
+		kv["minutes"] = int(ResetTTL.Minutes())
+		greeting = t("mail.greeting")
+	default:
+		link, prefix = s.baseURL+"/invite/"+url.PathEscape(args.Token), "mail.invite."
+		kv["days"] = int(InviteTTL.Hours() / 24)
+		greeting = t("mail.greeting_anonymous")
 	}
-	l := i18n.For(locale)
-	link := s.baseURL + "/reset/" + url.PathEscape(args.Token)
-	minutes := int(ResetTTL.Minutes())
 	data := struct{ Lang, Greeting, Body, Action, Fallback, Ignore, Link string }{
-		Lang:     string(locale),
-		Greeting: l.T("mail.greeting", "name", u.Name),
-		Body:     l.T("mail.reset.body", "minutes", minutes),
-		Action:   l.T("mail.reset.action"),
-		Fallback: l.T("mail.fallback"),
-		Ignore:   l.T("mail.reset.ignore"),
+		Lang:     string(l),
+		Greeting: greeting,
+		Body:     t(prefix + "body"),
+		Action:   t(prefix + "action"),
+		Fallback: t("mail.fallback"),
+		Ignore:   t(prefix + "ignore"),
 		Link:     link,
 	}
 	var html strings.Builder
@@ -91,5 +147,5 @@ func (s *Service) renderEmail(u User, args EmailArgs) (notify.Message, error) {
 		return notify.Message{}, fmt.Errorf("account: render e-mail: %w", err)
 	}
 	text := strings.Join([]string{data.Greeting, data.Body, data.Action + ": " + link, data.Ignore}, "\n\n") + "\n"
-	return notify.Message{To: u.Email, Subject: l.T("mail.reset.subject"), Text: text, HTML: html.String()}, nil
+	return notify.Message{To: to, Subject: t(prefix + "subject"), Text: text, HTML: html.String()}, nil
 }

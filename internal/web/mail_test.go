@@ -164,3 +164,50 @@ func TestForgotIsRateLimitedPerEmail(t *testing.T) {
 	res, _ = mailPost(t, c, "/forgot", url.Values{"email": {"other-" + email}})
 	require.Equal(t, http.StatusOK, res.StatusCode, "another address is not limited")
 }
+
+// TestInvitationByEmail is acceptance 6 for invitations: sent from the
+// settings' users page, the e-mail arrives in mailpit, its link works once,
+// and the new user logs in to the clinic.
+func TestInvitationByEmail(t *testing.T) {
+	t.Parallel()
+	smtpURL := testenv.Require(t, "TEST_SMTP_URL", "an SMTP server (mailpit)")
+	api := strings.TrimRight(testenv.Require(t, "TEST_MAILPIT_URL", "mailpit's HTTP API"), "/")
+	const base = "http://clinic.test"
+	in := apptest.New(t, dbtest.SQLiteURL(t), map[string]string{"SMTP_URL": smtpURL + "?tls=none", "BASE_URL": base})
+	owner := in.Client(t)
+	clinicID, _ := owner.Signup("Clínica "+testenv.RandomName("i"), testenv.RandomName("owner")+"@example.com")
+	users := "/clinics/" + clinicID + "/settings/users"
+
+	status, body := mailGet(t, owner, users)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `action="`+users+`/invite"`, "the users page has the invitation form")
+	res, body := mailPost(t, owner, users+"/invite", url.Values{"email": {"not an e-mail"}, "role": {"professional"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, body)
+	email := testenv.RandomName("invited") + "@example.com"
+	res, body = mailPost(t, owner, users+"/invite", url.Values{"email": {email}, "role": {"professional"}})
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	require.Equal(t, users, res.Request.URL.Path)
+	require.Contains(t, body, "Convite enviado.")
+
+	m := waitMail(t, api, email)
+	require.Contains(t, m.Subject, "Você foi convidado para Clínica")
+	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/invite/[A-Za-z0-9_-]{43}`).FindString(m.Text)
+	require.NotEmpty(t, link, "the text part has the link:\n%s", m.Text)
+	require.Contains(t, m.HTML, `href="`+link+`"`)
+	path := strings.TrimPrefix(link, base)
+
+	c := in.Client(t)
+	status, body = mailGet(t, c, path)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, "convidado como Profissional, com o e-mail "+email)
+	res, body = mailPost(t, c, path, url.Values{"name": {"Dra. Ana"}, "password": {"a good password"}})
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	require.Equal(t, "/clinics/"+clinicID+"/", res.Request.URL.Path, "logged in, in the clinic")
+	require.Contains(t, body, "Agora você faz parte da clínica")
+
+	again := in.Client(t)
+	res, _ = mailPost(t, again, path, url.Values{"name": {"Someone"}, "password": {"another password"}})
+	require.Equal(t, http.StatusGone, res.StatusCode, "the link works once")
+	require.Equal(t, http.StatusOK, in.Client(t).Login(email, "a good password").Status)
+	require.Equal(t, http.StatusUnauthorized, in.Client(t).Login(email, "another password").Status)
+}

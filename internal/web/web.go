@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	s.settingsRoutes(m)
 	s.agendaRoutes(m)
 	s.mailRoutes(m)
+	s.inviteRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
