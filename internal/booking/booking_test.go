@@ -251,7 +251,7 @@ func TestPublicBooking(t *testing.T) {
 		pt, err = b.patients.Get(ctx, b.owner, pt.ID)
 		require.NoError(t, err)
 		require.True(t, pt.Consents.SMS.Granted)
-		require.False(t, pt.Consents.WhatsApp.Granted)
+		require.True(t, pt.Consents.WhatsApp.Granted, "a visitor with the patient's phone cannot withdraw the patient's consent")
 		require.Equal(t, "Maria da Silva", pt.FullName, "a match keeps the patient's data")
 
 		// The same CPF with another phone: the patient of that CPF.

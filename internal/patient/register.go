@@ -118,9 +118,13 @@ func (s *Service) identify(ctx context.Context, out *Patient, created, updated *
 		if p.BirthDate == "" {
 			p.BirthDate = fresh.BirthDate
 		}
-		recordConsents(&p.Consents, in.Consents, now, in.Source)
+		// Whoever books with a patient's phone or CPF is not proven to be
+		// that patient: they may give a consent, never withdraw or decline
+		// one the patient already answered.
+		given := grantsOnly(in.Consents, p.Consents)
+		recordConsents(&p.Consents, given, now, in.Source)
 		*out = p
-		if p.CPF == old.CPF && p.Email == old.Email && p.BirthDate == old.BirthDate && in.Consents == (ConsentsInput{}) {
+		if p.CPF == old.CPF && p.Email == old.Email && p.BirthDate == old.BirthDate && given == (ConsentsInput{}) {
 			return nil
 		}
 		p.UpdatedAt = now
@@ -174,6 +178,18 @@ func (in SelfRegistration) build(clinicID string, now time.Time) (Patient, map[s
 		return Patient{}, fields
 	}
 	return p, nil
+}
+
+// grantsOnly keeps of in the channels granted, and the channels declined
+// that were never answered before (in cur).
+func grantsOnly(in ConsentsInput, cur Consents) ConsentsInput {
+	keep := func(o kernel.Opt[bool], c Consent) kernel.Opt[bool] {
+		if v, ok := o.Value(); ok && !v && c.At != nil {
+			return kernel.Opt[bool]{}
+		}
+		return o
+	}
+	return ConsentsInput{WhatsApp: keep(in.WhatsApp, cur.WhatsApp), SMS: keep(in.SMS, cur.SMS), Email: keep(in.Email, cur.Email)}
 }
 
 // recordConsents records each consent given in c with the time and source.
