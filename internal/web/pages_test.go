@@ -100,6 +100,7 @@ func pagesOf(s *site) []uiPage {
 	return []uiPage{
 		{name: "login", path: "/login", anonymous: true},
 		{name: "signup", path: "/signup", anonymous: true},
+		{name: "forgot", path: "/forgot", anonymous: true},
 		{name: "dashboard", path: c + "/"},
 		{name: "agenda", path: c + "/agenda"},
 		{name: "agenda-list", path: c + "/agenda?view=list", phone: true},
