@@ -101,6 +101,11 @@ func (kr *Keyring) Verify(purpose, token string, now time.Time) (Token, error) {
 	if err := checkPurpose(purpose); err != nil {
 		return Token{}, err
 	}
+	// Only the characters Sign writes: the decoder would skip a newline or
+	// a carriage return, so one token would have many spellings.
+	if strings.ContainsFunc(token, func(r rune) bool { return !isTokenChar(r) }) {
+		return Token{}, ErrMalformed
+	}
 	bodyText, tagText, ok := strings.Cut(token, ".")
 	if !ok || len(tagText) != b64.EncodedLen(tagSize) {
 		return Token{}, ErrMalformed
@@ -135,4 +140,10 @@ func checkPurpose(purpose string) error {
 		return fmt.Errorf("secret: purpose must be 1 to %d bytes", MaxPurpose)
 	}
 	return nil
+}
+
+// isTokenChar reports whether r is a character of a token: base64url
+// without padding, and the dot between body and signature.
+func isTokenChar(r rune) bool {
+	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }
