@@ -88,13 +88,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	uj := toUserJSON(u)
-	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
-	return nil
+	return s.writeMe(w, r, u)
 }
 
 // logout destroys the session; it succeeds without one too.
@@ -128,13 +122,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	uj := toUserJSON(u)
-	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
-	return nil
+	return s.writeMe(w, r, u)
 }
 
 // addUser adds a user to the clinic (owners and admins).
@@ -239,5 +227,16 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// writeMe answers the user u with their clinics (the shape of GET /me).
+func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, u account.User) error {
+	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	uj := toUserJSON(u)
+	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
 	return nil
 }

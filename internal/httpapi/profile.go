@@ -26,11 +26,5 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	clinics, err := s.Accounts.Memberships(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	uj := toUserJSON(u)
-	writeJSON(w, http.StatusOK, meResponse{User: &uj, Clinics: clinics})
-	return nil
+	return s.writeMe(w, r, u)
 }
