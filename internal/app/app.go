@@ -36,6 +36,7 @@ import (
 	"clinic/internal/platform/redisx"
 	"clinic/internal/platform/secret"
 	"clinic/internal/platform/session"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 	"clinic/internal/web"
@@ -68,6 +69,7 @@ type App struct {
 	Appointments *appointment.Service
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
+	Reminders    *reminder.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -219,16 +221,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	river.AddWorker(workers, account.NewEmailWorker(a.Accounts, mail))
+	// The reminder service's workers take it through a pointer set below,
+	// once the services it reads are built.
+	remindersLate := &lateReminders{}
+	remindersLate.register(workers)
 	for _, register := range o.workers {
 		register(workers)
 	}
 	a.Queue, err = queue.New(a.DB, queue.Config{
 		RunWorkers:   cfg.JobWorkers > 0,
-		Queues:       map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1)},
+		Queues:       map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1), reminder.QueueMessages: max(cfg.MessageWorkers, 1)},
 		MaxAttempts:  cfg.JobMaxAttempts,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobRescueAfter,
-		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute)),
+		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval)),
 	}, workers, a.Registry, log)
 	if err != nil {
 		return nil, err
@@ -249,7 +255,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		schedule.OnProfessionalChange(a.professionalChanged), schedule.OnProcedureChange(a.procedureChanged),
 		schedule.OnRoomChange(a.roomChanged))
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache),
-		appointment.OnChange(a.appointmentChanged))
+		appointment.OnChange(a.appointmentChanged), appointment.WithTxHook(func(ctx context.Context, w appointment.Writer, c appointment.Change) error {
+			return a.Reminders.Plan(ctx, w, c)
+		}))
+	a.Reminders = reminder.NewService(a.DB, a.Cache, a.Secrets, a.Appointments, a.Patients, a.Accounts, a.Queue, reminder.Config{
+		BaseURL: cfg.BaseURL, WhatsAppBaseURL: cfg.WhatsAppBaseURL, SMSBaseURL: cfg.SMSBaseURL, Mailer: mail,
+	}, reminder.WithLogger(log))
+	remindersLate.s = a.Reminders
 	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
 	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"clinic/internal/platform/session"
+	"clinic/internal/reminder"
 )
 
 // sessionCleanupArgs is the periodic job that deletes expired sessions from
@@ -43,4 +44,36 @@ func sessionCleanupJob(interval time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
 		return sessionCleanupArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
 	}, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
+// lateReminders registers the reminder service's workers before the
+// service exists (the queue needs its workers, the service needs the
+// queue); jobs run only once New has returned, when s is set.
+type lateReminders struct{ s *reminder.Service }
+
+func (l *lateReminders) register(workers *river.Workers) {
+	river.AddWorker(workers, &lateDispatch{l: l})
+	river.AddWorker(workers, &lateSend{l: l})
+}
+
+type lateDispatch struct {
+	river.WorkerDefaults[reminder.DispatchArgs]
+	l *lateReminders
+}
+
+func (w *lateDispatch) Work(ctx context.Context, job *river.Job[reminder.DispatchArgs]) error {
+	return w.l.s.DispatchWorker().Work(ctx, job)
+}
+
+type lateSend struct {
+	river.WorkerDefaults[reminder.SendArgs]
+	l *lateReminders
+}
+
+func (w *lateSend) Timeout(job *river.Job[reminder.SendArgs]) time.Duration {
+	return w.l.s.SendWorker().Timeout(job)
+}
+
+func (w *lateSend) Work(ctx context.Context, job *river.Job[reminder.SendArgs]) error {
+	return w.l.s.SendWorker().Work(ctx, job)
 }

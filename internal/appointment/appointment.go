@@ -215,6 +215,7 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	onChange kernel.Listeners[Change]
+	txHooks  []TxHook
 }
 
 // NewService returns a Service on d that checks working hours with sched and

@@ -413,6 +413,9 @@ func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, serie
 		if err := writeCreated(ctx, &writes, &list[i], p.UserID, now); err != nil {
 			return nil, err
 		}
+		if err := s.runTxHooks(ctx, &writes, changeOf(ChangeCreated, list[i])); err != nil {
+			return nil, err
+		}
 	}
 	var err error
 	if s.db.Dialect == db.Postgres {

@@ -2,6 +2,8 @@ package appointment
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"time"
 )
 
@@ -32,6 +34,8 @@ type Change struct {
 	// occurrence (SeriesID names them all).
 	AppointmentID string
 	SeriesID      string
+	// PatientID is the appointment's patient.
+	PatientID string
 	// ProfessionalID, StartsAt, EndsAt and Status are the appointment's
 	// after the write. For a series, StartsAt is the start of the first
 	// occurrence and EndsAt the end of the last: every occurrence lies
@@ -60,6 +64,36 @@ func OnChange(fn func(ctx context.Context, c Change)) Option {
 	return func(s *Service) { s.onChange = append(s.onChange, fn) }
 }
 
+// Writer queues a statement of a write's transaction (a batch: TxHooks
+// write, they never read).
+type Writer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// TxHook adds another package's writes to the transaction of an appointment
+// write, so that they commit with it or not at all (package reminder plans
+// an appointment's messages this way). It is called once per appointment
+// written, for a booking (each occurrence of a series), a reschedule (with
+// the old place in OldStartsAt…) and a status change, with the Change as
+// it will be after the commit. It must only queue writes on w; an error
+// rolls the whole write back.
+type TxHook func(ctx context.Context, w Writer, c Change) error
+
+// WithTxHook adds h to the hooks run inside every appointment write.
+func WithTxHook(h TxHook) Option {
+	return func(s *Service) { s.txHooks = append(s.txHooks, h) }
+}
+
+// runTxHooks runs the TxHooks for c on w.
+func (s *Service) runTxHooks(ctx context.Context, w Writer, c Change) error {
+	for _, h := range s.txHooks {
+		if err := h(ctx, w, c); err != nil {
+			return fmt.Errorf("appointment: %s hook: %w", c.Kind, err)
+		}
+	}
+	return nil
+}
+
 // AgendaTopic is the pub/sub topic on which every change a clinic's agenda
 // shows is announced (by package app, from OnChange and the other services'
 // hooks), and to which the clinic's open agendas listen.
@@ -67,6 +101,6 @@ func AgendaTopic(clinicID string) string { return "agenda:" + clinicID }
 
 // changeOf returns the Change of kind for a written appointment.
 func changeOf(kind ChangeKind, a Appointment) Change {
-	return Change{Kind: kind, ClinicID: a.ClinicID, AppointmentID: a.ID, SeriesID: a.SeriesID,
+	return Change{Kind: kind, ClinicID: a.ClinicID, AppointmentID: a.ID, SeriesID: a.SeriesID, PatientID: a.PatientID,
 		ProfessionalID: a.ProfessionalID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: a.Status}
 }

@@ -240,6 +240,13 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 		if err := audit.Record(ctx, &w, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
 			return err
 		}
+		if moved {
+			c := changeOf(ChangeRescheduled, a)
+			c.OldProfessionalID, c.OldStartsAt, c.OldEndsAt = old.ProfessionalID, old.StartsAt, old.EndsAt
+			if err := s.runTxHooks(ctx, &w, c); err != nil {
+				return err
+			}
+		}
 		if err := tx.Send(ctx, &w); err != nil {
 			return fmt.Errorf("appointment: update %s: %w", a.ID, err)
 		}
@@ -394,6 +401,9 @@ func (s *Service) SetStatus(ctx context.Context, p kernel.Principal, id string, 
 			return err
 		}
 		if err := audit.Record(ctx, &w, a.ClinicID, audit.ActionUpdate, "appointment", a.ID, a.PatientID); err != nil {
+			return err
+		}
+		if err := s.runTxHooks(ctx, &w, changeOf(ChangeStatus, a)); err != nil {
 			return err
 		}
 		if err := tx.Send(ctx, &w); err != nil {

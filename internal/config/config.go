@@ -70,6 +70,14 @@ type Config struct {
 	// MailFrom is the sender of account e-mails.
 	MailFrom string
 
+	// WhatsAppBaseURL and SMSBaseURL are the providers' API addresses.
+	WhatsAppBaseURL string
+	SMSBaseURL      string
+	// MessageWorkers is how many messages this process sends at once.
+	MessageWorkers int
+	// MessageDispatchInterval is how often due messages are queued.
+	MessageDispatchInterval time.Duration
+
 	// SecretKey is SECRET_KEY; zero: a key generated into the data
 	// directory (see package secret).
 	SecretKey secret.Key
@@ -303,6 +311,17 @@ var Vars = []Var{
 		c.MailFrom = v
 		return nil
 	}},
+	{Name: "WHATSAPP_BASE_URL", Default: "https://graph.facebook.com", Help: "The WhatsApp Business Cloud API (Graph API) address clinics' WhatsApp messages go to.", set: baseURLVar(func(c *Config) *string { return &c.WhatsAppBaseURL })},
+	{Name: "SMS_BASE_URL", Default: "https://api.twilio.com", Help: "The Twilio-compatible Messages API address clinics' SMS go to.", set: baseURLVar(func(c *Config) *string { return &c.SMSBaseURL })},
+	{Name: "MESSAGE_WORKERS", Default: "50", Help: "Messages (reminders, confirmations) a worker process sends at once; they mostly wait for the provider. 0 leaves sending to other processes.", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		c.MessageWorkers = n
+		return nil
+	}},
+	{Name: "MESSAGE_DISPATCH_INTERVAL", Default: "5s", Help: "How often messages coming due are queued for sending (a booking's confirmation leaves within about this long).", set: durationVar(func(c *Config) *time.Duration { return &c.MessageDispatchInterval })},
 	{Name: "RATE_LIMIT_RESET_IP", Default: "10/1h", Help: "Password reset requests allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateResetIP })},
 	{Name: "RATE_LIMIT_RESET_EMAIL", Default: "3/1h", Help: "Password reset requests allowed per e-mail address.", set: rateVar(func(c *Config) *Rate { return &c.RateResetEmail })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
@@ -455,6 +474,17 @@ func oneOf(v string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("unknown value, want one of %s", strings.Join(names, ", "))
+}
+
+func baseURLVar(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("want an http:// or https:// address")
+		}
+		*field(c) = strings.TrimRight(v, "/")
+		return nil
+	}
 }
 
 func durationVar(field func(*Config) *time.Duration) func(*Config, string) error {

@@ -61,6 +61,12 @@ const (
 	// SystemPublicBooking is the public booking page: it registers
 	// patients and books their appointments as a receptionist would.
 	SystemPublicBooking = "public_booking"
+	// SystemMessages is the sending of reminders: it reads appointments
+	// and patients to write and address them.
+	SystemMessages = "messages"
+	// SystemPatient is a patient answering a message through its signed
+	// link or a WhatsApp button: they confirm or cancel their appointment.
+	SystemPatient = "patient"
 )
 
 // Clinic returns p's clinic id (for packages that take the caller through

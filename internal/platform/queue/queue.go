@@ -306,6 +306,19 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, op
 	return res, nil
 }
 
+// InsertManyTx enqueues several jobs in tx at once (one statement on
+// PostgreSQL), like InsertTx for each.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	res, err := q.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("queue: insert %d %s jobs: %w", len(params), params[0].Args.Kind(), err)
+	}
+	return res, nil
+}
+
 // Insert enqueues a job in a transaction of its own, like InsertTx. Prefer
 // InsertTx when the job concerns data written in a transaction.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
