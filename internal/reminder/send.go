@@ -523,4 +523,3 @@ func (s *Service) build(c ChannelSettings) (notify.Channel, error) {
 	}
 	return nil, fmt.Errorf("unknown channel %q", c.Kind)
 }
-
