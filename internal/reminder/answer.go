@@ -32,18 +32,12 @@ const tokenPurpose = "message.answer"
 // is near.
 const minLinkLife = time.Hour
 
-// link returns the signed link of message m about something at start.
+// link returns the signed link of message m about something at start: it
+// works until then (an offer's too: the first patient offered a slot has it
+// alone for the policy's OfferMinutes, then it is offered to the next as
+// well, and whoever takes it first gets it), and for at least minLinkLife.
 func (s *Service) link(m row, start time.Time) (string, error) {
 	exp := start
-	if m.kind == KindOffer {
-		p, err := s.policy(context.Background(), m.clinicID)
-		if err != nil {
-			return "", err
-		}
-		if e := s.now().Add(time.Duration(p.OfferMinutes) * time.Minute); e.Before(exp) {
-			exp = e
-		}
-	}
 	if exp.Before(s.now().Add(minLinkLife)) {
 		exp = s.now().Add(minLinkLife)
 	}
