@@ -14,6 +14,7 @@ import (
 
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/audit"
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
@@ -201,6 +202,8 @@ type row struct {
 
 // send works one message; last is set on the job's last attempt.
 func (s *Service) send(ctx context.Context, clinicID, id string, last bool) error {
+	// Reading the patient's contact is audited as done by the sending.
+	ctx = audit.WithActor(ctx, audit.Actor{ClinicID: clinicID, System: kernel.SystemMessages, RequestID: "message:" + id})
 	var m row
 	var appt, offer sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT id, clinic_id, patient_id, appointment_id, offer_id, kind, version, status, channel,
@@ -378,6 +381,7 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 			return composed{}, ReasonOfferClosed, nil
 		}
 		start = o.StartsAt
+		v.Professional = o.ProfessionalName
 	}
 	if !start.IsZero() {
 		v.Date, v.Time = l.DateLong(start.In(zone)), l.Time(start.In(zone))

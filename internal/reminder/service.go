@@ -57,8 +57,10 @@ type Offer struct {
 	ClinicID       string
 	PatientID      string
 	ProfessionalID string
-	StartsAt       time.Time
-	EndsAt         time.Time
+	// ProfessionalName is the professional's name, for the message.
+	ProfessionalName string
+	StartsAt         time.Time
+	EndsAt           time.Time
 	// Open reports whether the offer can still be taken.
 	Open bool
 }
