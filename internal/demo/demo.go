@@ -17,7 +17,9 @@ import (
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/kernel"
+	"clinic/internal/notify"
 	"clinic/internal/patient"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 )
 
@@ -27,6 +29,10 @@ type Services struct {
 	Patients     *patient.Service
 	Schedule     *schedule.Service
 	Appointments *appointment.Service
+	// Reminders, when set, turns the clinic's reminders on (e-mail through
+	// the server's own mail: the log unless SMTP_URL is set), so that the
+	// appointments of the next days show their messages.
+	Reminders *reminder.Service
 }
 
 // Options size the demo.
@@ -176,7 +182,10 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 			CPF:       kernel.Some(fakeCPF(rng)),
 			BirthDate: kernel.Some(time.Date(1940+rng.IntN(75), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)),
 			Phone:     kernel.Some(fmt.Sprintf("(11) 9%04d-%04d", rng.IntN(10000), rng.IntN(10000))),
-			Consents:  kernel.Some(patient.ConsentsInput{WhatsApp: kernel.Some(rng.IntN(10) < 8)}),
+			Consents:  kernel.Some(patient.ConsentsInput{WhatsApp: kernel.Some(rng.IntN(10) < 8), Email: kernel.Some(rng.IntN(10) < 7)}),
+		}
+		if rng.IntN(10) < 8 {
+			in.Email = kernel.Some(fmt.Sprintf("paciente%d.%s@example.com", i+1, suffix))
 		}
 		if plan := plans[rng.IntN(len(plans))]; plan != "" {
 			in.Insurance = kernel.Some(patient.InsuranceInput{Plan: kernel.Some(plan), CardNumber: kernel.Some(fmt.Sprintf("%016d", rng.Uint64()%1e16))})
@@ -191,6 +200,17 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 		patients = append(patients, pt.ID)
 	}
 	res.Patients = len(patients)
+	if s.Reminders != nil {
+		if _, err := s.Reminders.SaveChannel(ctx, p, reminder.ChannelSettings{Kind: notify.KindEmail, Enabled: true}); err != nil {
+			return Result{}, fmt.Errorf("demo: e-mail channel: %w", err)
+		}
+		policy := reminder.DefaultPolicy()
+		// A month typed in at once: no word of each booking or cancellation.
+		policy.Enabled, policy.OnBooked, policy.OnRescheduled, policy.OnCancelled = true, false, false, false
+		if _, err := s.Reminders.SavePolicy(ctx, p, policy); err != nil {
+			return Result{}, fmt.Errorf("demo: reminders: %w", err)
+		}
+	}
 
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
