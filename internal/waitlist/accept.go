@@ -127,7 +127,7 @@ func (s *Service) AcceptOffer(ctx context.Context, clinicID, id string) (appoint
 	case st.Status == OfferAccepted && st.AppointmentID != "":
 		return s.appts.Get(ctx, patientPrincipal(clinicID), st.AppointmentID)
 	case st.Status != OfferPending && st.Status != OfferSent, !st.StartsAt.After(now):
-		return appointment.Appointment{}, s.lost(ctx, st, slotID)
+		return s.lost(ctx, st, slotID)
 	}
 	acc := &accepting{clinicID: clinicID, offerID: id, entryID: st.EntryID, slotID: slotID, patientID: st.PatientID,
 		professionalID: st.ProfessionalID, start: st.StartsAt, now: now}
@@ -136,7 +136,7 @@ func (s *Service) AcceptOffer(ctx context.Context, clinicID, id string) (appoint
 		DurationMinutes: st.DurationMinutes,
 	})
 	if apperr.Is(err, apperr.Conflict) {
-		return appointment.Appointment{}, s.lost(ctx, st, slotID)
+		return s.lost(ctx, st, slotID)
 	}
 	if err != nil {
 		return appointment.Appointment{}, err
@@ -151,7 +151,7 @@ func (s *Service) AcceptOffer(ctx context.Context, clinicID, id string) (appoint
 // meanwhile (the same offer, accepted twice at once) its appointment;
 // otherwise the offer expires, its entry waits again, the slot closes when
 // it is taken, and the answer is a Conflict.
-func (s *Service) lost(ctx context.Context, st OfferState, slotID string) error {
+func (s *Service) lost(ctx context.Context, st OfferState, slotID string) (appointment.Appointment, error) {
 	now := s.now()
 	var won sql.NullString
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -192,12 +192,12 @@ func (s *Service) lost(ctx context.Context, st OfferState, slotID string) error 
 		return nil
 	})
 	if err != nil {
-		return err
+		return appointment.Appointment{}, err
 	}
 	if won.Valid {
-		return nil
+		return s.appts.Get(ctx, patientPrincipal(st.ClinicID), won.String)
 	}
-	return errOfferGone
+	return appointment.Appointment{}, errOfferGone
 }
 
 // BookingTx is the appointment.TxHook that, in the transaction of a

@@ -142,21 +142,25 @@ func nextStepAt(now time.Time, exclusive time.Duration, start time.Time) time.Ti
 }
 
 // closeSlot queues, on w, the writes that close the cascade of slotID: the
-// slot is closed, and its open offers but except expire, their entries
+// slot is closed, and its open offers but except ("": none) expire, their entries
 // waiting again. The slot's row is written first: a concurrent step of its
 // cascade (which takes that row first) commits before the offers are read.
 func closeSlot(ctx context.Context, w appointment.Writer, clinicID, slotID, except string, now time.Time) error {
+	var but any // NULL: none
+	if except != "" {
+		but = except
+	}
 	if _, err := w.ExecContext(ctx, `UPDATE waitlist_slots SET status = 'closed', updated_at = $3
 		WHERE clinic_id = $1 AND id = $2 AND status = 'open'`, clinicID, slotID, now); err != nil {
 		return fmt.Errorf("waitlist: close slot: %w", err)
 	}
 	if _, err := w.ExecContext(ctx, `UPDATE waitlist_entries SET status = 'waiting', updated_at = $4
 		WHERE clinic_id = $1 AND status = 'offered' AND id IN (SELECT o.entry_id FROM waitlist_offers o
-			WHERE o.slot_id = $2 AND o.id <> $3 AND o.status IN ('pending', 'sent'))`, clinicID, slotID, except, now); err != nil {
+			WHERE o.slot_id = $2 AND (o.id <> $3 OR $3 IS NULL) AND o.status IN ('pending', 'sent'))`, clinicID, slotID, but, now); err != nil {
 		return fmt.Errorf("waitlist: close slot: release entries: %w", err)
 	}
 	if _, err := w.ExecContext(ctx, `UPDATE waitlist_offers SET status = 'expired'
-		WHERE slot_id = $1 AND id <> $2 AND status IN ('pending', 'sent')`, slotID, except); err != nil {
+		WHERE slot_id = $1 AND (id <> $2 OR $2 IS NULL) AND status IN ('pending', 'sent')`, slotID, but); err != nil {
 		return fmt.Errorf("waitlist: close slot: expire offers: %w", err)
 	}
 	return nil
