@@ -2,14 +2,17 @@ package app_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
-	"clinic/internal/apperr"
 	"clinic/internal/app/apptest"
+	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/kernel"
 	"clinic/internal/patient"
@@ -19,11 +22,13 @@ import (
 	"clinic/internal/waitlist"
 )
 
-// TestCancelledSlotReachesTheWaitlistPatient runs the wired App with its
-// job workers: a cancellation offers the slot to the first of two waiting
-// patients, with the offer's message in the ledger (messaging on); the
-// patient takes it through the message's link and gets the appointment.
-func TestCancelledSlotReachesTheWaitlistPatient(t *testing.T) {
+// TestCancelledSlotGoesToTheWaitlistAndTheFirstAcceptWins runs the wired
+// App with its job workers: a cancellation offers the slot to the first of
+// two waiting patients, with the offer's message in the ledger (messaging
+// on); after the exclusive time the second is offered it too; both take it
+// through their messages' links at once, and exactly one gets the
+// appointment while the other is told the slot is gone and stays waiting.
+func TestCancelledSlotGoesToTheWaitlistAndTheFirstAcceptWins(t *testing.T) {
 	t.Parallel()
 	dbtest.EachURL(t, func(t *testing.T, url string) {
 		in := apptest.Start(t, apptest.Config(t, url, map[string]string{"WORKERS": "1"}))
@@ -95,29 +100,86 @@ func TestCancelledSlotReachesTheWaitlistPatient(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, msgs)
 
-		// The patient's link shows the offer and takes it.
-		token, err := a.Secrets.Sign("message.answer", []byte(msg.ID), time.Now().Add(time.Hour))
-		require.NoError(t, err)
-		shown, err := a.Reminders.Lookup(ctx, token)
-		require.NoError(t, err)
-		require.Equal(t, []string{reminder.ActionAccept}, shown.Actions)
-		require.False(t, shown.Gone)
-		require.True(t, start.Equal(shown.StartsAt) && start.Add(30*time.Minute).Equal(shown.EndsAt), "%s–%s", shown.StartsAt, shown.EndsAt)
-		_, err = a.Reminders.Answer(ctx, token, reminder.ActionAccept, "127.0.0.1")
-		require.NoError(t, err)
-		offers, err = a.Waitlist.Offers(ctx, owner, entries[first])
+		// When the exclusive time is over, the cascade's step (here run by
+		// hand, with a clock five minutes on) offers the slot to the second
+		// patient as well, with a message of their own.
+		var slotID string
+		require.NoError(t, a.DB.QueryRowContext(ctx, `SELECT id FROM waitlist_slots WHERE clinic_id = $1`, c.ID).Scan(&slotID))
+		step := waitlist.NewOfferNextWorker(a.DB, waitlist.WithZones(a.Accounts),
+			waitlist.WithClock(func() time.Time { return time.Now().Add(6 * time.Minute) }),
+			waitlist.OnOfferTx(func(ctx context.Context, w appointment.Writer, o waitlist.Offer) error {
+				return a.Reminders.PlanOffer(ctx, w, reminder.Offer{ID: o.ID, ClinicID: o.ClinicID, PatientID: o.PatientID,
+					ProfessionalID: o.ProfessionalID, StartsAt: o.StartsAt, EndsAt: o.EndsAt})
+			}))
+		require.NoError(t, step.Work(ctx, &river.Job[waitlist.OfferNextArgs]{JobRow: &rivertype.JobRow{ID: 1},
+			Args: waitlist.OfferNextArgs{ClinicID: c.ID, SlotID: slotID, Step: 0}}))
+		links := map[string]string{} // patient → link token
+		for _, p := range []string{first, second} {
+			msgs, err := a.Reminders.List(ctx, owner, reminder.Filter{PatientID: p})
+			require.NoError(t, err)
+			require.Len(t, msgs, 1)
+			require.Equal(t, reminder.KindOffer, msgs[0].Kind)
+			links[p], err = a.Secrets.Sign("message.answer", []byte(msgs[0].ID), time.Now().Add(time.Hour))
+			require.NoError(t, err)
+			shown, err := a.Reminders.Lookup(ctx, links[p])
+			require.NoError(t, err)
+			require.Equal(t, []string{reminder.ActionAccept}, shown.Actions)
+			require.False(t, shown.Gone)
+			require.True(t, start.Equal(shown.StartsAt) && start.Add(30*time.Minute).Equal(shown.EndsAt), "%s–%s", shown.StartsAt, shown.EndsAt)
+		}
+
+		// Both take it through their links at once: one gets it.
+		type answer struct {
+			patient string
+			shown   reminder.Answerable
+			err     error
+		}
+		answers := make(chan answer, 2)
+		var wg sync.WaitGroup
+		for _, p := range []string{first, second} {
+			wg.Go(func() {
+				shown, err := a.Reminders.Answer(ctx, links[p], reminder.ActionAccept, "127.0.0.1")
+				answers <- answer{p, shown, err}
+			})
+		}
+		wg.Wait()
+		close(answers)
+		var winner, loser string
+		for ans := range answers {
+			if ans.err == nil {
+				require.Empty(t, winner, "two accepts won")
+				winner = ans.patient
+				continue
+			}
+			require.True(t, apperr.Is(ans.err, apperr.Conflict), "the other sees the slot is gone, got %v", ans.err)
+			require.True(t, ans.shown.Gone)
+			loser = ans.patient
+		}
+		require.NotEmpty(t, winner)
+		require.NotEmpty(t, loser)
+		offers, err = a.Waitlist.Offers(ctx, owner, entries[winner])
 		require.NoError(t, err)
 		require.Len(t, offers, 1)
 		require.Equal(t, waitlist.OfferAccepted, offers[0].Status)
 		got, err := a.Appointments.Get(ctx, owner, offers[0].AppointmentID)
 		require.NoError(t, err)
-		require.Equal(t, first, got.PatientID)
+		require.Equal(t, winner, got.PatientID)
 		require.True(t, start.Equal(got.StartsAt))
-		_, err = a.Reminders.Answer(ctx, token, reminder.ActionAccept, "127.0.0.1")
+		list, err := a.Appointments.List(ctx, owner, appointment.ListFilter{From: start.Add(-time.Hour), To: start.Add(time.Hour)})
+		require.NoError(t, err)
+		active := 0
+		for _, x := range list.Items {
+			if x.Status.Active() {
+				active++
+			}
+		}
+		require.Equal(t, 1, active, "exactly one appointment holds the slot")
+		_, err = a.Reminders.Answer(ctx, links[winner], reminder.ActionAccept, "127.0.0.1")
 		require.True(t, apperr.Is(err, apperr.Conflict), "a link answers once, got %v", err)
 		page, err := a.Waitlist.List(ctx, owner, waitlist.ListFilter{})
 		require.NoError(t, err)
-		require.Len(t, page.Items, 1, "the booked entry leaves the list")
-		require.Equal(t, entries[second], page.Items[0].ID)
+		require.Len(t, page.Items, 1, "the booked entry leaves the list; the other waits")
+		require.Equal(t, entries[loser], page.Items[0].ID)
+		require.Equal(t, waitlist.StatusWaiting, page.Items[0].Status)
 	})
 }
