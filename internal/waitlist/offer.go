@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
@@ -222,6 +223,9 @@ func (w *OfferNextWorker) Work(ctx context.Context, job *river.Job[OfferNextArgs
 	now := w.now()
 	ctx = audit.WithActor(ctx, audit.Actor{ClinicID: a.ClinicID, RequestID: fmt.Sprintf("job:%d", jobID(job))})
 	loc, err := w.zones.ClinicZone(ctx, a.ClinicID)
+	if apperr.Is(err, apperr.NotFound) {
+		return river.JobCancel(fmt.Errorf("waitlist: offer next: clinic %s not found", a.ClinicID))
+	}
 	if err != nil {
 		return fmt.Errorf("waitlist: offer next: clinic time zone: %w", err)
 	}

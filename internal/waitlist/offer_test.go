@@ -19,6 +19,8 @@ import (
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/platform/queue"
+	"clinic/internal/platform/queue/queuetest"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 )
@@ -402,5 +404,38 @@ func TestOfferCascadeAfterADeclinedOfferOffersTheNextEntry(t *testing.T) {
 		require.Equal(t, "pending", b.offerOf(t, b.second).status, "the next entry, not the one that declined")
 		require.Equal(t, "waiting", b.status(b.first))
 		require.Equal(t, "offered", b.status(b.second))
+	})
+}
+
+// lateQueue inserts jobs through a queue built after its workers.
+type lateQueue struct{ q **queue.Queue }
+
+func (l lateQueue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return (*l.q).InsertTx(ctx, tx, args, opts)
+}
+
+func TestOfferCascadeThroughTheQueue(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var q *queue.Queue
+		workers := river.NewWorkers()
+		waitlist.RegisterWorkers(workers, d, waitlist.WithJobs(lateQueue{&q}),
+			waitlist.WithOfferTime(func(context.Context, string) (time.Duration, error) { return time.Second, nil }))
+		q = queuetest.Start(t, d, queuetest.FastConfig(), workers, nil)
+
+		b := newSlot(t, d, "America/Sao_Paulo", slotStart, slotEnd)
+		first := b.entry(entryRow{patientID: b.patient, from: "2030-06-01", to: "2030-06-30"})
+		second := b.entry(entryRow{patientID: b.patient, professionalID: b.prof, from: "2030-06-01", to: "2030-06-30"})
+		require.NoError(t, d.Tx(context.Background(), func(tx *sql.Tx) error {
+			_, err := q.InsertTx(context.Background(), tx, b.args, queue.WithClinic(nil, b.clinicID))
+			return err
+		}))
+		require.Eventually(t, func() bool { return len(b.offers()) == 2 }, 20*time.Second, 50*time.Millisecond,
+			"the slot is offered to the second patient when the first's exclusive second is over")
+		offers := b.offers()
+		require.Equal(t, []string{first, second}, []string{offers[0].entryID, offers[1].entryID})
+		require.Equal(t, []string{"pending", "pending"}, []string{offers[0].status, offers[1].status})
+		require.Equal(t, "offered", b.status(first))
+		require.Equal(t, "offered", b.status(second))
 	})
 }
