@@ -15,9 +15,6 @@ import (
 	"clinic/internal/platform/db"
 )
 
-// ActionAccept is the audit action of an accepted offer.
-const ActionAccept = "accept"
-
 var (
 	errOfferNotFound = apperr.New(apperr.NotFound, "Waitlist offer not found.")
 	errOfferGone     = apperr.New(apperr.Conflict, "Sorry, this time was taken by someone else. You stay on the waiting list.")
@@ -226,7 +223,9 @@ func (s *Service) BookingTx(ctx context.Context, w appointment.Writer, c appoint
 		WHERE clinic_id = $1 AND id = $2 AND status IN ('pending', 'sent')`, acc.clinicID, acc.offerID, c.AppointmentID); err != nil {
 		return fmt.Errorf("waitlist: accept offer: mark accepted: %w", err)
 	}
-	if err := audit.Record(ctx, w, acc.clinicID, ActionAccept, entityOffer, acc.offerID, acc.patientID); err != nil {
+	// Audited as an update of the offer (its status), by the actor of ctx:
+	// the patient, through their link.
+	if err := audit.Record(ctx, w, acc.clinicID, audit.ActionUpdate, entityOffer, acc.offerID, acc.patientID); err != nil {
 		return err
 	}
 	acc.appointmentID = c.AppointmentID

@@ -300,7 +300,7 @@ func TestOfferCascadeFirstAcceptWins(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, st.Open)
 		logged := b.audit("waitlist_offer")
-		require.Equal(t, "accept", logged[len(logged)-1].action)
+		require.Equal(t, "update", logged[len(logged)-1].action, "the accepted offer is audited")
 		require.Equal(t, won[0].offerID, logged[len(logged)-1].entityID)
 
 		// Accepting again books nothing more.
