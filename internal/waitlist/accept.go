@@ -101,9 +101,10 @@ type acceptingKey struct{}
 // accepted, its entry booked and the slot's other offers expire, in the
 // transaction of the booking (BookingTx). Accepting an accepted offer
 // again returns its appointment. A loser, or an offer whose slot is taken,
-// started, or no longer offered, gets a Conflict: the offer expires and
-// the entry waits again (never offered that slot again). NotFound for an
-// offer of no such id in the clinic.
+// started, no longer offered or no longer bookable (outside the working
+// hours), gets a Conflict: the offer expires and the entry waits again
+// (never offered that slot again). NotFound for an offer of no such id in
+// the clinic.
 func (s *Service) AcceptOffer(ctx context.Context, clinicID, id string) (appointment.Appointment, error) {
 	id = strings.ToLower(id)
 	if !kernel.IsID(id) || !kernel.IsID(clinicID) {
@@ -132,7 +133,11 @@ func (s *Service) AcceptOffer(ctx context.Context, clinicID, id string) (appoint
 		PatientID: st.PatientID, ProfessionalID: st.ProfessionalID, StartsAt: st.StartsAt.Format(time.RFC3339),
 		DurationMinutes: st.DurationMinutes,
 	})
-	if apperr.Is(err, apperr.Conflict) {
+	// Conflict: another appointment holds the time (another patient won).
+	// Invalid: the time cannot be booked any more (outside the working
+	// hours as they are now, the freed appointment having been a
+	// squeeze-in, or just started): gone as well.
+	if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.Invalid) {
 		return s.lost(ctx, st, slotID)
 	}
 	if err != nil {

@@ -439,3 +439,19 @@ func TestOfferCascadeThroughTheQueue(t *testing.T) {
 		require.Equal(t, "offered", b.status(second))
 	})
 }
+
+func TestAcceptingAnOfferOutsideTheWorkingHoursIsAConflict(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := newOfferBundle(t, d)
+		b.slotFreed(t)
+		// The professional no longer works then (the freed appointment may
+		// have been a squeeze-in): the booking is refused, as for anyone.
+		b.exec(`DELETE FROM working_hours WHERE professional_id = $1`, b.prof)
+		_, err := b.svc.AcceptOffer(context.Background(), b.clinicID, b.offerOf(t, b.first).id)
+		require.True(t, apperr.Is(err, apperr.Conflict), "got %v", err)
+		require.Empty(t, b.booked(t))
+		require.Equal(t, "expired", b.offerOf(t, b.first).status)
+		require.Equal(t, "waiting", b.status(b.first), "the patient stays on the waitlist")
+	})
+}
