@@ -133,6 +133,10 @@ func (s *settings) scheduleStep(ctx context.Context, tx *sql.Tx, sl slot, at tim
 	return nil
 }
 
+// idleStep is the least time between two steps of a cascade that found no
+// entry to offer the slot to.
+const idleStep = time.Hour
+
 // nextStepAt is when the step after one at now runs: one exclusive time
 // later, or at the slot's start (which closes it) when that comes first.
 func nextStepAt(now time.Time, exclusive time.Duration, start time.Time) time.Time {
@@ -213,8 +217,10 @@ var errEarly = errors.New("waitlist: offer step run early")
 // for it. A slot that has started, is taken (an active appointment of the
 // professional overlaps it) or whose professional is inactive closes: its
 // open offers expire and their entries wait again. Otherwise the slot is
-// offered to the next fitting entry (if any: one may join later), and the
-// next step is scheduled one exclusive time later, or at the slot's start.
+// offered to the next fitting entry, and the next step is scheduled one
+// exclusive time later, or at the slot's start. When no entry fits, a slot
+// with open offers waits for them (and for entries that join meanwhile) with
+// steps at least an hour apart, and one without closes.
 func (w *OfferNextWorker) Work(ctx context.Context, job *river.Job[OfferNextArgs]) error {
 	a := job.Args
 	if !kernel.IsID(a.ClinicID) || !kernel.IsID(a.SlotID) {
@@ -279,10 +285,24 @@ func (w *OfferNextWorker) Work(ctx context.Context, job *river.Job[OfferNextArgs
 		if busy || !active {
 			return closeSlot(ctx, tx, a.ClinicID, a.SlotID, "", now)
 		}
-		if _, err := w.offerNext(ctx, tx, sl, loc, now, exclusive); err != nil {
+		offered, err := w.offerNext(ctx, tx, sl, loc, now, exclusive)
+		if err != nil {
 			return err
 		}
-		return w.scheduleStep(ctx, tx, sl, nextStepAt(now, exclusive, sl.start))
+		if offered {
+			return w.scheduleStep(ctx, tx, sl, nextStepAt(now, exclusive, sl.start))
+		}
+		var open bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM waitlist_offers WHERE slot_id = $1 AND status IN ('pending', 'sent'))`,
+			a.SlotID).Scan(&open); err != nil {
+			return fmt.Errorf("waitlist: offer next: open offers: %w", err)
+		}
+		if !open {
+			return closeSlot(ctx, tx, a.ClinicID, a.SlotID, "", now) // nobody holds it, nobody else fits
+		}
+		// Earlier patients may still take it; look again for new entries,
+		// less often, and close it at its start.
+		return w.scheduleStep(ctx, tx, sl, nextStepAt(now, max(exclusive, idleStep), sl.start))
 	})
 	if errors.Is(err, errEarly) {
 		return river.JobSnooze(wait)

@@ -371,8 +371,16 @@ func TestOfferCascadeClosesTheSlotWhenItStarts(t *testing.T) {
 		b.clock.Advance(b.exclusive + time.Minute)
 		require.NoError(t, b.step(t))
 		require.Len(t, b.offers(), 2)
-		// Nobody else waits: the next step comes one exclusive time later;
-		// once the slot has started, a step closes it.
+		// Nobody else waits: the next steps look again at least an hour
+		// apart while the offers stay open; once the slot has started, a
+		// step closes it.
+		b.clock.Advance(b.exclusive + time.Minute)
+		require.NoError(t, b.step(t))
+		require.Len(t, b.offers(), 2)
+		args, opts := last[waitlist.OfferNextArgs](t, b.jobs)
+		require.Equal(t, 2, args.Step)
+		require.WithinDuration(t, b.clock.Now().Add(time.Hour), opts.ScheduledAt, time.Second)
+		require.Equal(t, "open", b.slotStatus(t))
 		b.clock.Set(slotStart.Add(time.Minute))
 		require.NoError(t, b.step(t))
 		require.Equal(t, "closed", b.slotStatus(t))
@@ -453,5 +461,22 @@ func TestAcceptingAnOfferOutsideTheWorkingHoursIsAConflict(t *testing.T) {
 		require.Empty(t, b.booked(t))
 		require.Equal(t, "expired", b.offerOf(t, b.first).status)
 		require.Equal(t, "waiting", b.status(b.first), "the patient stays on the waitlist")
+	})
+}
+
+func TestOfferCascadeWithNobodyLeftClosesTheSlot(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := newOfferBundle(t, d)
+		b.exec(`UPDATE waitlist_entries SET status = 'removed' WHERE id = $1`, b.second)
+		b.slotFreed(t)
+		b.exec(`UPDATE waitlist_offers SET status = 'declined' WHERE entry_id = $1`, b.first)
+		b.exec(`UPDATE waitlist_entries SET status = 'waiting' WHERE id = $1`, b.first)
+		b.clock.Advance(b.exclusive)
+		jobs := len(b.jobs.jobs)
+		require.NoError(t, b.step(t))
+		require.Equal(t, "closed", b.slotStatus(t), "no open offer and nobody else fits")
+		require.Len(t, b.jobs.jobs, jobs, "no further step")
+		require.Len(t, b.offers(), 1)
 	})
 }

@@ -23,10 +23,13 @@
 // Each step (OfferNextWorker) runs once (unique job, and a step counter
 // on the slot): while the slot is free and has not started, it offers the
 // slot to the next fitting entry that has not been offered it, and
-// schedules the next step one offer time later (or at the slot's start).
-// Earlier offers stay open: whoever accepts first gets the slot. A slot
-// that is taken, or starts, closes: its open offers expire and their
-// entries wait again.
+// schedules the next step one offer time later (or at the slot's start);
+// when nobody else fits, it looks again at least an hour apart while
+// earlier offers are open, and closes the slot when none is. Earlier
+// offers stay open: whoever accepts first gets the slot. A slot that is
+// taken, or starts, closes: its open offers expire and their entries wait
+// again (a slot taken by a booking that is no accept closes at the
+// cascade's next step; meanwhile Offer reports its offers closed).
 //
 // AcceptOffer books the slot for the offer's patient through the
 // appointment service (as the system principal "patient"), whose
