@@ -215,7 +215,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{store: a.Sessions, log: log})
-	waitlist.RegisterWorkers(workers, a.DB, waitlist.WithZones(a.Accounts))
+	// The waitlist's offers: the clinic's offer time and the offer's
+	// message come from the reminder service (waitlist.go).
+	waitlistOpts := []waitlist.Option{waitlist.WithZones(a.Accounts), waitlist.WithJobs(lateJobs{a}),
+		waitlist.WithOfferTime(a.offerTime), waitlist.OnOfferTx(a.planOffer)}
+	waitlist.RegisterWorkers(workers, a.DB, waitlistOpts...)
 	mail, err := mailer(cfg, log)
 	if err != nil {
 		return nil, err
@@ -257,12 +261,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Appointments = appointment.NewService(a.DB, a.Schedule, a.jobs(), appointment.WithCache(a.Cache),
 		appointment.OnChange(a.appointmentChanged), appointment.WithTxHook(func(ctx context.Context, w appointment.Writer, c appointment.Change) error {
 			return a.Reminders.Plan(ctx, w, c)
+		}), appointment.WithTxHook(func(ctx context.Context, w appointment.Writer, c appointment.Change) error {
+			return a.Waitlist.BookingTx(ctx, w, c)
 		}))
 	a.Reminders = reminder.NewService(a.DB, a.Cache, a.Secrets, a.Appointments, a.Patients, a.Accounts, a.Queue, reminder.Config{
 		BaseURL: cfg.BaseURL, WhatsAppBaseURL: cfg.WhatsAppBaseURL, SMSBaseURL: cfg.SMSBaseURL, Mailer: mail,
-	}, reminder.WithLogger(log))
+	}, reminder.WithLogger(log), reminder.WithOffers(waitlistOffers{a}))
 	remindersLate.s = a.Reminders
-	a.Waitlist = waitlist.NewService(a.DB, waitlist.WithZones(a.Accounts))
+	a.Waitlist = waitlist.NewService(a.DB, append(waitlistOpts, waitlist.WithAppointments(a.Appointments))...)
 	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 
 	auth := httpx.NewAuth(cfg, a.Accounts, session.NewManager(a.Sessions, session.ManagerConfig{

@@ -49,14 +49,13 @@ var (
 // Service manages the waitlist. Every method is scoped to the principal's
 // clinic: an id of another clinic is not found.
 type Service struct {
-	db    *db.DB
-	now   func() time.Time
-	zones Zones
+	db *db.DB
+	settings
 }
 
 // NewService returns a Service on d.
 func NewService(d *db.DB, opts ...Option) *Service {
-	return &Service{db: d, now: nowFunc, zones: settingsOf(d, opts).zones}
+	return &Service{db: d, settings: settingsOf(d, opts)}
 }
 
 // canManage reports whether r may add and remove entries.
@@ -521,8 +520,9 @@ func (s *Service) Offers(ctx context.Context, p kernel.Principal, entryID string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT o.id, o.entry_id, o.professional_id, pr.name, o.starts_at, o.ends_at, o.status, o.created_at
-		FROM waitlist_offers o JOIN professional_refs pr ON pr.id = o.professional_id AND pr.clinic_id = o.clinic_id
+	rows, err := s.db.QueryContext(ctx, `SELECT `+offerCols+`, pr.name
+		FROM waitlist_offers o JOIN waitlist_entries e ON e.id = o.entry_id
+		JOIN professional_refs pr ON pr.id = o.professional_id AND pr.clinic_id = o.clinic_id
 		WHERE o.clinic_id = $1 AND o.entry_id = $2
 		ORDER BY o.created_at, o.id`, p.ClinicID, entryID)
 	if err != nil {
@@ -532,12 +532,10 @@ func (s *Service) Offers(ctx context.Context, p kernel.Principal, entryID string
 	offers := []Offer{}
 	for rows.Next() {
 		var o Offer
-		var status string
-		if err := rows.Scan(&o.ID, &o.EntryID, &o.ProfessionalID, &o.ProfessionalName, &o.StartsAt, &o.EndsAt, &status, &o.CreatedAt); err != nil {
+		if err := scanOffer(rows, &o, &o.ProfessionalName); err != nil {
 			return nil, fmt.Errorf("waitlist: offers: %w", err)
 		}
-		o.Status = OfferStatus(status)
-		o.StartsAt, o.EndsAt, o.CreatedAt = o.StartsAt.In(loc), o.EndsAt.In(loc), o.CreatedAt.UTC()
+		o.StartsAt, o.EndsAt = o.StartsAt.In(loc), o.EndsAt.In(loc)
 		offers = append(offers, o)
 	}
 	if err := rows.Err(); err != nil {

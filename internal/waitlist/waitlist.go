@@ -1,23 +1,52 @@
 // Package waitlist keeps patients waiting for a slot and offers them freed
-// slots, in the order they joined.
+// slots, in the order they joined; the first patient to accept gets the
+// slot.
 //
 // An Entry is a patient waiting for one professional (or any, when
 // ProfessionalID is nil) on a date range and, optionally, a daily time window
-// in the clinic's local time. When an appointment stops occupying its time
-// (cancelled, no-show, rescheduled away), the appointment service enqueues an
-// appointment.SlotFreedArgs job; SlotFreedWorker works it: it records an
-// Offer of the slot to the oldest waiting entry that fits it and marks that
-// entry offered. Sending the offer is the notifications' job.
+// in the clinic's local time.
+//
+// # Offers
+//
+// When an appointment stops occupying its time (cancelled, no-show,
+// rescheduled away), the appointment service enqueues an
+// appointment.SlotFreedArgs job; SlotFreedWorker works it: in one
+// transaction it opens the slot's cascade (a waitlist_slots row: one open
+// per professional and start), records an Offer of the slot to the oldest
+// waiting entry that fits it, marks that entry offered, runs the OnOfferTx
+// hooks (package app wires reminder.Service.PlanOffer: the message with
+// the patient's link) and inserts the cascade's next step, an
+// OfferNextArgs job scheduled when the offer's exclusive time ends (the
+// clinic's offer time, WithOfferTime). The patient has the slot alone
+// until then.
+//
+// Each step (OfferNextWorker) runs once (unique job, and a step counter
+// on the slot): while the slot is free and has not started, it offers the
+// slot to the next fitting entry that has not been offered it, and
+// schedules the next step one offer time later (or at the slot's start);
+// when nobody else fits, it looks again at least an hour apart while
+// earlier offers are open, and closes the slot when none is. Earlier
+// offers stay open: whoever accepts first gets the slot. A slot that is
+// taken, or starts, closes: its open offers expire and their entries wait
+// again (a slot taken by a booking that is no accept closes at the
+// cascade's next step; meanwhile Offer reports its offers closed).
+//
+// AcceptOffer books the slot for the offer's patient through the
+// appointment service (as the system principal "patient"), whose
+// no-double-booking rule arbitrates between patients accepting at once:
+// the booking's transaction (BookingTx, a hook of the appointment service)
+// marks the offer accepted and the entry booked and closes the slot. Any
+// other patient then gets a Conflict and stays on the waitlist, waiting
+// (never offered that slot again).
 //
 // # Tables
 //
-// Tables: waitlist_entries, waitlist_offers.
+// Tables: waitlist_entries, waitlist_offers, waitlist_slots.
 package waitlist
 
 import (
 	"time"
 
-	"clinic/internal/platform/db"
 	"clinic/internal/schedule"
 )
 
@@ -33,8 +62,9 @@ const (
 	StatusRemoved Status = "removed"
 )
 
-// OfferStatus is where an offer stands. Pending and sent offers are open: a
-// slot with an open offer is not offered again.
+// OfferStatus is where an offer stands. Pending and sent offers are open:
+// the patient may still accept them (while the slot is free and has not
+// started).
 type OfferStatus string
 
 // Offer statuses.
@@ -71,13 +101,20 @@ type Entry struct {
 // Offer is a freed slot offered to an entry's patient.
 type Offer struct {
 	ID               string      `json:"id"`
+	ClinicID         string      `json:"-"`
 	EntryID          string      `json:"entry_id"`
+	PatientID        string      `json:"patient_id"`
 	ProfessionalID   string      `json:"professional_id"`
 	ProfessionalName string      `json:"professional_name"`
 	StartsAt         time.Time   `json:"starts_at"`
 	EndsAt           time.Time   `json:"ends_at"`
 	Status           OfferStatus `json:"status"`
-	CreatedAt        time.Time   `json:"created_at"`
+	// ExclusiveUntil is when the slot is offered to the next patient as
+	// well (nil for offers made before the cascade existed).
+	ExclusiveUntil *time.Time `json:"exclusive_until"`
+	// AppointmentID is the appointment booked when the patient accepted.
+	AppointmentID string    `json:"appointment_id,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // dateLayout is the layout of dates (clinic-local calendar days).
@@ -105,6 +142,3 @@ func slotWindow(start, end time.Time, loc *time.Location) (date string, startMin
 	}
 	return date, startMin, endMin
 }
-
-// nowFunc returns the current time for storage.
-func nowFunc() time.Time { return db.Time(time.Now()) }

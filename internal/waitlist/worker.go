@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -20,38 +19,38 @@ import (
 // RegisterWorkers adds the waitlist's job workers to workers.
 func RegisterWorkers(workers *river.Workers, d *db.DB, opts ...Option) {
 	river.AddWorker(workers, NewSlotFreedWorker(d, opts...))
+	river.AddWorker(workers, NewOfferNextWorker(d, opts...))
 }
 
 // SlotFreedWorker offers a freed slot to the oldest waiting entry that fits
 // it (see Work).
 type SlotFreedWorker struct {
 	river.WorkerDefaults[appointment.SlotFreedArgs]
-	db    *db.DB
-	now   func() time.Time
-	zones Zones
+	db *db.DB
+	settings
 }
 
 // NewSlotFreedWorker returns a SlotFreedWorker on d.
 func NewSlotFreedWorker(d *db.DB, opts ...Option) *SlotFreedWorker {
-	return &SlotFreedWorker{db: d, now: nowFunc, zones: settingsOf(d, opts).zones}
+	return &SlotFreedWorker{db: d, settings: settingsOf(d, opts)}
 }
 
 // errSlotOffered rolls back a run that found the slot offered meanwhile.
-var errSlotOffered = errors.New("waitlist: slot already has an open offer")
+var errSlotOffered = errors.New("waitlist: slot already has an open cascade")
 
 // claimAttempts bounds how many entries one run tries to claim when
 // concurrent runs for other slots take them first.
 const claimAttempts = 5
 
-// Work records, in one transaction, an offer of the freed slot to the first
-// waiting entry of the clinic, by created_at then id, that fits it: for the
-// slot's professional or any, whose date range holds the slot's clinic-local
-// date, whose time window (if any) holds the slot's clinic-local start and
-// end, and whose duration fits the slot; the entry becomes offered. It
-// records nothing when the slot has started, is booked again (an appointment
-// of the professional that is not cancelled or no-show overlaps it), already
-// has an open offer, or fits no entry. Work is idempotent: running a job
-// again never offers one slot twice. Arguments that can never work (unknown
+// Work opens, in one transaction, the cascade of the freed slot and offers
+// it to the first waiting entry that fits it (see the package doc): the
+// entry becomes offered, the OnOfferTx hooks run, and the cascade's next
+// step is scheduled when the offer's exclusive time ends (or at the slot's
+// start). It records nothing when the slot has started, is booked again (an
+// appointment of the professional that is not cancelled or no-show overlaps
+// it), is being offered already (an open cascade of the same professional
+// and start), or fits no entry. Work is idempotent: running a job again
+// never offers one slot twice. Arguments that can never work (unknown
 // clinic or professional) cancel the job.
 func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.SlotFreedArgs]) error {
 	a := job.Args
@@ -71,6 +70,10 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 	if err != nil {
 		return fmt.Errorf("waitlist: slot freed: clinic time zone: %w", err)
 	}
+	exclusive, err := w.exclusive(ctx, a.ClinicID)
+	if err != nil {
+		return fmt.Errorf("waitlist: slot freed: offer time: %w", err)
+	}
 	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
 		var active bool
 		err := tx.QueryRowContext(ctx, `SELECT active FROM professional_refs WHERE clinic_id = $1 AND id = $2`,
@@ -84,82 +87,47 @@ func (w *SlotFreedWorker) Work(ctx context.Context, job *river.Job[appointment.S
 		if !active {
 			return nil
 		}
-
-		var busy, offered bool
-		err = tx.QueryRowContext(ctx, `SELECT
-			EXISTS (SELECT 1 FROM appointment_refs WHERE clinic_id = $1 AND professional_id = $2
-				AND active AND starts_at < $4 AND ends_at > $3),
-			EXISTS (SELECT 1 FROM waitlist_offers WHERE professional_id = $2 AND starts_at = $3
-				AND status IN ('pending', 'sent'))`,
-			a.ClinicID, a.ProfessionalID, start, end).Scan(&busy, &offered)
+		busy, err := slotBusy(ctx, tx, a.ClinicID, a.ProfessionalID, start, end)
 		if err != nil {
-			return fmt.Errorf("waitlist: slot freed: check slot: %w", err)
+			return err
 		}
-		if busy || offered {
+		if busy {
 			return nil
 		}
-
-		date, startMin, endMin := slotWindow(start, end, loc)
-		duration := int(end.Sub(start) / time.Minute)
-		for range claimAttempts {
-			var entryID, patientID string
-			err := tx.QueryRowContext(ctx, `SELECT e.id, e.patient_id FROM waitlist_entries e
-				WHERE e.clinic_id = $1 AND e.status = 'waiting'
-					AND (e.professional_id = $2 OR e.professional_id IS NULL)
-					AND e.from_date <= $3 AND e.to_date >= $3
-					AND (e.earliest_minute IS NULL OR e.earliest_minute <= $4)
-					AND (e.latest_minute IS NULL OR e.latest_minute >= $5)
-					AND e.duration_minutes <= $6
-					AND NOT EXISTS (SELECT 1 FROM waitlist_offers o
-						WHERE o.entry_id = e.id AND o.professional_id = $2 AND o.starts_at = $7)
-				ORDER BY e.created_at, e.id LIMIT 1`,
-				a.ClinicID, a.ProfessionalID, date, startMin, endMin, duration, start).Scan(&entryID, &patientID)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("waitlist: slot freed: find entry: %w", err)
-			}
-			// Claim the entry; on PostgreSQL a concurrent run for another
-			// slot may have taken it since the SELECT: then try the next.
-			res, err := tx.ExecContext(ctx, `UPDATE waitlist_entries SET status = 'offered', updated_at = $3
-				WHERE clinic_id = $1 AND id = $2 AND status = 'waiting'`, a.ClinicID, entryID, now)
-			if err != nil {
-				return fmt.Errorf("waitlist: slot freed: claim entry: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				if err != nil {
-					return fmt.Errorf("waitlist: slot freed: claim entry: %w", err)
-				}
-				continue
-			}
-			offerID := kernel.NewID()
-			res, err = tx.ExecContext(ctx, `INSERT INTO waitlist_offers (id, clinic_id, entry_id, professional_id, starts_at, ends_at, status, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT DO NOTHING`,
-				offerID, a.ClinicID, entryID, a.ProfessionalID, start, end, now)
-			if err != nil {
-				return fmt.Errorf("waitlist: slot freed: record offer: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				if err != nil {
-					return fmt.Errorf("waitlist: slot freed: record offer: %w", err)
-				}
-				// Another run of this slot committed an open offer since the
-				// check: undo the claim.
-				return errSlotOffered
-			}
-			return audit.Record(ctx, tx, a.ClinicID, audit.ActionCreate, entityOffer, offerID, patientID)
+		// Open the slot's cascade: one open per professional and start; a
+		// concurrent run that opened it first wins (the unique index waits
+		// for it on PostgreSQL, the write lock on SQLite).
+		sl := slot{id: kernel.NewID(), clinicID: a.ClinicID, professionalID: a.ProfessionalID, start: start, end: end, step: 0}
+		res, err := tx.ExecContext(ctx, `INSERT INTO waitlist_slots (id, clinic_id, professional_id, starts_at, ends_at, status, step,
+				next_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'open', 0, $6, $7, $7) ON CONFLICT DO NOTHING`,
+			sl.id, sl.clinicID, sl.professionalID, start, end, start, now)
+		if err != nil {
+			return fmt.Errorf("waitlist: slot freed: open slot: %w", err)
 		}
-		return fmt.Errorf("waitlist: slot freed: %d entries were taken by concurrent offers; retrying", claimAttempts)
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return fmt.Errorf("waitlist: slot freed: open slot: %w", err)
+			}
+			return errSlotOffered
+		}
+		offered, err := w.offerNext(ctx, tx, sl, loc, now, exclusive)
+		if err != nil {
+			return err
+		}
+		if !offered {
+			return errNoEntry
+		}
+		return w.scheduleStep(ctx, tx, sl, nextStepAt(now, exclusive, start))
 	})
-	if errors.Is(err, errSlotOffered) {
+	if errors.Is(err, errSlotOffered) || errors.Is(err, errNoEntry) {
 		return nil
 	}
 	return err
 }
 
 // jobID returns the job's id (0 for a job built without a row, in tests).
-func jobID(job *river.Job[appointment.SlotFreedArgs]) int64 {
+func jobID[T river.JobArgs](job *river.Job[T]) int64 {
 	if job.JobRow == nil {
 		return 0
 	}

@@ -232,28 +232,6 @@ func TestSlotFreedConcurrentRunsRecordOneOffer(t *testing.T) {
 	})
 }
 
-func TestSlotFreedAfterADeclinedOfferOffersTheNextEntry(t *testing.T) {
-	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		b := newSlot(t, d, "America/Sao_Paulo", slotStart, slotEnd)
-		first := b.entry(entryRow{patientID: b.patient, professionalID: b.prof, from: "2030-06-01", to: "2030-06-30"})
-		second := b.entry(entryRow{patientID: b.patient, from: "2030-06-01", to: "2030-06-30"})
-		w := waitlist.NewSlotFreedWorker(d)
-		require.NoError(t, work(t, w, b.args))
-		// The patient declines; the entry goes back to waiting.
-		b.exec(`UPDATE waitlist_offers SET status = 'declined' WHERE entry_id = $1`, first)
-		b.exec(`UPDATE waitlist_entries SET status = 'waiting' WHERE id = $1`, first)
-
-		require.NoError(t, work(t, w, b.args))
-		offers := b.offers()
-		require.Len(t, offers, 2)
-		require.Equal(t, first, offers[0].entryID)
-		require.Equal(t, second, offers[1].entryID, "the next entry, not the one that declined")
-		require.Equal(t, "waiting", b.status(first))
-		require.Equal(t, "offered", b.status(second))
-	})
-}
-
 func TestSlotFreedComparesClinicLocalTimesOnDaylightSavingDays(t *testing.T) {
 	t.Parallel()
 	ny := mustZone("America/New_York")
