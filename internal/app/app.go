@@ -288,6 +288,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Waitlist:     a.Waitlist,
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
+		Reminders:    a.Reminders,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),

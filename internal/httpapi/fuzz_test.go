@@ -106,7 +106,9 @@ func newFuzzFixture(f *testing.F, engine, databaseURL string) *fuzzFixture {
 	log := &fuzzTB{TB: f}
 	in := apptest.New(log, databaseURL, map[string]string{
 		"RATE_LIMIT_API_CLINIC": "100000000/1m", "RATE_LIMIT_LOGIN_EMAIL": "100000000/1m",
-		"RATE_LIMIT_LOGIN_IP": "100000000/1m", "RATE_LIMIT_SIGNUP_IP": "100000000/1m",
+		"RATE_LIMIT_LOGIN_IP": "100000000/1m", "RATE_LIMIT_SIGNUP_IP": "100000000/1m", "RATE_LIMIT_PUBLIC_IP": "100000000/1m",
+		// A fuzzed channel set-up never reaches a real provider.
+		"WHATSAPP_BASE_URL": "http://127.0.0.1:1", "SMS_BASE_URL": "http://127.0.0.1:1",
 	})
 	fx := &fuzzFixture{engine: engine, log: log, in: in, owner: in.Client(f),
 		anon: &apptest.Client{Base: in.URL, HTTP: &http.Client{Timeout: 30 * time.Second}, Header: http.Header{}}}
@@ -147,7 +149,8 @@ func newFuzzFixture(f *testing.F, engine, databaseURL string) *fuzzFixture {
 		"{clinic_id}", clinicID, "{user_id}", memberID, "{eid}", exceptionID, "{job_id}", "1",
 		"professionals/{id}", "professionals/"+profID, "appointments/{id}", "appointments/"+apptID,
 		"patients/{id}", "patients/"+patientID, "rooms/{id}", "rooms/"+roomID, "waitlist/{id}", "waitlist/"+entryID,
-		"tokens/{id}", "tokens/"+tokenID, "procedures/{id}", "procedures/"+procedureID, "{slug}", slug, "{id}", hardeningUnknownID,
+		"tokens/{id}", "tokens/"+tokenID, "procedures/{id}", "procedures/"+procedureID, "{slug}", slug,
+		"channels/{kind}", "channels/sms", "templates/{kind}/{channel}/{locale}", "templates/reminder/email/pt-BR", "{id}", hardeningUnknownID,
 		// Placeholders of seed bodies and queries.
 		"{clinic}", clinicID, "{patient}", patientID, "{prof}", profID, "{room}", roomID, "{appt}", apptID,
 		"{member}", memberID, "{entry}", entryID, "{exception}", exceptionID, "{token}", tokenID, "{procedure}", procedureID,
@@ -242,6 +245,7 @@ var queryTargets = map[string]string{
 	"exceptions":    "/api/v1/clinics/{clinic_id}/professionals/{prof}/exceptions",
 	"failed-jobs":   "/api/v1/clinics/{clinic_id}/jobs/failed",
 	"public-slots":  "/api/v1/public/clinics/{slug}/slots",
+	"messages":      "/api/v1/clinics/{clinic_id}/messages",
 }
 
 // encodeQuery turns "k=v&k2=v2" into a query string whose decoded keys and
@@ -293,6 +297,12 @@ var idTargets = map[string]string{
 	"job":            "POST /api/v1/clinics/{clinic_id}/jobs/{x}/retry",
 	"procedure":      "GET /api/v1/clinics/{clinic_id}/procedures/{x}",
 	"public-clinic":  "GET /api/v1/public/clinics/{x}",
+	"message":        "GET /api/v1/clinics/{clinic_id}/messages/{x}",
+	"send-again":     "POST /api/v1/clinics/{clinic_id}/messages/{x}/send-again",
+	"channel":        "PUT /api/v1/clinics/{clinic_id}/messaging/channels/{x}",
+	"template-kind":  "GET /api/v1/clinics/{clinic_id}/messaging/templates/{x}/email/pt-BR",
+	"answer":         "GET /api/v1/answers/{x}",
+	"webhook-clinic": "GET /webhooks/whatsapp/{x}",
 }
 
 // FuzzPathIDs sends fuzzed ids in the path of the routes of idTargets
@@ -310,8 +320,11 @@ func FuzzPathIDs(f *testing.F) {
 			method, path, _ := strings.Cut(idTargets[pick(names, target)], " ")
 			path = strings.Replace(fx.fill(path), "{x}", url.PathEscape(fx.fill(id)), 1)
 			var body []byte
-			if method == "PATCH" {
+			switch method {
+			case "PATCH":
 				body = []byte(`{"role":"receptionist"}`)
+			case "PUT":
+				body = []byte(`{"enabled":false,"config":{}}`)
 			}
 			res, err := fx.owner.Raw(method, path, body)
 			fx.check(t, method+" "+path, res, err)

@@ -51,11 +51,40 @@ type apiOp struct {
 	ChecksPassword bool
 	// Conflict says when the operation answers 409 ("": never).
 	Conflict string
+	// BodyExample and ResponseExample are examples of the request body
+	// and of the success answer, as the wire carries them.
+	BodyExample, ResponseExample any
+	// Headers are request headers the operation reads (a webhook's
+	// signature).
+	Headers []apiParam
+	// BodyMedia and ResponseMedia describe a body that is not JSON of a
+	// Go type (a provider's notification, a form, plain text), instead of
+	// Body and Response.
+	BodyMedia, ResponseMedia *apiMedia
+	// Errors, when set, lists the error answers instead of those derived
+	// from the rest of the description (errorStatuses), each with what it
+	// means here (webhooks answer for reasons of their own).
+	Errors map[int]string
 }
 
 type apiParam struct {
 	Name, Description, Format string
 	Required                  bool
+}
+
+// apiMedia is a body of an operation described by hand.
+type apiMedia struct {
+	Type    string // media type, e.g. application/x-www-form-urlencoded
+	Schema  map[string]any
+	Example any
+}
+
+func (m *apiMedia) content() map[string]any {
+	mt := map[string]any{"schema": m.Schema}
+	if m.Example != nil {
+		mt["example"] = m.Example
+	}
+	return map[string]any{m.Type: mt}
 }
 
 // openAPIDoc is built once, on first request.
@@ -164,35 +193,58 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 			}
 		}
-		for _, q := range op.Query {
-			sch := map[string]any{"type": "string"}
-			if q.Format != "" {
-				sch["format"] = q.Format
+		for in, list := range map[string][]apiParam{"query": op.Query, "header": op.Headers} {
+			for _, q := range list {
+				sch := map[string]any{"type": "string"}
+				if q.Format != "" {
+					sch["format"] = q.Format
+				}
+				p := map[string]any{"name": q.Name, "in": in, "required": q.Required, "schema": sch}
+				if q.Description != "" {
+					p["description"] = q.Description
+				}
+				params = append(params, p)
 			}
-			p := map[string]any{"name": q.Name, "in": "query", "required": q.Required, "schema": sch}
-			if q.Description != "" {
-				p["description"] = q.Description
-			}
-			params = append(params, p)
 		}
 		if len(params) > 0 {
+			sort.SliceStable(params, func(i, j int) bool { return paramOrder(params[i]) < paramOrder(params[j]) })
 			o["parameters"] = params
 		}
-		if op.Body != nil {
+		switch {
+		case op.BodyMedia != nil:
+			o["requestBody"] = map[string]any{"required": true, "content": op.BodyMedia.content()}
+		case op.Body != nil:
 			sch := g.schema(reflect.TypeOf(op.Body), modeInput)
 			if len(op.BodyRequired) > 0 {
 				sch = map[string]any{"allOf": []any{sch, map[string]any{"required": op.BodyRequired}}}
 			}
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
-				"schema": sch}}}
+			mt := map[string]any{"schema": sch}
+			if op.BodyExample != nil {
+				mt["example"] = op.BodyExample
+			}
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": mt}}
 		}
 		resps := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(op.Status)}
-		if op.Response != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Response), modeOutput)}}
+		switch {
+		case op.ResponseMedia != nil:
+			ok["content"] = op.ResponseMedia.content()
+		case op.Response != nil:
+			mt := map[string]any{"schema": g.schema(reflect.TypeOf(op.Response), modeOutput)}
+			if op.ResponseExample != nil {
+				mt["example"] = op.ResponseExample
+			}
+			ok["content"] = map[string]any{"application/json": mt}
 		}
 		resps[strconv.Itoa(op.Status)] = ok
-		for _, st := range errorStatuses(op) {
+		for st, desc := range op.Errors {
+			resps[strconv.Itoa(st)] = errResp(desc)
+		}
+		statuses := errorStatuses(op)
+		if op.Errors != nil {
+			statuses = nil
+		}
+		for _, st := range statuses {
 			e := errorResponses[st]
 			desc := e.desc
 			if st == 409 {
@@ -205,7 +257,7 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 		}
 		resps["default"] = map[string]any{"$ref": "#/components/responses/Internal"}
 		o["responses"] = resps
-		if op.Access == accessPublic {
+		if op.Access == accessPublic || op.Access == accessWebhook {
 			o["security"] = []any{}
 		}
 		item[strings.ToLower(op.Method)] = o
@@ -217,11 +269,12 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "clinic API", "version": "1",
-			"description": "Clinic management: clinics, users, patients, professionals, schedules and appointments. " +
+			"description": "Clinic management: clinics, users, patients, professionals, schedules, appointments and messages to patients. " +
 				"Every error answers {\"error\":{\"code\",\"message\",\"fields\",\"details\"}} with the matching status. " +
 				"Error messages (message and each of fields) are in the language Accept-Language asks for, pt-BR or en, " +
 				"and in English when it asks for neither or is absent; Content-Language names it (code never changes). " +
-				"Times are RFC 3339 with offset. This document is served at /api/v1/openapi.json.",
+				"Times are RFC 3339 with offset. The providers' webhooks (tag webhooks) live under /webhooks/, outside /api/v1. " +
+				"This document is served at /api/v1/openapi.json.",
 			// No open licence: SPDX's LicenseRef- names a licence of one's
 			// own (info-license-strict wants an identifier or a URL).
 			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}},
@@ -251,6 +304,15 @@ var tagDescriptions = map[string]string{
 	"appointments": "The agenda: bookings, rescheduling, statuses and recurring series.",
 	"waitlist":     "Patients waiting for a slot and the freed slots offered to them.",
 	"public":       "The public booking page of a clinic: no login.",
+	"messages":     "Messages to patients: the messaging policy, the providers' accounts, templates, and the delivery ledger.",
+	"answers":      "Patients' answers to their messages through the signed link (no login), for a patient app.",
+	"webhooks": "The providers' calls (outside /api/v1): WhatsApp's webhook and the SMS status callback, " +
+		"each authenticated by the provider's signature with the clinic's credentials.",
+}
+
+// paramOrder sorts parameters: path, query, then header.
+func paramOrder(p any) int {
+	return map[string]int{"path": 0, "query": 1, "header": 2}[p.(map[string]any)["in"].(string)]
 }
 
 func operationID(op apiOp) string {

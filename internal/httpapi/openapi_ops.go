@@ -43,7 +43,8 @@ func apiOps() []apiOp {
 		{Method: "POST", Path: c + "/jobs/{job_id}/retry", Handler: (*Server).retryJob, Tag: "jobs", Summary: "Run a failed job again (owner, admin).", Status: 200, Response: queue.Job{},
 			Conflict: "Only a failed or cancelled job can be retried."},
 	}
-	return append(ops, coreOps()...)
+	ops = append(ops, coreOps()...)
+	return append(ops, messageOps()...)
 }
 
 // schemaOverrides gives the schema of types with their own JSON encoding.

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
@@ -51,8 +54,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	var routes []string
 	for _, p := range in.API.Patterns() {
-		// The document does not describe itself.
-		if strings.Contains(p, " /api/v1/") && p != "GET /api/v1/openapi.json" {
+		// The document does not describe itself; it describes the webhooks.
+		if (strings.Contains(p, " /api/v1/") || strings.Contains(p, " /webhooks/")) && p != "GET /api/v1/openapi.json" {
 			routes = append(routes, p)
 		}
 	}
@@ -98,5 +101,76 @@ func TestOpenAPILint(t *testing.T) {
 	if err != nil || report.Totals.Errors+report.Totals.Warnings > 0 {
 		text, _ := lint("stylish")
 		t.Fatalf("redocly lint: %v, %d errors, %d warnings:\n%s", err, report.Totals.Errors, report.Totals.Warnings, text)
+	}
+}
+
+// TestOpenAPIExamplesMatchSchemas validates every example of the document
+// against the schema beside it, as redocly's no-invalid-media-type-examples
+// does (an object that lists its properties takes no others), so that the
+// check runs where redocly is not installed.
+func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
+	t.Parallel()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(httpapi.OpenAPIDocument()))
+	require.NoError(t, err)
+	closeObjects(doc)
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	const base = "mem:///openapi.json"
+	require.NoError(t, c.AddResource(base, doc))
+	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
+	check := func(ptr []string, content any) int {
+		n := 0
+		for media, mt := range content.(map[string]any) {
+			mt := mt.(map[string]any)
+			example, ok := mt["example"]
+			if !ok {
+				continue
+			}
+			loc := make([]string, 0, len(ptr)+3)
+			for _, p := range append(ptr, "content", media, "schema") {
+				loc = append(loc, esc(p))
+			}
+			fragment := "/" + strings.Join(loc, "/")
+			s, err := c.Compile(base + "#" + (&url.URL{Fragment: fragment}).EscapedFragment())
+			require.NoError(t, err, fragment)
+			require.NoError(t, s.Validate(example), "the example at %s does not match its schema", fragment)
+			n++
+		}
+		return n
+	}
+	examples := 0
+	for path, item := range doc.(map[string]any)["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			op := op.(map[string]any)
+			if rb, ok := op["requestBody"].(map[string]any); ok {
+				examples += check([]string{"paths", path, method, "requestBody"}, rb["content"])
+			}
+			for status, r := range op["responses"].(map[string]any) {
+				if content, ok := r.(map[string]any)["content"]; ok {
+					examples += check([]string{"paths", path, method, "responses", status}, content)
+				}
+			}
+		}
+	}
+	require.Greater(t, examples, 20, "the messaging operations carry examples")
+}
+
+// closeObjects sets additionalProperties false on every schema that lists
+// properties and says nothing of others.
+func closeObjects(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["properties"].(map[string]any); ok && v["type"] == "object" {
+			if _, set := v["additionalProperties"]; !set {
+				v["additionalProperties"] = false
+			}
+		}
+		for _, x := range v {
+			closeObjects(x)
+		}
+	case []any:
+		for _, x := range v {
+			closeObjects(x)
+		}
 	}
 }

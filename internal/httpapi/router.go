@@ -13,6 +13,9 @@ const (
 	accessAuthenticated
 	// accessPublic: anyone, behind the cross-site check.
 	accessPublic
+	// accessWebhook: a provider's machine call, authenticated by its
+	// signature in the handler (no session, no cross-site check).
+	accessWebhook
 )
 
 // apiRoutes registers every operation of the route table on mux, behind
@@ -31,6 +34,8 @@ func (s *Server) apiRoutes(mux *router) {
 			mux.Handle(op.Method+" "+op.Path, s.authenticated(hf))
 		case accessClinic:
 			mux.Handle(op.Method+" "+op.Path, s.inClinic(hf))
+		case accessWebhook:
+			mux.Handle(op.Method+" "+op.Path, s.serve(hf))
 		default:
 			panic("httpapi: " + op.Method + " " + op.Path + " has an unknown access")
 		}

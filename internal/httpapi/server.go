@@ -1,5 +1,6 @@
-// Package httpapi serves clinic's JSON API under /api/v1 and the operations
-// endpoints (/healthz, /readyz, /metrics).
+// Package httpapi serves clinic's JSON API under /api/v1, the providers'
+// webhooks under /webhooks/, and the operations endpoints (/healthz,
+// /readyz, /metrics).
 package httpapi
 
 import (
@@ -20,6 +21,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 )
@@ -44,6 +46,9 @@ type Deps struct {
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
 	Jobs         *jobs.Service
+	// Reminders is the clinic's messages to patients: settings, ledger,
+	// answers and the providers' webhooks.
+	Reminders *reminder.Service
 	// Auth authenticates requests and applies rate limits, for the web UI
 	// too (one implementation).
 	Auth     *httpx.Auth
@@ -87,7 +92,7 @@ func Owns(path string) bool {
 	case "/healthz", "/readyz", "/metrics":
 		return true
 	}
-	return path == "/api" || strings.HasPrefix(path, "/api/")
+	return path == "/api" || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/")
 }
 
 func (s *Server) routes(mux *router) {
@@ -101,9 +106,9 @@ func (s *Server) routes(mux *router) {
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.apiRoutes(mux)
 
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.WriteError(w, r, errNoRoute)
-	})
+	noRoute := func(w http.ResponseWriter, r *http.Request) { s.WriteError(w, r, errNoRoute) }
+	mux.HandleFunc("/api/", noRoute)
+	mux.HandleFunc("/webhooks/", noRoute)
 }
 
 const readyTimeout = 3 * time.Second
