@@ -41,8 +41,13 @@ func (o waitlistOffers) Offer(ctx context.Context, clinicID, offerID string) (re
 	if err != nil {
 		return reminder.Offer{}, err
 	}
+	pro, err := o.a.Schedule.Professional(ctx, clinicID, st.ProfessionalID)
+	if err != nil {
+		return reminder.Offer{}, err
+	}
 	return reminder.Offer{ID: st.ID, ClinicID: st.ClinicID, PatientID: st.PatientID, ProfessionalID: st.ProfessionalID,
-		StartsAt: st.StartsAt, EndsAt: st.StartsAt.Add(time.Duration(st.DurationMinutes) * time.Minute), Open: st.Open}, nil
+		ProfessionalName: pro.Name, StartsAt: st.StartsAt, EndsAt: st.StartsAt.Add(time.Duration(st.DurationMinutes) * time.Minute),
+		Open: st.Open}, nil
 }
 
 // AcceptOffer books the offer for its patient (Conflict when the slot is
