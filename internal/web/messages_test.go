@@ -1,0 +1,177 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"clinic/internal/i18n"
+	"clinic/internal/kernel"
+	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/reminder"
+	"clinic/internal/web"
+)
+
+// Every message id the messages pages choose at run time (statuses,
+// reasons, kinds, channels, fields) is in both catalogues.
+func TestMessagesPagesWordEveryStatusAndReason(t *testing.T) {
+	t.Parallel()
+	require.Empty(t, i18n.Missing(web.MessagesMessageIDs()...))
+}
+
+// ownerPrincipal is the demo clinic's owner, for reading the ledger
+// through the service in a test.
+func (s *site) ownerPrincipal(t *testing.T) kernel.Principal {
+	t.Helper()
+	var me struct {
+		ID string `json:"id"`
+	}
+	s.owner.Do("GET", "/api/v1/me", nil).Decode(t, &me)
+	return kernel.Principal{ClinicID: s.demo.ClinicID, UserID: me.ID, Role: kernel.RoleOwner}
+}
+
+// messagesOn turns the demo clinic's messages on through the policy form
+// (reminders a day and two hours before, e-mail first) and returns one of
+// the messages it planned for the site's appointment.
+func (s *site) messagesOn(t *testing.T) reminder.Message {
+	t.Helper()
+	c := "/clinics/" + s.demo.ClinicID
+	p := postForm(t, s.owner, c+"/settings/messages", url.Values{"enabled": {"on"}, "r0_value": {"24"}, "r0_unit": {"hours"},
+		"r1_value": {"2"}, "r1_unit": {"hours"}, "channel_0": {"email"}, "channel_1": {"whatsapp"}, "quiet_start": {"21:00"},
+		"quiet_end": {"08:00"}, "on_booked": {"on"}, "offer_value": {"2"}, "offer_unit": {"hours"}}, nil)
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	require.Equal(t, c+"/settings/messages", p.URL.Path)
+	// A message of the ledger to look at: a booking notice for a new
+	// appointment of the demo's first patient.
+	list, err := s.in.App.Reminders.List(context.Background(), s.ownerPrincipal(t), reminder.Filter{Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, list, "turning reminders on plans the booked appointments' reminders")
+	return list[0]
+}
+
+// Settings → Messages is the owners' and admins': a receptionist gets the
+// forbidden page, another clinic's owner the page that is not there; the
+// policy form refuses what the service refuses, under its field; the
+// ledger shows on the appointment's and the patient's pages to the staff
+// who may read it, never to the financial role.
+func TestMessagesPagesByRole(t *testing.T) {
+	t.Parallel()
+	dbtest.EachURL(t, func(t *testing.T, dbURL string) {
+		s := demoSite(t, dbURL, nil)
+		c := "/clinics/" + s.demo.ClinicID
+		recep, _ := s.in.Member(t, s.owner, s.demo.ClinicID, "receptionist")
+		fin, _ := s.in.Member(t, s.owner, s.demo.ClinicID, "financial")
+		other := s.in.Client(t)
+		other.Signup("Outra Clínica", email("other"))
+
+		// A refused policy: the message under its field, what was typed kept.
+		p := postForm(t, s.owner, c+"/settings/messages", url.Values{"enabled": {"on"}, "r0_value": {"5"}, "r0_unit": {"minutes"},
+			"channel_0": {"email"}, "quiet_start": {"21:00"}, "quiet_end": {"08:00"}, "offer_value": {"2"}, "offer_unit": {"hours"}}, nil)
+		require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+		assert.Contains(t, p.Body, `id="f-reminders-error"`)
+		assert.Contains(t, p.Body, "entre 10 minutos e 14 dias")
+		assert.Contains(t, p.Body, `name="r0_value" value="5"`)
+
+		m := s.messagesOn(t)
+		pages := []string{c + "/settings/messages", c + "/settings/messages/channels", c + "/settings/messages/templates",
+			c + "/settings/messages/templates/reminder/email/pt-BR", c + "/settings/messages/templates/reminder/whatsapp/en",
+			c + "/settings/messages/templates/cancelled/sms/pt-BR"}
+		for _, path := range pages {
+			assert.Equal(t, http.StatusOK, get(t, s.owner, path, nil).Status, path)
+			assert.Equal(t, http.StatusForbidden, get(t, recep, path, nil).Status, path)
+			assert.Equal(t, http.StatusNotFound, get(t, other, path, nil).Status, path)
+		}
+		assert.Equal(t, http.StatusForbidden, postForm(t, recep, c+"/settings/messages", url.Values{"enabled": {"on"}}, nil).Status)
+		assert.Equal(t, http.StatusNotFound, get(t, s.owner, c+"/settings/messages/templates/nope/email/pt-BR", nil).Status)
+
+		appt := c + "/appointments/" + m.AppointmentID
+		owner := get(t, s.owner, appt, nil)
+		require.Equal(t, http.StatusOK, owner.Status)
+		assert.Contains(t, owner.Body, `id="appointment-messages"`)
+		assert.Contains(t, owner.Body, `data-message="`+m.ID+`"`)
+		assert.Contains(t, get(t, recep, appt, nil).Body, `data-message="`+m.ID+`"`)
+		finPage := get(t, fin, appt, nil)
+		require.Equal(t, http.StatusOK, finPage.Status)
+		assert.NotContains(t, finPage.Body, "appointment-messages", "the financial role sees no messages")
+		patient := get(t, s.owner, c+"/patients/"+m.PatientID, nil)
+		assert.Contains(t, patient.Body, `data-message="`+m.ID+`"`)
+
+		// One message's history: the staff's, nobody else's.
+		assert.Equal(t, http.StatusOK, get(t, s.owner, c+"/messages/"+m.ID, nil).Status)
+		assert.Equal(t, http.StatusForbidden, get(t, fin, c+"/messages/"+m.ID, nil).Status)
+		assert.Equal(t, http.StatusNotFound, get(t, other, c+"/messages/"+m.ID, nil).Status)
+		// Only a failed or skipped message goes again.
+		assert.Equal(t, http.StatusConflict, postForm(t, recep, c+"/messages/"+m.ID+"/send-again", url.Values{}, nil).Status)
+		assert.Equal(t, http.StatusForbidden, postForm(t, fin, c+"/messages/"+m.ID+"/send-again", url.Values{}, nil).Status)
+	})
+}
+
+// The template editor's preview renders the text as typed (unsaved); a
+// saved text is the clinic's until it goes back to the built-in one.
+func TestMessageTemplateEditor(t *testing.T) {
+	t.Parallel()
+	s := demoSite(t, dbtest.SQLiteURL(t), nil)
+	tpl := "/clinics/" + s.demo.ClinicID + "/settings/messages/templates/reminder/email/en"
+	form := url.Values{"subject": {"See you, {patient}"}, "body": {"Dear {patient} <b>,\n\nat {clinic} on {date}."}}
+	htmx := http.Header{"HX-Request": {"true"}}
+	p := postForm(t, s.owner, tpl+"/preview", form, htmx)
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	assert.Contains(t, p.Body, `id="template-preview"`)
+	assert.Contains(t, p.Body, "See you, Maria")
+	assert.Contains(t, p.Body, "Dear Maria &lt;b&gt;,")
+	assert.NotContains(t, p.Body, "<b>,", "the text is escaped")
+	assert.NotContains(t, p.Body, "<html", "a fragment")
+
+	bad := postForm(t, s.owner, tpl+"/preview", url.Values{"subject": {"x"}, "body": {"Hi {nome}"}}, htmx)
+	assert.Contains(t, bad.Body, "nome")
+
+	saved := postForm(t, s.owner, tpl, form, nil)
+	require.Equal(t, http.StatusOK, saved.Status)
+	assert.Contains(t, saved.Body, "Modelo salvo")
+	assert.Contains(t, saved.Body, "Dear {patient} &lt;b&gt;,")
+	reset := postForm(t, s.owner, tpl+"/reset", url.Values{}, nil)
+	require.Equal(t, http.StatusOK, reset.Status)
+	assert.Contains(t, reset.Body, "texto padrão")
+	assert.Contains(t, reset.Body, "This is a reminder of your appointment")
+}
+
+// The patient's link page: the clinic, the appointment and the answers;
+// a tampered link, a cross-site POST and a second answer are refused.
+func TestAnswerPage(t *testing.T) {
+	t.Parallel()
+	s := demoSite(t, dbtest.SQLiteURL(t), nil)
+	m := s.messagesOn(t)
+	tok, err := s.in.App.Secrets.Sign("message.answer", []byte(m.ID), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	anon := s.in.Client(t)
+
+	p := get(t, anon, "/m/"+tok, http.Header{"Accept-Language": {"en"}})
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	assert.Contains(t, p.Header.Get("X-Robots-Tag"), "noindex")
+	assert.Equal(t, "no-store", p.Header.Get("Cache-Control"))
+	assert.Contains(t, p.Body, `lang="pt-BR"`, "the clinic's language")
+	assert.Contains(t, p.Body, "Av. Paulista")
+	assert.Contains(t, p.Body, `value="confirm"`)
+
+	assert.Equal(t, http.StatusForbidden, postForm(t, anon, "/m/"+tok, url.Values{"action": {"confirm"}},
+		http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}).Status)
+	tampered := get(t, anon, "/m/"+tok[:len(tok)-2]+"xx", nil)
+	assert.Equal(t, http.StatusNotFound, tampered.Status)
+	assert.Contains(t, tampered.Body, "Este link não é válido")
+
+	done := postForm(t, anon, "/m/"+tok, url.Values{"action": {"confirm"}}, nil)
+	require.Equal(t, http.StatusOK, done.Status, "%s", done.Body)
+	assert.Contains(t, done.Body, "Consulta confirmada")
+	again := postForm(t, anon, "/m/"+tok, url.Values{"action": {"cancel"}}, nil)
+	assert.Equal(t, http.StatusConflict, again.Status)
+	assert.Contains(t, again.Body, "já foi usado")
+	appt := s.owner.Do("GET", "/api/v1/clinics/"+s.demo.ClinicID+"/appointments/"+m.AppointmentID, nil)
+	assert.Contains(t, string(appt.Body), `"status":"confirmed"`)
+	assert.True(t, strings.Contains(get(t, anon, "/m/"+tok, nil).Body, "Você já confirmou"))
+}
