@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,10 +35,10 @@ func (s *site) ownerPrincipal(t *testing.T) kernel.Principal {
 	return kernel.Principal{ClinicID: s.demo.ClinicID, UserID: me.ID, Role: kernel.RoleOwner}
 }
 
-// messagesOn turns the demo clinic's messages on through the policy form
-// (reminders a day and two hours before, e-mail first) and returns one of
-// the messages it planned for the site's appointment.
-func (s *site) messagesOn(t *testing.T) reminder.Message {
+// postPolicy saves the demo clinic's policy through the form (reminders a
+// day and two hours before, e-mail first) and returns the message the site
+// keeps.
+func (s *site) postPolicy(t *testing.T) reminder.Message {
 	t.Helper()
 	c := "/clinics/" + s.demo.ClinicID
 	p := postForm(t, s.owner, c+"/settings/messages", url.Values{"enabled": {"on"}, "r0_value": {"24"}, "r0_unit": {"hours"},
@@ -47,12 +46,11 @@ func (s *site) messagesOn(t *testing.T) reminder.Message {
 		"quiet_end": {"08:00"}, "on_booked": {"on"}, "offer_value": {"2"}, "offer_unit": {"hours"}}, nil)
 	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
 	require.Equal(t, c+"/settings/messages", p.URL.Path)
-	// A message of the ledger to look at: a booking notice for a new
-	// appointment of the demo's first patient.
-	list, err := s.in.App.Reminders.List(context.Background(), s.ownerPrincipal(t), reminder.Filter{Limit: 1})
+	assert.Contains(t, p.Body, "Configurações de mensagens salvas")
+	assert.Contains(t, p.Body, `name="r0_value" value="24"`)
+	m, err := s.in.App.Reminders.Get(context.Background(), s.ownerPrincipal(t), s.messageID)
 	require.NoError(t, err)
-	require.NotEmpty(t, list, "turning reminders on plans the booked appointments' reminders")
-	return list[0]
+	return m
 }
 
 // Settings → Messages is the owners' and admins': a receptionist gets the
@@ -78,7 +76,7 @@ func TestMessagesPagesByRole(t *testing.T) {
 		assert.Contains(t, p.Body, "entre 10 minutos e 14 dias")
 		assert.Contains(t, p.Body, `name="r0_value" value="5"`)
 
-		m := s.messagesOn(t)
+		m := s.postPolicy(t)
 		pages := []string{c + "/settings/messages", c + "/settings/messages/channels", c + "/settings/messages/templates",
 			c + "/settings/messages/templates/reminder/email/pt-BR", c + "/settings/messages/templates/reminder/whatsapp/en",
 			c + "/settings/messages/templates/cancelled/sms/pt-BR"}
@@ -146,9 +144,8 @@ func TestMessageTemplateEditor(t *testing.T) {
 func TestAnswerPage(t *testing.T) {
 	t.Parallel()
 	s := demoSite(t, dbtest.SQLiteURL(t), nil)
-	m := s.messagesOn(t)
-	tok, err := s.in.App.Secrets.Sign("message.answer", []byte(m.ID), time.Now().Add(time.Hour))
-	require.NoError(t, err)
+	m := s.postPolicy(t)
+	tok := s.answerToken
 	anon := s.in.Client(t)
 
 	p := get(t, anon, "/m/"+tok, http.Header{"Accept-Language": {"en"}})

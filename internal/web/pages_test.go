@@ -12,8 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
+	"clinic/internal/appointment"
 	"clinic/internal/demo"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/reminder"
 	"clinic/internal/web/webtest"
 )
 
@@ -26,6 +29,9 @@ type site struct {
 	// patientID is one of the demo's patients, procedureID one of its
 	// procedures, professionalID one of its professionals.
 	patientID, procedureID, professionalID, appointmentID string
+	// messageID is one of the messages the demo clinic planned (its
+	// messages are on), answerToken its patient's link.
+	messageID, answerToken string
 }
 
 func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
@@ -77,8 +83,41 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	}
 	appts.Decode(t, &appointments)
 	require.NotEmpty(t, appointments.Items)
-	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
+	st := &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
 		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
+	st.messagesOn(t)
+	return st
+}
+
+// messagesOn turns the demo clinic's messages on (the default policy: a
+// day and two hours before, by WhatsApp, SMS or e-mail), which plans the
+// reminders of its appointments, and keeps one of them and its link.
+func (s *site) messagesOn(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	owner := kernel.Principal{ClinicID: s.demo.ClinicID, Role: kernel.RoleOwner}
+	p := reminder.DefaultPolicy()
+	p.Enabled = true
+	_, err := s.in.App.Reminders.SavePolicy(ctx, owner, p)
+	require.NoError(t, err)
+	// A reminder of an appointment still to be confirmed, for its
+	// patient's link to offer every answer.
+	list, err := s.in.App.Reminders.List(ctx, owner, reminder.Filter{Limit: 200})
+	require.NoError(t, err)
+	for _, m := range list {
+		if m.AppointmentID == "" || m.Kind != reminder.KindReminder {
+			continue
+		}
+		a, err := s.in.App.Appointments.Get(ctx, owner, m.AppointmentID)
+		require.NoError(t, err)
+		if a.Status == appointment.StatusScheduled && a.StartsAt.After(time.Now().Add(3*time.Hour)) {
+			s.messageID, s.appointmentID = m.ID, m.AppointmentID
+			break
+		}
+	}
+	require.NotEmpty(t, s.messageID, "turning messages on plans the reminders of the booked appointments")
+	s.answerToken, err = s.in.App.Secrets.Sign("message.answer", []byte(s.messageID), time.Now().Add(30*24*time.Hour))
+	require.NoError(t, err)
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -120,7 +159,14 @@ func pagesOf(s *site) []uiPage {
 		{name: "settings-users", path: c + "/settings/users"},
 		{name: "settings-tokens", path: c + "/settings/tokens"},
 		{name: "settings-jobs", path: c + "/settings/jobs"},
+		{name: "settings-messages", path: c + "/settings/messages", phone: true},
+		{name: "settings-messages-channels", path: c + "/settings/messages/channels", phone: true},
+		{name: "settings-messages-templates", path: c + "/settings/messages/templates"},
+		{name: "settings-messages-template", path: c + "/settings/messages/templates/reminder/email/pt-BR", phone: true},
+		{name: "settings-messages-template-whatsapp", path: c + "/settings/messages/templates/reminder/whatsapp/pt-BR"},
+		{name: "message-history", path: c + "/messages/" + s.messageID},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
+		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 	}
 }
