@@ -129,6 +129,9 @@ type uiPage struct {
 	anonymous bool
 	// phone: also shot at a phone's size (<name>-phone.png).
 	phone bool
+	// en: also shot in English (<name>-en.png, and <name>-en-phone.png
+	// with phone).
+	en bool
 }
 
 // pagesOf lists every page of the UI on the demo clinic: the browser test
@@ -159,14 +162,14 @@ func pagesOf(s *site) []uiPage {
 		{name: "settings-users", path: c + "/settings/users"},
 		{name: "settings-tokens", path: c + "/settings/tokens"},
 		{name: "settings-jobs", path: c + "/settings/jobs"},
-		{name: "settings-messages", path: c + "/settings/messages", phone: true},
-		{name: "settings-messages-channels", path: c + "/settings/messages/channels", phone: true},
-		{name: "settings-messages-templates", path: c + "/settings/messages/templates"},
-		{name: "settings-messages-template", path: c + "/settings/messages/templates/reminder/email/pt-BR", phone: true},
+		{name: "settings-messages", path: c + "/settings/messages", phone: true, en: true},
+		{name: "settings-messages-channels", path: c + "/settings/messages/channels", phone: true, en: true},
+		{name: "settings-messages-templates", path: c + "/settings/messages/templates", en: true},
+		{name: "settings-messages-template", path: c + "/settings/messages/templates/reminder/email/pt-BR", phone: true, en: true},
 		{name: "settings-messages-template-whatsapp", path: c + "/settings/messages/templates/reminder/whatsapp/pt-BR"},
 		{name: "message-history", path: c + "/messages/" + s.messageID},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
-		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true},
+		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 	}
 }
@@ -190,23 +193,42 @@ func TestEveryPageIsAccessibleAndQuiet(t *testing.T) {
 	// Each page logs the owner in afresh: lift the per-e-mail login limit.
 	s := demoSite(t, dbtest.SQLiteURL(t), map[string]string{"RATE_LIMIT_LOGIN_EMAIL": "100000/1m"})
 	for _, pg := range pagesOf(s) {
-		sizes := []webtest.PageOption{webtest.Desktop}
-		if pg.phone {
-			sizes = append(sizes, webtest.Phone)
+		type shot struct {
+			name string
+			size webtest.PageOption
+			en   bool
 		}
-		for i, size := range sizes {
-			name := pg.name
-			if i == 1 {
-				name += "-phone"
+		shots := []shot{{pg.name, webtest.Desktop, false}}
+		if pg.phone {
+			shots = append(shots, shot{pg.name + "-phone", webtest.Phone, false})
+		}
+		if pg.en {
+			shots = append(shots, shot{pg.name + "-en", webtest.Desktop, true})
+			if pg.phone {
+				shots = append(shots, shot{pg.name + "-en-phone", webtest.Phone, true})
 			}
-			t.Run(name, func(t *testing.T) {
-				p := b.NewPage(t, size)
+		}
+		for _, sh := range shots {
+			t.Run(sh.name, func(t *testing.T) {
+				p := b.NewPage(t, sh.size)
 				if !pg.anonymous {
 					s.login(p)
 				}
 				p.Navigate(s.in.URL + pg.path)
+				if sh.en {
+					// The language switch: the user's profile (set back
+					// after), a visitor's cookie.
+					p.Eval(`document.querySelector('form[action="/language"] button[value="en"]').click(), true`, nil)
+					p.WaitVisible(`html[lang="en"]`)
+					if !pg.anonymous {
+						defer func() {
+							p.Eval(`document.querySelector('form[action="/language"] button[value="pt-BR"]').click(), true`, nil)
+							p.WaitVisible(`html[lang="pt-BR"]`)
+						}()
+					}
+				}
 				p.Axe()
-				p.DocScreenshot(name)
+				p.DocScreenshot(sh.name)
 			})
 		}
 	}
