@@ -40,14 +40,17 @@ type waStub struct {
 	*httptest.Server
 	token string
 	mu    sync.Mutex
-	sent  []waSent
-	bad   []string
+	// refused are numbers the API refuses as Meta does a number that
+	// cannot get messages (400, code 131030).
+	refused map[string]bool
+	sent    []waSent
+	bad     []string
 }
 
 var waPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/([0-9]+)/messages$`)
 
 func newWAStub(t *testing.T, token string) *waStub {
-	s := &waStub{token: token}
+	s := &waStub{token: token, refused: map[string]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -102,6 +105,16 @@ func (s *waStub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.MessagingProduct != "whatsapp" || body.Type != "template" || body.To == "" || body.Template.Name == "" || body.Template.Language.Code == "" {
 		s.refuse(w, http.StatusBadRequest, "not a template message")
+		return
+	}
+	s.mu.Lock()
+	refused := s.refused[body.To]
+	s.mu.Unlock()
+	if refused {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": "(#131030) Recipient phone number not in allowed list",
+			"type": "OAuthException", "code": 131030, "fbtrace_id": "Atest"}})
 		return
 	}
 	got := waSent{PhoneNumberID: m[1], To: body.To, Name: body.Template.Name, Language: body.Template.Language.Code}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/platform/testenv"
 	"clinic/internal/reminder"
 	"clinic/internal/web"
 )
@@ -171,4 +173,51 @@ func TestAnswerPage(t *testing.T) {
 	appt := s.owner.Do("GET", "/api/v1/clinics/"+s.demo.ClinicID+"/appointments/"+m.AppointmentID, nil)
 	assert.Contains(t, string(appt.Body), `"status":"confirmed"`)
 	assert.True(t, strings.Contains(get(t, anon, "/m/"+tok, nil).Body, "Você já confirmou"))
+}
+
+// A message the provider refuses shows among the dashboard's failed
+// messages with the provider's words, linking to its appointment; the
+// receptionist sends it again from the appointment's page; the financial
+// role sees none of it.
+func TestFailedMessagesOnTheDashboard(t *testing.T) {
+	t.Parallel()
+	wa := newWAStub(t, "EAAtoken-"+testenv.RandomName("wa"))
+	wa.refused["+5511966665555"] = true
+	s := demoSite(t, dbtest.SQLiteURL(t), map[string]string{"WHATSAPP_BASE_URL": wa.URL})
+	ctx := context.Background()
+	_, err := s.in.App.Reminders.SaveChannel(ctx, s.ownerPrincipal(t), whatsappChannel("109876543210", wa.token))
+	require.NoError(t, err)
+	patientID := s.messagesPatient(t, "Rita Falha", "(11) 96666-5555", "")
+	apptID := s.messagesBook(t, patientID, 20)
+	var failed reminder.Message
+	for range 150 {
+		list, err := s.in.App.Reminders.List(ctx, s.ownerPrincipal(t), reminder.Filter{AppointmentID: apptID, Status: reminder.StatusFailed})
+		require.NoError(t, err)
+		if len(list) > 0 {
+			failed = list[0]
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.NotEmpty(t, failed.ID, "the booking notice failed")
+	c := "/clinics/" + s.demo.ClinicID
+
+	dash := get(t, s.owner, c+"/", nil)
+	require.Equal(t, http.StatusOK, dash.Status)
+	assert.Contains(t, dash.Body, "1 mensagem com falha")
+	assert.Contains(t, dash.Body, `href="`+c+`/appointments/`+apptID+`"`)
+	assert.Contains(t, dash.Body, "131030", "the provider's own words")
+	fin, _ := s.in.Member(t, s.owner, s.demo.ClinicID, "financial")
+	assert.NotContains(t, get(t, fin, c+"/", nil).Body, "dashboard-failed")
+
+	recep, _ := s.in.Member(t, s.owner, s.demo.ClinicID, "receptionist")
+	appt := get(t, recep, c+"/appointments/"+apptID, nil)
+	assert.Contains(t, appt.Body, `action="`+c+`/messages/`+failed.ID+`/send-again"`)
+	again := postForm(t, recep, c+"/messages/"+failed.ID+"/send-again", url.Values{"back": {c + "/appointments/" + apptID}}, nil)
+	require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+	assert.Equal(t, c+"/appointments/"+apptID, again.URL.Path)
+	assert.Contains(t, again.Body, "entrou na fila")
+	history := get(t, recep, c+"/messages/"+failed.ID, http.Header{"HX-Request": {"true"}})
+	assert.Contains(t, history.Body, "reenviada pela clínica")
+	assert.NotContains(t, history.Body, "<html")
 }

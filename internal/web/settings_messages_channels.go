@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -59,8 +58,8 @@ type settingsChannelsData struct {
 	Cards []*channelCard
 }
 
-// channelLabels names the catalogue entry of each setting
-// (settings.messages.field.<key>) and its input type.
+// channelInputTypes are the input types of the settings that are not
+// text (each setting's label is settings.messages.field.<kind>_<key>).
 var channelInputTypes = map[string]string{"port": "number", "from": "text"}
 
 func (s *Server) channelCards(r *http.Request) ([]*channelCard, error) {
@@ -292,9 +291,4 @@ func (s *Server) settingsChannelTest(w http.ResponseWriter, r *http.Request) err
 	}
 	s.renderChannels(w, r, status, cards)
 	return nil
-}
-
-// channelSearchURL is the channels page with a test's patient search.
-func channelSearchURL(clinicID, kind string) string {
-	return "/clinics/" + clinicID + "/settings/messages/channels?" + url.Values{"channel": {kind}}.Encode()
 }
