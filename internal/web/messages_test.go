@@ -221,3 +221,37 @@ func TestFailedMessagesOnTheDashboard(t *testing.T) {
 	assert.Contains(t, history.Body, "reenviada pela clínica")
 	assert.NotContains(t, history.Body, "<html")
 }
+
+// The channels page without JavaScript: a saved e-mail channel without a
+// host sends through the server's own e-mail (the log, in tests); the
+// test's patient search is a GET of the page, the test a POST that shows
+// the page again with how it went; a refused setting shows under its
+// field, the secrets typed never come back.
+func TestChannelsPageWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	s := demoSite(t, dbtest.SQLiteURL(t), nil)
+	c := "/clinics/" + s.demo.ClinicID + "/settings/messages/channels"
+	patientID := s.messagesPatient(t, "Luísa Semjs", "(11) 95555-4444", "luisa.semjs@example.com")
+
+	bad := postForm(t, s.owner, c+"/email", url.Values{"email.enabled": {"on"}, "email.port": {"99999"}, "email.password": {"s3cr3t-typed"}}, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+	assert.Contains(t, bad.Body, `id="f-email.port-error"`)
+	assert.NotContains(t, bad.Body, "s3cr3t-typed")
+
+	saved := postForm(t, s.owner, c+"/email", url.Values{"email.enabled": {"on"}, "email.tls": {"starttls"}, "email.password": {"s3cr3t-typed"}}, nil)
+	require.Equal(t, http.StatusOK, saved.Status)
+	assert.Contains(t, saved.Body, "Canal salvo")
+	assert.NotContains(t, saved.Body, "s3cr3t-typed")
+
+	search := get(t, s.owner, c+"?channel=email&q=Semjs", nil)
+	require.Equal(t, http.StatusOK, search.Status)
+	assert.Contains(t, search.Body, `value="`+patientID+`"`)
+	assert.Contains(t, search.Body, "luisa.semjs@example.com")
+
+	none := postForm(t, s.owner, c+"/email/test", url.Values{"q": {"Semjs"}}, nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, none.Status)
+	sent := postForm(t, s.owner, c+"/email/test", url.Values{"q": {"Semjs"}, "patient_id": {patientID}}, nil)
+	require.Equal(t, http.StatusOK, sent.Status, "%s", sent.Body)
+	assert.Contains(t, sent.Body, "Enviada")
+	assert.Contains(t, sent.Body, "para luisa.semjs@example.com")
+}
