@@ -142,6 +142,19 @@ func (s *Server) dashboardFailed(r *http.Request, loc *time.Location, now time.T
 			return err
 		}
 	}
+	// Whose: the name of each appointment's patient (a handful of reads,
+	// only when something failed).
+	for i := range list.Rows {
+		if id := list.Rows[i].AppointmentID; id != "" {
+			a, err := s.Appointments.Get(r.Context(), httpx.PrincipalOf(r.Context()), id)
+			switch {
+			case err == nil:
+				list.Rows[i].Patient = a.PatientName
+			case !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Forbidden):
+				return err
+			}
+		}
+	}
 	d.Failed = list
 	return nil
 }

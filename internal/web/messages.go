@@ -85,6 +85,9 @@ type messageRow struct {
 	Sent bool
 	// Updated is its last change, clinic-local.
 	Updated time.Time
+	// Patient is the patient's name where the list names it (the
+	// dashboard's).
+	Patient string
 	// CanResend is set for a failed or skipped message the user may send
 	// again.
 	CanResend      bool

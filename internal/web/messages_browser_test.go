@@ -353,3 +353,23 @@ func whatsappChannel(phoneNumberID, token string) reminder.ChannelSettings {
 	return reminder.ChannelSettings{Kind: "whatsapp", Enabled: true, Config: map[string]string{"phone_number_id": phoneNumberID},
 		Secrets: map[string]string{"access_token": token}}
 }
+
+// The dashboard's failed messages card, and the appointment it links to
+// with the failure's reason and "send again".
+func TestFailedMessagesCardInTheBrowser(t *testing.T) {
+	t.Parallel()
+	b := webtest.Chromium(t)
+	s, apptID, _ := failedMessageSite(t)
+	p := b.NewPage(t, webtest.BaseURL(s.in.URL))
+	s.login(p)
+	p.Navigate("/clinics/" + s.demo.ClinicID + "/")
+	p.WaitText(".dashboard-failed", "1 mensagem com falha")
+	p.WaitText(".dashboard-failed", "131030")
+	p.Axe()
+	p.DocScreenshot("dashboard-failed")
+	p.Click(".dashboard-failed a")
+	p.WaitText("#appointment-messages [data-status=failed]", "Falhou")
+	p.WaitVisible("#appointment-messages [data-status=failed] form button")
+	require.Contains(t, p.URL(), "/appointments/"+apptID)
+	p.DocScreenshot("appointment-failed-message")
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"clinic/internal/appointment"
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db/dbtest"
@@ -181,25 +182,7 @@ func TestAnswerPage(t *testing.T) {
 // role sees none of it.
 func TestFailedMessagesOnTheDashboard(t *testing.T) {
 	t.Parallel()
-	wa := newWAStub(t, "EAAtoken-"+testenv.RandomName("wa"))
-	wa.refused["+5511966665555"] = true
-	s := demoSite(t, dbtest.SQLiteURL(t), map[string]string{"WHATSAPP_BASE_URL": wa.URL})
-	ctx := context.Background()
-	_, err := s.in.App.Reminders.SaveChannel(ctx, s.ownerPrincipal(t), whatsappChannel("109876543210", wa.token))
-	require.NoError(t, err)
-	patientID := s.messagesPatient(t, "Rita Falha", "(11) 96666-5555", "")
-	apptID := s.messagesBook(t, patientID, 20)
-	var failed reminder.Message
-	for range 150 {
-		list, err := s.in.App.Reminders.List(ctx, s.ownerPrincipal(t), reminder.Filter{AppointmentID: apptID, Status: reminder.StatusFailed})
-		require.NoError(t, err)
-		if len(list) > 0 {
-			failed = list[0]
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	require.NotEmpty(t, failed.ID, "the booking notice failed")
+	s, apptID, failed := failedMessageSite(t)
 	c := "/clinics/" + s.demo.ClinicID
 
 	dash := get(t, s.owner, c+"/", nil)
@@ -254,4 +237,98 @@ func TestChannelsPageWithoutJavaScript(t *testing.T) {
 	require.Equal(t, http.StatusOK, sent.Status, "%s", sent.Body)
 	assert.Contains(t, sent.Body, "Enviada")
 	assert.Contains(t, sent.Body, "para luisa.semjs@example.com")
+}
+
+// scheduledReminders returns up to n reminders of the demo clinic whose
+// appointments are still to be confirmed, each on its own appointment.
+func (s *site) scheduledReminders(t *testing.T, n int) []reminder.Message {
+	t.Helper()
+	ctx := context.Background()
+	pr := s.ownerPrincipal(t)
+	list, err := s.in.App.Reminders.List(ctx, pr, reminder.Filter{Limit: 500})
+	require.NoError(t, err)
+	var out []reminder.Message
+	seen := map[string]bool{}
+	for _, m := range list {
+		if len(out) == n {
+			break
+		}
+		if m.AppointmentID == "" || seen[m.AppointmentID] {
+			continue
+		}
+		a, err := s.in.App.Appointments.Get(ctx, pr, m.AppointmentID)
+		require.NoError(t, err)
+		if a.Status == appointment.StatusScheduled && a.StartsAt.After(time.Now().Add(3*time.Hour)) {
+			seen[m.AppointmentID] = true
+			out = append(out, m)
+		}
+	}
+	require.Len(t, out, n)
+	return out
+}
+
+// Each answer of the patient's link: its outcome on the page and on the
+// appointment; an expired link, a tampered one and an answer the link
+// does not offer are refused and change nothing.
+func TestAnswerPageAnswers(t *testing.T) {
+	t.Parallel()
+	s := demoSite(t, dbtest.SQLiteURL(t), nil)
+	msgs := s.scheduledReminders(t, 4)
+	anon := s.in.Client(t)
+	sign := func(id string, exp time.Time) string {
+		tok, err := s.in.App.Secrets.Sign("message.answer", []byte(id), exp)
+		require.NoError(t, err)
+		return tok
+	}
+	later := time.Now().Add(time.Hour)
+	tests := []struct {
+		name, token, action string
+		status              int
+		says, apptStatus    string
+	}{
+		{"confirm", sign(msgs[0].ID, later), "confirm", 200, "Consulta confirmada", "confirmed"},
+		{"cancel", sign(msgs[1].ID, later), "cancel", 200, "Consulta desmarcada", "cancelled"},
+		{"reschedule", sign(msgs[2].ID, later), "reschedule", 200, "Pedido enviado", "scheduled"},
+		{"expired", sign(msgs[3].ID, time.Now().Add(-time.Minute)), "confirm", 404, "expirou", "scheduled"},
+		{"tampered", sign(msgs[3].ID, later) + "A", "confirm", 404, "não é válido", "scheduled"},
+		{"not offered", sign(msgs[3].ID, later), "accept", 409, "não é mais possível", "scheduled"},
+	}
+	for _, tt := range tests {
+		p := postForm(t, anon, "/m/"+tt.token, url.Values{"action": {tt.action}}, nil)
+		assert.Equal(t, tt.status, p.Status, tt.name)
+		assert.Contains(t, p.Body, tt.says, tt.name)
+		id := msgs[3].AppointmentID
+		switch tt.name {
+		case "confirm", "cancel", "reschedule":
+			id = msgs[map[string]int{"confirm": 0, "cancel": 1, "reschedule": 2}[tt.name]].AppointmentID
+		}
+		a, err := s.in.App.Appointments.Get(context.Background(), s.ownerPrincipal(t), id)
+		require.NoError(t, err)
+		assert.Equal(t, tt.apptStatus, string(a.Status), tt.name)
+	}
+}
+
+// failedMessageSite is the demo site with WhatsApp set up at a stub that
+// refuses one patient's number, and an appointment booked for that patient
+// whose booking notice failed.
+func failedMessageSite(t *testing.T) (s *site, apptID string, failed reminder.Message) {
+	t.Helper()
+	wa := newWAStub(t, "EAAtoken-"+testenv.RandomName("wa"))
+	wa.refused["+5511966665555"] = true
+	s = demoSite(t, dbtest.SQLiteURL(t), map[string]string{"WHATSAPP_BASE_URL": wa.URL})
+	ctx := context.Background()
+	_, err := s.in.App.Reminders.SaveChannel(ctx, s.ownerPrincipal(t), whatsappChannel("109876543210", wa.token))
+	require.NoError(t, err)
+	patientID := s.messagesPatient(t, "Rita Falha", "(11) 96666-5555", "")
+	apptID = s.messagesBook(t, patientID, 20)
+	for range 150 {
+		list, err := s.in.App.Reminders.List(ctx, s.ownerPrincipal(t), reminder.Filter{AppointmentID: apptID, Status: reminder.StatusFailed})
+		require.NoError(t, err)
+		if len(list) > 0 {
+			return s, apptID, list[0]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the booking notice did not fail")
+	return nil, "", reminder.Message{}
 }
