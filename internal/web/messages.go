@@ -39,7 +39,7 @@ var messageStatuses = []string{reminder.StatusPending, reminder.StatusQueued, re
 // messagesMessageIDs lists the ids the messages pages choose at run time
 // (for the test that the catalogue has them all).
 func messagesMessageIDs() []string {
-	ids := []string{"messages.reason.channel", "messages.channel.none", "messages.history.send_again", "messages.history.answered",
+	ids := []string{"messages.reason.channel", "messages.history.send_again", "messages.history.answered",
 		"settings.flash.messages_saved", "settings.flash.channel_saved", "settings.flash.template_saved",
 		"settings.flash.template_reset", "messages.flash.send_again", "messages.reminder_before"}
 	for _, r := range messageReasons {
@@ -165,7 +165,6 @@ func newMessageRow(v *view, loc *time.Location, m reminder.Message) messageRow {
 	row := messageRow{Message: m, Kind: messageKindName(v.L, m), Status: messageStatusName(v.L, m.Status),
 		Reason: messageReason(v.L, m.Reason), Badge: messageBadge(m.Status), At: m.DueAt.In(loc), Updated: m.UpdatedAt.In(loc),
 		HistoryURL: v.ClinicPath("/messages/" + m.ID)}
-	row.Channel = v.L.T("messages.channel.none")
 	if slices.Contains(reminder.Channels, m.Channel) {
 		row.Channel = v.L.T(msgID("messages.channel", m.Channel))
 	}

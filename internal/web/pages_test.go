@@ -148,7 +148,7 @@ func pagesOf(s *site) []uiPage {
 		{name: "agenda-list", path: c + "/agenda?view=list", phone: true},
 		{name: "agenda-week-demo", path: c + "/agenda?view=week&professional_id=" + s.professionalID},
 		{name: "agenda-new", path: c + "/agenda/new?professional_id=" + s.professionalID},
-		{name: "appointment", path: c + "/appointments/" + s.appointmentID},
+		{name: "appointment", path: c + "/appointments/" + s.appointmentID, phone: true},
 		{name: "patients-list", path: c + "/patients", phone: true},
 		{name: "patient-detail", path: c + "/patients/" + s.patientID},
 		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
