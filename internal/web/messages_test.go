@@ -332,3 +332,42 @@ func failedMessageSite(t *testing.T) (s *site, apptID string, failed reminder.Me
 	t.Fatal("the booking notice did not fail")
 	return nil, "", reminder.Message{}
 }
+
+// The settings forms refuse what the service refuses, each message under
+// its field, in the user's language.
+func TestMessagesSettingsFormsRefuse(t *testing.T) {
+	t.Parallel()
+	s := demoSite(t, dbtest.SQLiteURL(t), nil)
+	c := "/clinics/" + s.demo.ClinicID + "/settings/messages"
+	policy := func(kv ...string) url.Values {
+		v := url.Values{"enabled": {"on"}, "r0_value": {"24"}, "r0_unit": {"hours"}, "channel_0": {"whatsapp"}, "quiet_start": {"21:00"},
+			"quiet_end": {"08:00"}, "offer_value": {"2"}, "offer_unit": {"hours"}}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	tests := []struct {
+		name, path string
+		form       url.Values
+		field      string
+		says       string
+	}{
+		{"a channel twice", c, policy("channel_1", "whatsapp"), "f-channels-error", "no máximo uma vez"},
+		{"no channel", c, policy("channel_0", ""), "f-channels-error", "pelo menos um canal"},
+		{"quiet hours not a time", c, policy("quiet_start", "25:00"), "f-quiet_start-error", "minuto do dia"},
+		{"offer too long", c, policy("offer_value", "8", "offer_unit", "days"), "f-offer_minutes-error", "entre 5 minutos e 7 dias"},
+		{"same reminder twice", c, policy("r1_value", "1", "r1_unit", "days"), "f-reminders-error", "diferente dos outros"},
+		{"sms sender", c + "/channels/sms", url.Values{"sms.from": {"not a number at all"}}, "f-sms.from-error", "internacional"},
+		{"whatsapp template name", c + "/templates/reminder/whatsapp/pt-BR", url.Values{"wa_name": {"Lembrete Clínica"}, "wa_language": {"pt_BR"},
+			"body": {"{patient}"}}, "f-wa_name-error", "letras minúsculas"},
+		{"e-mail without a subject", c + "/templates/booked/email/en", url.Values{"body": {"Hi {patient}"}}, "f-subject-error", "Obrigatório"},
+		{"unknown placeholder", c + "/templates/booked/sms/pt-BR", url.Values{"body": {"Oi {paciente}"}}, "f-body-error", "paciente"},
+	}
+	for _, tt := range tests {
+		p := postForm(t, s.owner, tt.path, tt.form, nil)
+		assert.Equal(t, http.StatusUnprocessableEntity, p.Status, tt.name)
+		assert.Contains(t, p.Body, `id="`+tt.field+`"`, tt.name)
+		assert.Contains(t, p.Body, tt.says, tt.name)
+	}
+}
