@@ -309,6 +309,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
+		Reminders:    a.Reminders,
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 )
 
@@ -39,6 +40,9 @@ type appointmentData struct {
 	// Notes are shown unless the role may not read them (financial).
 	Notes     string
 	ShowNotes bool
+	// Messages are the appointment's messages (nil when the role may not
+	// see them).
+	Messages *messageList
 }
 
 // agendaHistoryItem is one line of an appointment's history.
@@ -96,6 +100,10 @@ func (s *Server) appointmentData(r *http.Request, p kernel.Principal, id string)
 		if d.Professionals, err = s.Schedule.Professionals(ctx, p.ClinicID, schedule.ProfessionalFilter{Active: &active}); err != nil {
 			return appointmentData{}, err
 		}
+	}
+	if d.Messages, err = s.messages(r, loc, reminder.Filter{AppointmentID: a.ID, Limit: 20}, "appointment-messages",
+		"/clinics/"+p.ClinicID+"/appointments/"+a.ID); err != nil {
+		return appointmentData{}, err
 	}
 	for _, e := range a.Events {
 		d.History = append(d.History, agendaHistoryItem{At: e.At.In(loc), Text: agendaHistoryText(v, loc, e)})

@@ -9,6 +9,7 @@ import (
 	"clinic/internal/appointment"
 	"clinic/internal/httpx"
 	"clinic/internal/kernel"
+	"clinic/internal/reminder"
 	"clinic/internal/waitlist"
 )
 
@@ -32,7 +33,15 @@ type dashboardData struct {
 	// this week (Sunday to Saturday, not cancelled) and no-shows this week.
 	TodayCount, TodayDone, WeekCount, WeekNoShows int
 	TodayURL, TomorrowURL                         string
+	// Failed are the messages that failed in the last dashboardFailedDays
+	// (at most dashboardAttention, of FailedCount); nil when none or when
+	// the role may not see them.
+	Failed      *messageList
+	FailedCount int
 }
+
+// dashboardFailedDays is how far back the failed messages go.
+const dashboardFailedDays = 7
 
 // dashboard is the clinic's start page: today's appointments, what needs
 // attention and a few numbers, in a fixed number of queries (the day's
@@ -109,7 +118,43 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if err := s.dashboardFailed(r, loc, now, &d); err != nil {
+		return err
+	}
 	v.Nav = "dashboard"
 	s.render(w, r, http.StatusOK, "dashboard", page{Title: v.L.T("nav.dashboard"), Data: d})
+	return nil
+}
+
+// dashboardFailed lists the messages that failed lately, each linking to
+// its appointment.
+func (s *Server) dashboardFailed(r *http.Request, loc *time.Location, now time.Time, d *dashboardData) error {
+	since := now.AddDate(0, 0, -dashboardFailedDays)
+	list, err := s.messages(r, loc, reminder.Filter{Status: reminder.StatusFailed, Since: since, Limit: dashboardAttention + 1},
+		"dashboard-failed", "/clinics/"+httpx.PrincipalOf(r.Context()).ClinicID+"/")
+	if err != nil || list == nil || len(list.Rows) == 0 {
+		return err
+	}
+	d.FailedCount = len(list.Rows)
+	if len(list.Rows) > dashboardAttention {
+		list.Rows = list.Rows[:dashboardAttention]
+		if d.FailedCount, err = s.Reminders.FailedCount(r.Context(), httpx.PrincipalOf(r.Context()), since); err != nil {
+			return err
+		}
+	}
+	// Whose: the name of each appointment's patient (a handful of reads,
+	// only when something failed).
+	for i := range list.Rows {
+		if id := list.Rows[i].AppointmentID; id != "" {
+			a, err := s.Appointments.Get(r.Context(), httpx.PrincipalOf(r.Context()), id)
+			switch {
+			case err == nil:
+				list.Rows[i].Patient = a.PatientName
+			case !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Forbidden):
+				return err
+			}
+		}
+	}
+	d.Failed = list
 	return nil
 }

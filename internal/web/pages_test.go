@@ -12,8 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
+	"clinic/internal/appointment"
 	"clinic/internal/demo"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db/dbtest"
+	"clinic/internal/reminder"
 	"clinic/internal/web/webtest"
 )
 
@@ -26,6 +29,9 @@ type site struct {
 	// patientID is one of the demo's patients, procedureID one of its
 	// procedures, professionalID one of its professionals.
 	patientID, procedureID, professionalID, appointmentID string
+	// messageID is one of the messages the demo clinic planned (its
+	// messages are on), answerToken its patient's link.
+	messageID, answerToken string
 }
 
 func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
@@ -77,8 +83,41 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	}
 	appts.Decode(t, &appointments)
 	require.NotEmpty(t, appointments.Items)
-	return &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
+	st := &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
 		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
+	st.messagesOn(t)
+	return st
+}
+
+// messagesOn turns the demo clinic's messages on (the default policy: a
+// day and two hours before, by WhatsApp, SMS or e-mail), which plans the
+// reminders of its appointments, and keeps one of them and its link.
+func (s *site) messagesOn(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	owner := kernel.Principal{ClinicID: s.demo.ClinicID, Role: kernel.RoleOwner}
+	p := reminder.DefaultPolicy()
+	p.Enabled = true
+	_, err := s.in.App.Reminders.SavePolicy(ctx, owner, p)
+	require.NoError(t, err)
+	// A reminder of an appointment still to be confirmed, for its
+	// patient's link to offer every answer.
+	list, err := s.in.App.Reminders.List(ctx, owner, reminder.Filter{Limit: 200})
+	require.NoError(t, err)
+	for _, m := range list {
+		if m.AppointmentID == "" || m.Kind != reminder.KindReminder {
+			continue
+		}
+		a, err := s.in.App.Appointments.Get(ctx, owner, m.AppointmentID)
+		require.NoError(t, err)
+		if a.Status == appointment.StatusScheduled && a.StartsAt.After(time.Now().Add(3*time.Hour)) {
+			s.messageID, s.appointmentID = m.ID, m.AppointmentID
+			break
+		}
+	}
+	require.NotEmpty(t, s.messageID, "turning messages on plans the reminders of the booked appointments")
+	s.answerToken, err = s.in.App.Secrets.Sign("message.answer", []byte(s.messageID), time.Now().Add(30*24*time.Hour))
+	require.NoError(t, err)
 }
 
 // uiPage is one page of the UI, as a user reaches it.
@@ -90,6 +129,9 @@ type uiPage struct {
 	anonymous bool
 	// phone: also shot at a phone's size (<name>-phone.png).
 	phone bool
+	// en: also shot in English (<name>-en.png, and <name>-en-phone.png
+	// with phone).
+	en bool
 }
 
 // pagesOf lists every page of the UI on the demo clinic: the browser test
@@ -106,7 +148,7 @@ func pagesOf(s *site) []uiPage {
 		{name: "agenda-list", path: c + "/agenda?view=list", phone: true},
 		{name: "agenda-week-demo", path: c + "/agenda?view=week&professional_id=" + s.professionalID},
 		{name: "agenda-new", path: c + "/agenda/new?professional_id=" + s.professionalID},
-		{name: "appointment", path: c + "/appointments/" + s.appointmentID},
+		{name: "appointment", path: c + "/appointments/" + s.appointmentID, phone: true},
 		{name: "patients-list", path: c + "/patients", phone: true},
 		{name: "patient-detail", path: c + "/patients/" + s.patientID},
 		{name: "patient-form", path: c + "/patients/" + s.patientID + "/edit"},
@@ -120,7 +162,14 @@ func pagesOf(s *site) []uiPage {
 		{name: "settings-users", path: c + "/settings/users"},
 		{name: "settings-tokens", path: c + "/settings/tokens"},
 		{name: "settings-jobs", path: c + "/settings/jobs"},
+		{name: "settings-messages", path: c + "/settings/messages", phone: true, en: true},
+		{name: "settings-messages-channels", path: c + "/settings/messages/channels", phone: true, en: true},
+		{name: "settings-messages-templates", path: c + "/settings/messages/templates", en: true},
+		{name: "settings-messages-template", path: c + "/settings/messages/templates/reminder/email/pt-BR", phone: true, en: true},
+		{name: "settings-messages-template-whatsapp", path: c + "/settings/messages/templates/reminder/whatsapp/pt-BR"},
+		{name: "message-history", path: c + "/messages/" + s.messageID},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
+		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 	}
 }
@@ -144,23 +193,42 @@ func TestEveryPageIsAccessibleAndQuiet(t *testing.T) {
 	// Each page logs the owner in afresh: lift the per-e-mail login limit.
 	s := demoSite(t, dbtest.SQLiteURL(t), map[string]string{"RATE_LIMIT_LOGIN_EMAIL": "100000/1m"})
 	for _, pg := range pagesOf(s) {
-		sizes := []webtest.PageOption{webtest.Desktop}
-		if pg.phone {
-			sizes = append(sizes, webtest.Phone)
+		type shot struct {
+			name string
+			size webtest.PageOption
+			en   bool
 		}
-		for i, size := range sizes {
-			name := pg.name
-			if i == 1 {
-				name += "-phone"
+		shots := []shot{{pg.name, webtest.Desktop, false}}
+		if pg.phone {
+			shots = append(shots, shot{pg.name + "-phone", webtest.Phone, false})
+		}
+		if pg.en {
+			shots = append(shots, shot{pg.name + "-en", webtest.Desktop, true})
+			if pg.phone {
+				shots = append(shots, shot{pg.name + "-en-phone", webtest.Phone, true})
 			}
-			t.Run(name, func(t *testing.T) {
-				p := b.NewPage(t, size)
+		}
+		for _, sh := range shots {
+			t.Run(sh.name, func(t *testing.T) {
+				p := b.NewPage(t, sh.size)
 				if !pg.anonymous {
 					s.login(p)
 				}
 				p.Navigate(s.in.URL + pg.path)
+				if sh.en {
+					// The language switch: the user's profile (set back
+					// after), a visitor's cookie.
+					p.Eval(`document.querySelector('form[action="/language"] button[value="en"]').click(), true`, nil)
+					p.WaitVisible(`html[lang="en"]`)
+					if !pg.anonymous {
+						defer func() {
+							p.Eval(`document.querySelector('form[action="/language"] button[value="pt-BR"]').click(), true`, nil)
+							p.WaitVisible(`html[lang="pt-BR"]`)
+						}()
+					}
+				}
 				p.Axe()
-				p.DocScreenshot(name)
+				p.DocScreenshot(sh.name)
 			})
 		}
 	}

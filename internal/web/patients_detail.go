@@ -9,11 +9,16 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/httpx"
 	"clinic/internal/patient"
+	"clinic/internal/reminder"
 )
 
 // patientAppointmentsShown is how many upcoming and how many past
 // appointments the record shows.
 const patientAppointmentsShown = 10
+
+// patientMessagesShown is how many of the patient's messages the record
+// shows.
+const patientMessagesShown = 10
 
 // patientAuditShown is how many entries of the audit trail the record
 // shows (owners and admins).
@@ -36,6 +41,9 @@ type patientDetailData struct {
 	Audit     []patientAuditRow
 	// MoreAudit is set when the trail has older entries than those shown.
 	MoreAudit bool
+	// Messages are the patient's latest messages (nil when the role may
+	// not see them).
+	Messages *messageList
 }
 
 type patientConsent struct {
@@ -116,6 +124,11 @@ func (s *Server) patientDetail(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Past = past.Items[max(0, len(past.Items)-patientAppointmentsShown):]
 	slices.Reverse(d.Past) // the latest first
+
+	if d.Messages, err = s.messages(r, loc, reminder.Filter{PatientID: p.ID, Limit: patientMessagesShown}, "patient-messages",
+		"/clinics/"+pr.ClinicID+"/patients/"+p.ID); err != nil {
+		return err
+	}
 
 	if d.ShowAudit {
 		trail, err := s.Audit.List(ctx, pr, audit.Filter{PatientID: p.ID, Limit: patientAuditShown})

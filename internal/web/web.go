@@ -23,6 +23,7 @@ import (
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
 	"clinic/internal/platform/pubsub"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
 	"clinic/internal/web/static"
@@ -42,6 +43,7 @@ type Deps struct {
 	Booking      *booking.Service
 	Jobs         *jobs.Service
 	PubSub       pubsub.PubSub
+	Reminders    *reminder.Service
 }
 
 // Server is the web UI.
@@ -92,6 +94,8 @@ func (s *Server) routes() {
 	s.agendaRoutes(m)
 	s.mailRoutes(m)
 	s.inviteRoutes(m)
+	s.messagesRoutes(m)
+	s.answerRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
