@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/account"
-	"clinic/internal/apperr"
 	"clinic/internal/app"
 	"clinic/internal/app/apptest"
+	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"

@@ -74,9 +74,13 @@ func TestPlanning(t *testing.T) {
 				},
 			},
 			{
-				name:   "without quiet hours a reminder keeps its time",
-				start:  func(c *clinic) time.Time { return c.day(3, 7, 30) },
-				policy: func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.Reminders = []int{120}; p.OnBooked = false },
+				name:  "without quiet hours a reminder keeps its time",
+				start: func(c *clinic) time.Time { return c.day(3, 7, 30) },
+				policy: func(p *reminder.Policy) {
+					p.QuietStart, p.QuietEnd = 0, 0
+					p.Reminders = []int{120}
+					p.OnBooked = false
+				},
 				want: func(c *clinic, start time.Time) []planned {
 					return []planned{{kind: reminder.KindReminder, minutes: 120, status: reminder.StatusPending, due: start.Add(-2 * time.Hour).UTC()}}
 				},
