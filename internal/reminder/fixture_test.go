@@ -26,6 +26,7 @@ import (
 	"clinic/internal/notify"
 	"clinic/internal/notify/notifytest"
 	"clinic/internal/patient"
+	"clinic/internal/platform/db"
 	"clinic/internal/platform/testenv"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
@@ -249,7 +250,7 @@ func (e *env) work(clinicID, messageID string, attempt, max int) error {
 // entry per job.
 func (e *env) sendJobs() []string {
 	e.t.Helper()
-	rows, err := e.a.DB.QueryContext(context.Background(), `SELECT args FROM river_job WHERE kind = 'message_send'`)
+	rows, err := e.a.DB.QueryContext(context.Background(), `SELECT `+e.jsonArgs()+` FROM river_job WHERE kind = 'message_send'`)
 	require.NoError(e.t, err)
 	defer rows.Close()
 	var out []string
@@ -267,7 +268,7 @@ func (e *env) sendJobs() []string {
 // jobsOfKind counts the queue's jobs of kind whose args contain s.
 func (e *env) jobsOfKind(kind, s string) int {
 	e.t.Helper()
-	rows, err := e.a.DB.QueryContext(context.Background(), `SELECT args FROM river_job WHERE kind = $1`, kind)
+	rows, err := e.a.DB.QueryContext(context.Background(), `SELECT `+e.jsonArgs()+` FROM river_job WHERE kind = $1`, kind)
 	require.NoError(e.t, err)
 	defer rows.Close()
 	n := 0
@@ -322,4 +323,12 @@ func fieldsOf(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// jsonArgs reads river_job.args as JSON text (SQLite keeps it as JSONB).
+func (e *env) jsonArgs() string {
+	if e.a.DB.Dialect == db.SQLite {
+		return "json(args)"
+	}
+	return "args"
 }
