@@ -241,7 +241,7 @@ func (e *env) work(clinicID, messageID string, attempt, max int) error {
 	w := e.svc.SendWorker()
 	job := &river.Job[reminder.SendArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: max, Kind: "message_send"},
 		Args: reminder.SendArgs{MessageID: messageID, ClinicID: clinicID}}
-	ctx, cancel := context.WithTimeout(context.Background(), w.Timeout(job))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return w.Work(ctx, job)
 }

@@ -173,8 +173,11 @@ func (s *Service) DispatchWorker() *DispatchWorker { return &DispatchWorker{s: s
 // SendWorker returns the worker of SendArgs.
 func (s *Service) SendWorker() *SendWorker { return &SendWorker{s: s} }
 
-// Timeout bounds one send (the provider's own time-out is shorter).
-func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return time.Minute }
+// A send is bounded by the queue's JOB_TIMEOUT (default a minute; the
+// provider's own time-out is shorter): a worker Timeout of its own would
+// also hold back the rescue of a send whose worker died (River rescues a
+// running job only once it is older than the job's time-out, whatever
+// JOB_RESCUE_AFTER says).
 
 // Work sends the message (see the package doc).
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
