@@ -38,7 +38,11 @@ func TestAnswers(t *testing.T) {
 	dbtest.EachURL(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL, nil)
 		c := e.clinic()
-		c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false; p.Reminders = []int{1440} })
+		c.on(func(p *reminder.Policy) {
+			p.QuietStart, p.QuietEnd = 0, 0
+			p.OnBooked = false
+			p.Reminders = []int{1440}
+		})
 		c.channels()
 		ctx := context.Background()
 		e.clock.Set(c.day(2, 14, 0))
@@ -182,7 +186,11 @@ func TestEmailThroughMailpit(t *testing.T) {
 	ctx := context.Background()
 	_, err := e.a.Accounts.UpdateClinic(ctx, c.owner, account.UpdateClinicInput{Name: kernel.Some("Saúde & <Vida>")})
 	require.NoError(t, err)
-	c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false; p.Reminders = []int{1440} })
+	c.on(func(p *reminder.Policy) {
+		p.QuietStart, p.QuietEnd = 0, 0
+		p.OnBooked = false
+		p.Reminders = []int{1440}
+	})
 	c.channels()
 	pat := c.patient("Maria Silva", consents{email: true})
 	r := c.reminderOf(c.book(pat.ID, c.day(3, 14, 0)).ID, 1440)

@@ -173,7 +173,13 @@ func (c *clinic) patient(name string, cs consents) patient.Patient {
 // hours too).
 func (c *clinic) book(patientID string, start time.Time) appointment.Appointment {
 	c.t.Helper()
-	a, err := c.a.Appointments.Create(context.Background(), c.owner, appointment.CreateInput{PatientID: patientID, ProfessionalID: c.prof.ID,
+	return c.bookWith(c.prof.ID, patientID, start)
+}
+
+// bookWith books the patient with a professional at start.
+func (c *clinic) bookWith(professionalID, patientID string, start time.Time) appointment.Appointment {
+	c.t.Helper()
+	a, err := c.a.Appointments.Create(context.Background(), c.owner, appointment.CreateInput{PatientID: patientID, ProfessionalID: professionalID,
 		StartsAt: start.Format(time.RFC3339), DurationMinutes: 30, Procedure: "Consulta", OverrideWorkingHours: true})
 	require.NoError(c.t, err)
 	return a
