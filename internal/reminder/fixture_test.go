@@ -70,7 +70,7 @@ func (c *clock) Set(t time.Time) {
 // service of the test's own over the same services whose clock the test
 // sets (planning runs in the app's, on the real clock).
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	a     *app.App
 	wa    *notifytest.Server
 	sms   *notifytest.Server
@@ -78,7 +78,7 @@ type env struct {
 	svc   *reminder.Service
 }
 
-func newEnv(t *testing.T, dbURL string, vars map[string]string) *env {
+func newEnv(t testing.TB, dbURL string, vars map[string]string) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}}
 	e.wa = notifytest.NewWhatsApp(t, notifytest.WhatsAppConfig{PhoneNumberID: waPhoneID, AccessToken: waToken})
@@ -308,7 +308,7 @@ func (c *clinic) day(n, hh, mm int) time.Time {
 
 // mailerOf is the server's mailer for the test's service: SMTP on smtpURL
 // (smtp://host:port, no TLS: mailpit), or the log channel.
-func mailerOf(t *testing.T, smtpURL string) notify.Channel {
+func mailerOf(t testing.TB, smtpURL string) notify.Channel {
 	t.Helper()
 	if smtpURL == "" {
 		return notify.NewLog(slog.New(slog.DiscardHandler))

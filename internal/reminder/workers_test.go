@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 // clinicBinary builds cmd/clinic once for the package's tests.
-func clinicBinary(t *testing.T) string {
+func clinicBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binDir, binErr = os.MkdirTemp("", "clinic-bin-")
@@ -88,7 +88,7 @@ type worker struct {
 
 // startWorker runs `clinic worker` with only vars in its environment (and
 // PATH, HOME); it is stopped (SIGTERM, then SIGKILL) when the test ends.
-func startWorker(t *testing.T, bin string, vars map[string]string) *worker {
+func startWorker(t testing.TB, bin string, vars map[string]string) *worker {
 	t.Helper()
 	w := &worker{cmd: exec.Command(bin, "worker"), out: &syncBuffer{}, exited: make(chan struct{})}
 	w.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOG_LEVEL=warn", "LOG_FORMAT=text"}
@@ -165,7 +165,7 @@ func quietAround(c *clinic, offset time.Duration) (start, end int) {
 
 // waitSettled waits until none of the clinics' messages is pending, queued
 // or sending.
-func (e *env) waitSettled(t *testing.T, timeout time.Duration, clinicIDs ...string) {
+func (e *env) waitSettled(t testing.TB, timeout time.Duration, clinicIDs ...string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
