@@ -416,7 +416,7 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 		}
 		v.Link = link
 	}
-	t, err := s.template(ctx, s.db, m.clinicID, m.kind, channel, loc)
+	t, err := s.cachedTemplate(ctx, m.clinicID, m.kind, channel, loc)
 	if err != nil {
 		return composed{}, "", err
 	}

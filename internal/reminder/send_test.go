@@ -16,6 +16,7 @@ import (
 	"clinic/internal/notify/notifytest"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/reminder"
+	"clinic/internal/schedule"
 )
 
 // script answers each recipient's requests in turn with its replies (then
@@ -256,6 +257,29 @@ func TestSend(t *testing.T) {
 			reqs := requestsTo(e.sms, phone)
 			require.Len(t, reqs, 1)
 			require.True(t, strings.HasPrefix(reqs[0].Form.Get("Body"), "Clínica Bem-Estar: Maria, até "), reqs[0].Form.Get("Body"))
+		})
+
+		t.Run("a channel or template saved is used by the next message (the caches follow)", func(t *testing.T) {
+			t.Parallel()
+			c, r, phone := setup(t, consents{whatsapp: true, sms: true})
+			require.NoError(t, e.work(c.id, r.ID, 1, 10))
+			require.Equal(t, "whatsapp", c.message(r.ID).Channel)
+			_, err := c.svc.SaveChannel(context.Background(), c.owner, reminder.ChannelSettings{Kind: "whatsapp", Enabled: false,
+				Config: map[string]string{"phone_number_id": waPhoneID}})
+			require.NoError(t, err)
+			_, err = c.svc.SaveTemplate(context.Background(), c.owner, reminder.Template{Kind: "reminder", Channel: "sms", Locale: "pt-BR",
+				Body: "Nova redação: {patient} {link}"})
+			require.NoError(t, err)
+			prof, err := c.a.Schedule.CreateProfessional(context.Background(), c.owner, schedule.ProfessionalInput{Name: "Outro"})
+			require.NoError(t, err)
+			var patientID string
+			require.NoError(t, e.a.DB.QueryRowContext(context.Background(), `SELECT patient_id FROM messages WHERE id = $1`, r.ID).Scan(&patientID))
+			r2 := c.reminderOf(c.bookWith(prof.ID, patientID, c.day(3, 14, 0)).ID, 1440)
+			require.NoError(t, e.work(c.id, r2.ID, 1, 10))
+			require.Equal(t, "sms", c.message(r2.ID).Channel)
+			reqs := requestsTo(e.sms, phone)
+			require.Len(t, reqs, 1)
+			require.True(t, strings.HasPrefix(reqs[0].Form.Get("Body"), "Nova redação: Maria "), reqs[0].Form.Get("Body"))
 		})
 
 		t.Run("no consent on any channel: skipped no_consent, nothing sent", func(t *testing.T) {

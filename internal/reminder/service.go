@@ -101,7 +101,8 @@ type Service struct {
 	now          func() time.Time
 
 	mu      sync.Mutex
-	clients map[string]client // clinic id + "/" + kind → built channel
+	clients map[string]client         // clinic id + "/" + kind → built channel
+	chans   map[string]cachedChannels // clinic id → its channels, credentials opened
 }
 
 type client struct {
@@ -128,7 +129,7 @@ func NewService(d *db.DB, c cache.Cache, keys *secret.Keyring, appts Appointment
 		cfg.Lookahead = 2 * time.Minute
 	}
 	s := &Service{db: d, cache: c, keys: keys, appointments: appts, patients: pats, clinics: clinics, jobs: jobs, cfg: cfg,
-		log: slog.Default(), now: time.Now, clients: map[string]client{}}
+		log: slog.Default(), now: time.Now, clients: map[string]client{}, chans: map[string]cachedChannels{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -14,6 +14,7 @@ import (
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
+	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
 
@@ -223,6 +224,26 @@ func (s *Service) template(ctx context.Context, q queryer, clinicID, kind, chann
 	return t, nil
 }
 
+const templateTTL = 10 * time.Minute
+
+func templateKey(kind, channel string, loc i18n.Locale) string {
+	return "message-template:" + kind + ":" + channel + ":" + string(loc)
+}
+
+// cachedTemplate is template through the shared cache (a template holds no
+// secret); saving or resetting a template deletes it.
+func (s *Service) cachedTemplate(ctx context.Context, clinicID, kind, channel string, loc i18n.Locale) (Template, error) {
+	return cache.LoadJSON(ctx, cache.ForTenant(s.cache, clinicID), templateKey(kind, channel, loc), templateTTL, func(ctx context.Context) (Template, error) {
+		return s.template(ctx, s.db, clinicID, kind, channel, loc)
+	})
+}
+
+func (s *Service) forgetTemplate(ctx context.Context, clinicID, kind, channel string, loc i18n.Locale) {
+	if err := cache.ForTenant(s.cache, clinicID).Delete(ctx, templateKey(kind, channel, loc)); err != nil {
+		s.log.WarnContext(ctx, "reminder: forget cached template", "clinic_id", clinicID, "err", err)
+	}
+}
+
 // Templates lists the clinic's templates of every kind, channel and locale
 // (its own or the built-in ones).
 func (s *Service) Templates(ctx context.Context, pr kernel.Principal) ([]Template, error) {
@@ -319,6 +340,7 @@ func (s *Service) SaveTemplate(ctx context.Context, pr kernel.Principal, t Templ
 	if err != nil {
 		return Template{}, fmt.Errorf("reminder: save template: %w", err)
 	}
+	s.forgetTemplate(ctx, pr.ClinicID, t.Kind, t.Channel, i18n.Locale(t.Locale))
 	return t, nil
 }
 
@@ -335,6 +357,7 @@ func (s *Service) ResetTemplate(ctx context.Context, pr kernel.Principal, kind, 
 		pr.ClinicID, kind, channel, locale); err != nil {
 		return Template{}, fmt.Errorf("reminder: reset template: %w", err)
 	}
+	s.forgetTemplate(ctx, pr.ClinicID, kind, channel, loc)
 	return builtin(kind, channel, loc), nil
 }
 
