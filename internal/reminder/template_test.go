@@ -40,7 +40,7 @@ func TestRender(t *testing.T) {
 			t:    reminder.Template{Kind: "reminder", Channel: "whatsapp", WAName: "lembrete_v2", WALanguage: "pt_BR", Body: "{patient}\n\n{date} {time}\n{link}\n"},
 			want: notify.Message{To: "+5511987654321", Template: &notify.WhatsAppTemplate{Name: "lembrete_v2", Language: "pt_BR",
 				BodyParams: []string{"Ana <b>", "terça, 3 de março 14:30", "http://clinic.test/m/tok?a=1&b=2"},
-				Buttons: []notify.QuickReply{{Index: 0, Payload: "confirm:m1"}, {Index: 1, Payload: "cancel:m1"}, {Index: 2, Payload: "reschedule:m1"}}}},
+				Buttons:    []notify.QuickReply{{Index: 0, Payload: "confirm:m1"}, {Index: 1, Payload: "cancel:m1"}, {Index: 2, Payload: "reschedule:m1"}}}},
 		},
 		{
 			name: "WhatsApp offer: one quick reply to accept",
