@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
@@ -65,8 +66,16 @@ func (SendArgs) Kind() string { return "message_send" }
 
 // InsertOpts puts the job on the messages queue, unique per message.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMessages, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueMessages, UniqueOpts: sendUnique}
 }
+
+// sendUnique makes a message's send job unique while it waits or runs, not
+// once it is done: a message sent again (SendAgain) gets a job of its own.
+// That a message goes once rests on its status (queued in the transaction
+// that inserts its job, claimed before the provider call), the job's
+// uniqueness only spares the duplicates.
+var sendUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
 
 // DispatchArgs is the periodic job that queues the messages due soon.
 type DispatchArgs struct{}
@@ -120,7 +129,7 @@ func (s *Service) dispatchOnce(ctx context.Context) (int, error) {
 				rows.Close()
 				return fmt.Errorf("reminder: dispatch: %w", err)
 			}
-			opts := queue.WithClinic(&river.InsertOpts{Queue: QueueMessages, UniqueOpts: river.UniqueOpts{ByArgs: true}}, clinic)
+			opts := queue.WithClinic(&river.InsertOpts{Queue: QueueMessages, UniqueOpts: sendUnique}, clinic)
 			if due.After(now) {
 				opts.ScheduledAt = due
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
@@ -355,4 +356,44 @@ func statuses(events []reminder.MessageEvent) []string {
 		out = append(out, ev.Status)
 	}
 	return out
+}
+
+// TestSendAgain: a failed message sent again gets a send job of its own
+// (the first one is done) and goes.
+func TestSendAgain(t *testing.T) {
+	t.Parallel()
+	dbtest.EachURL(t, func(t *testing.T, dbURL string) {
+		e := newEnv(t, dbURL, nil)
+		replies := newScript(e.wa)
+		c := e.clinic()
+		c.on(func(p *reminder.Policy) {
+			p.QuietStart, p.QuietEnd = 0, 0
+			p.OnBooked = false
+			p.Reminders = []int{1440}
+		})
+		c.channels()
+		pat := c.patient("Maria Silva", consents{whatsapp: true})
+		r := c.reminderOf(c.book(pat.ID, c.day(3, 14, 0)).ID, 1440)
+		e.clock.Set(r.DueAt)
+		ctx := context.Background()
+		n, err := e.svc.Dispatch(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		replies.set(pat.Phone, notifytest.WhatsAppError(400, 131026, "Message undeliverable"))
+		require.NoError(t, e.work(c.id, r.ID, 1, 10))
+		// The job is done, as River leaves it.
+		_, err = e.a.DB.ExecContext(ctx, `UPDATE river_job SET state = 'completed', finalized_at = $1 WHERE kind = 'message_send'`, time.Now())
+		require.NoError(t, err)
+		require.Equal(t, reminder.StatusFailed, c.message(r.ID).Status)
+
+		m, err := e.svc.SendAgain(ctx, c.owner, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, reminder.StatusQueued, m.Status)
+		require.Equal(t, []string{r.ID, r.ID}, e.sendJobs(), "a job of its own")
+		require.NoError(t, e.work(c.id, r.ID, 1, 10))
+		m = c.message(r.ID)
+		require.Equal(t, reminder.StatusSent, m.Status)
+		require.Equal(t, []string{"failed", "pending", "sent"}, statuses(m.Events))
+		require.Len(t, requestsTo(e.wa, pat.Phone), 2)
+	})
 }
