@@ -283,6 +283,38 @@ func TestSend(t *testing.T) {
 			require.True(t, strings.HasPrefix(reqs[0].Form.Get("Body"), "Nova redação: Maria "), reqs[0].Form.Get("Body"))
 		})
 
+		t.Run("messaging turned off meanwhile: skipped", func(t *testing.T) {
+			t.Parallel()
+			c, r, phone := setup(t, consents{whatsapp: true})
+			p, err := c.svc.Policy(context.Background(), c.owner)
+			require.NoError(t, err)
+			p.Enabled = false
+			_, err = c.svc.SavePolicy(context.Background(), c.owner, p)
+			require.NoError(t, err)
+			require.NoError(t, e.work(c.id, r.ID, 1, 10))
+			m := c.message(r.ID)
+			require.Equal(t, reminder.StatusSkipped, m.Status)
+			require.Equal(t, reminder.ReasonOff, m.Reason)
+			require.Empty(t, requestsTo(e.wa, phone))
+		})
+
+		t.Run("a test message goes through the channel asked for, without consent", func(t *testing.T) {
+			t.Parallel()
+			c, _, _ := setup(t, consents{})
+			pat := c.patient("Teste", consents{})
+			m, err := c.svc.SendTest(context.Background(), c.owner, reminder.TestInput{Channel: "sms", PatientID: pat.ID})
+			require.NoError(t, err)
+			require.Equal(t, reminder.StatusSent, m.Status, m.Reason)
+			reqs := requestsTo(e.sms, pat.Phone)
+			require.Len(t, reqs, 1)
+			require.Contains(t, reqs[0].Form.Get("Body"), "Clínica Bem-Estar")
+			replies.set(pat.Phone, notifytest.WhatsAppError(401, 190, "Error validating access token"))
+			m, err = c.svc.SendTest(context.Background(), c.owner, reminder.TestInput{Channel: "whatsapp", PatientID: pat.ID})
+			require.NoError(t, err)
+			require.Equal(t, reminder.StatusFailed, m.Status)
+			require.Contains(t, m.Reason, "Error validating access token")
+		})
+
 		t.Run("no consent on any channel: skipped no_consent, nothing sent", func(t *testing.T) {
 			t.Parallel()
 			c, r, phone := setup(t, consents{})
