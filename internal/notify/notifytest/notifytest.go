@@ -295,6 +295,9 @@ type WhatsAppConfig struct {
 	// AccessToken is the Bearer token every request must carry ("": any
 	// non-empty token).
 	AccessToken string
+	// Check adds the test's own checks of a request (nil: none); what it
+	// returns counts among the request's problems.
+	Check func(r *http.Request, body []byte) []string
 }
 
 // NewWhatsApp starts a WhatsApp Cloud API stub that answers every valid
@@ -305,7 +308,12 @@ func NewWhatsApp(t testing.TB, cfg WhatsAppConfig) *Server {
 		cfg.Version = "v21.0"
 	}
 	s := newServer(t)
-	s.check = func(r *http.Request, body []byte, req *Request) { checkWhatsApp(cfg, r, body, req) }
+	s.check = func(r *http.Request, body []byte, req *Request) {
+		checkWhatsApp(cfg, r, body, req)
+		if cfg.Check != nil {
+			req.Problems = append(req.Problems, cfg.Check(r, body)...)
+		}
+	}
 	s.success = func(req *Request) (int, string, string) {
 		id := "wamid." + strings.ToUpper(randomHex(16))
 		b, _ := json.Marshal(map[string]any{"messaging_product": "whatsapp",
@@ -444,6 +452,8 @@ type TwilioConfig struct {
 	AccountSID string
 	// AuthToken is the Basic password ("": any non-empty one).
 	AuthToken string
+	// Check adds the test's own checks of a request (nil: none).
+	Check func(r *http.Request, body []byte) []string
 }
 
 // NewTwilio starts a Twilio Messages API stub that answers every valid
@@ -451,7 +461,12 @@ type TwilioConfig struct {
 func NewTwilio(t testing.TB, cfg TwilioConfig) *Server {
 	t.Helper()
 	s := newServer(t)
-	s.check = func(r *http.Request, body []byte, req *Request) { checkTwilio(cfg, r, body, req) }
+	s.check = func(r *http.Request, body []byte, req *Request) {
+		checkTwilio(cfg, r, body, req)
+		if cfg.Check != nil {
+			req.Problems = append(req.Problems, cfg.Check(r, body)...)
+		}
+	}
 	s.success = func(req *Request) (int, string, string) {
 		sid := "SM" + randomHex(16)
 		account := strings.Split(strings.TrimPrefix(req.Path, "/2010-04-01/Accounts/"), "/")[0]
