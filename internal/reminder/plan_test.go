@@ -86,8 +86,9 @@ func TestPlanning(t *testing.T) {
 				},
 			},
 			{
-				name:  "booked too late for any reminder: only the booking's word",
-				start: func(c *clinic) time.Time { return time.Now().Add(90 * time.Minute).Truncate(time.Minute) },
+				name:   "booked too late for any reminder: only the booking's word",
+				start:  func(c *clinic) time.Time { return time.Now().Add(90 * time.Minute).Truncate(time.Minute) },
+				policy: func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0 },
 				want: func(c *clinic, start time.Time) []planned {
 					return []planned{{kind: reminder.KindBooked, status: reminder.StatusPending}}
 				},
@@ -114,8 +115,53 @@ func TestPlanning(t *testing.T) {
 			})
 		}
 
-		t.Run("a reschedule plans the new time's reminders; the old ones are skipped as moved when due", func(t *testing.T) {
+		t.Run("a booking's word in the quiet hours waits for their end, or is skipped when that is after the start", func(t *testing.T) {
 			t.Parallel()
+			e := *e
+			e.t = t
+			c := e.clinic()
+			qs, qe := quietAround(c, 0)
+			c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd, p.Reminders = qs, qe, nil })
+			pat := c.patient("Maria Silva", consents{whatsapp: true})
+			before := time.Now()
+			later := c.book(pat.ID, time.Now().Add(48*time.Hour).Truncate(time.Minute))
+			soon := c.book(pat.ID, time.Now().Add(30*time.Minute).Truncate(time.Minute))
+
+			m := c.kindOf(later.ID, reminder.KindBooked)
+			require.Equal(t, reminder.StatusPending, m.Status)
+			end := time.Date(before.Year(), before.Month(), before.Day(), before.Hour(), before.Minute(), 0, 0, before.Location()).Add(time.Hour)
+			require.WithinDuration(t, end, m.DueAt, time.Minute, "due at the end of the quiet hours")
+			m = c.kindOf(soon.ID, reminder.KindBooked)
+			require.Equal(t, reminder.StatusSkipped, m.Status)
+			require.Equal(t, reminder.ReasonQuietHours, m.Reason)
+
+			// So is the word of a cancellation.
+			c.setStatus(later.ID, appointment.StatusCancelled)
+			m = c.kindOf(later.ID, reminder.KindCancelled)
+			require.Equal(t, reminder.StatusPending, m.Status)
+			require.WithinDuration(t, end, m.DueAt, time.Minute)
+		})
+
+		t.Run("a reminder taken out of the policy is not sent", func(t *testing.T) {
+			// Not parallel: it sets the clock of the env's service.
+			e := *e
+			e.t = t
+			c := e.clinic()
+			c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false })
+			c.channels()
+			a := c.book(c.patient("Maria Silva", consents{whatsapp: true}).ID, c.day(3, 14, 0))
+			c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false; p.Reminders = []int{1440} })
+			r := c.reminderOf(a.ID, 120)
+			c.clock.Set(r.DueAt)
+			require.NoError(t, e.work(c.id, r.ID, 1, 10))
+			m := c.message(r.ID)
+			require.Equal(t, reminder.StatusSkipped, m.Status)
+			require.Equal(t, reminder.ReasonOff, m.Reason)
+			require.Empty(t, requestsTo(e.wa, m.Recipient))
+		})
+
+		t.Run("a reschedule plans the new time's reminders; the old ones are skipped as moved when due", func(t *testing.T) {
+			// Not parallel: it sets the clock of the env's service.
 			e := *e
 			e.t = t
 			c := e.clinic()
@@ -143,7 +189,7 @@ func TestPlanning(t *testing.T) {
 		})
 
 		t.Run("a cancellation plans its word; the reminders are skipped as cancelled", func(t *testing.T) {
-			t.Parallel()
+			// Not parallel: it sets the clock of the env's service.
 			e := *e
 			e.t = t
 			c := e.clinic()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -335,6 +336,9 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 	}
 	if !p.Enabled && m.kind != KindTest {
 		return composed{}, ReasonOff, nil
+	}
+	if m.kind == KindReminder && !slices.Contains(p.Reminders, m.minutes) {
+		return composed{}, ReasonOff, nil // the clinic took this reminder out of its policy
 	}
 	clinic, err := s.clinics.Clinic(ctx, m.clinicID)
 	if err != nil {
