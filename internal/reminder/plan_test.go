@@ -150,7 +150,11 @@ func TestPlanning(t *testing.T) {
 			c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false })
 			c.channels()
 			a := c.book(c.patient("Maria Silva", consents{whatsapp: true}).ID, c.day(3, 14, 0))
-			c.on(func(p *reminder.Policy) { p.QuietStart, p.QuietEnd = 0, 0; p.OnBooked = false; p.Reminders = []int{1440} })
+			c.on(func(p *reminder.Policy) {
+				p.QuietStart, p.QuietEnd = 0, 0
+				p.OnBooked = false
+				p.Reminders = []int{1440}
+			})
 			r := c.reminderOf(a.ID, 120)
 			c.clock.Set(r.DueAt)
 			require.NoError(t, e.work(c.id, r.ID, 1, 10))
