@@ -13,6 +13,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"clinic/internal/account"
+	"clinic/internal/kernel"
 	"clinic/internal/notify"
 	"clinic/internal/notify/notifytest"
 	"clinic/internal/platform/db/dbtest"
@@ -281,6 +283,20 @@ func TestSend(t *testing.T) {
 			reqs := requestsTo(e.sms, phone)
 			require.Len(t, reqs, 1)
 			require.True(t, strings.HasPrefix(reqs[0].Form.Get("Body"), "Nova redação: Maria "), reqs[0].Form.Get("Body"))
+		})
+
+		t.Run("a clinic without an address still sends its WhatsApp reminders", func(t *testing.T) {
+			t.Parallel()
+			c, r, phone := setup(t, consents{whatsapp: true})
+			_, err := c.a.Accounts.UpdateClinic(context.Background(), c.owner, account.UpdateClinicInput{Address: kernel.Null[string]()})
+			require.NoError(t, err)
+			require.NoError(t, e.work(c.id, r.ID, 1, 10))
+			m := c.message(r.ID)
+			require.Equal(t, reminder.StatusSent, m.Status, m.Reason)
+			reqs := requestsTo(e.wa, phone)
+			require.Len(t, reqs, 1)
+			require.Len(t, reqs[0].WhatsApp.Params, 7, "the approved template's parameters, none empty")
+			require.NotContains(t, reqs[0].WhatsApp.Params, "")
 		})
 
 		t.Run("messaging turned off meanwhile: skipped", func(t *testing.T) {

@@ -143,7 +143,14 @@ func (t Template) Render(to string, v Vars, messageID string) notify.Message {
 		wt := &notify.WhatsAppTemplate{Name: t.WAName, Language: t.WALanguage}
 		for _, line := range strings.Split(t.Body, "\n") {
 			if line = strings.TrimSpace(line); line != "" {
-				wt.BodyParams = append(wt.BodyParams, fill(line, v, noEscape))
+				// The provider refuses an empty parameter, and the approved
+				// template wants every one in its place: a value the clinic
+				// has not given (its address…) shows as a dash.
+				p := strings.TrimSpace(fill(line, v, noEscape))
+				if p == "" {
+					p = "-"
+				}
+				wt.BodyParams = append(wt.BodyParams, p)
 			}
 		}
 		for i, a := range buttons(t.Kind) {

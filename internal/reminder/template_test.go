@@ -20,6 +20,7 @@ func TestRender(t *testing.T) {
 		name string
 		t    reminder.Template
 		want notify.Message
+		vars *reminder.Vars // nil: vars
 	}{
 		{
 			name: "SMS: the text filled in, unknown braces kept",
@@ -43,6 +44,14 @@ func TestRender(t *testing.T) {
 				Buttons:    []notify.QuickReply{{Index: 0, Payload: "confirm:m1"}, {Index: 1, Payload: "cancel:m1"}, {Index: 2, Payload: "reschedule:m1"}}}},
 		},
 		{
+			name: "WhatsApp: a value not given is a dash (the provider refuses an empty parameter)",
+			t:    reminder.Template{Kind: "booked", Channel: "whatsapp", WAName: "agendada", WALanguage: "pt_BR", Body: "{patient}\n{procedure}"},
+			want: notify.Message{To: "+5511987654321", Template: &notify.WhatsAppTemplate{Name: "agendada", Language: "pt_BR",
+				BodyParams: []string{"Ana", "-"},
+				Buttons:    []notify.QuickReply{{Index: 0, Payload: "confirm:m1"}, {Index: 1, Payload: "cancel:m1"}, {Index: 2, Payload: "reschedule:m1"}}}},
+			vars: &reminder.Vars{Patient: "Ana"},
+		},
+		{
 			name: "WhatsApp offer: one quick reply to accept",
 			t:    reminder.Template{Kind: "offer", Channel: "whatsapp", WAName: "vaga", WALanguage: "en", Body: "{patient}"},
 			want: notify.Message{To: "+5511987654321", Template: &notify.WhatsAppTemplate{Name: "vaga", Language: "en",
@@ -58,7 +67,11 @@ func TestRender(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, tt.t.Render("+5511987654321", vars, "m1"))
+			v := vars
+			if tt.vars != nil {
+				v = *tt.vars
+			}
+			require.Equal(t, tt.want, tt.t.Render("+5511987654321", v, "m1"))
 		})
 	}
 }
