@@ -95,9 +95,9 @@ func DispatchJob(interval time.Duration) *river.PeriodicJob {
 // dispatchBatch is how many messages one dispatcher transaction queues.
 const dispatchBatch = 1000
 
-// Dispatch queues every pending message due within the lookahead: one send
-// job each, scheduled at its due time, in the transaction that marks it
-// queued. It returns how many it queued.
+// Dispatch queues every pending message due (within the lookahead, when
+// one is set: then scheduled at its due time): one send job each, in the
+// transaction that marks it queued. It returns how many it queued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	total := 0
 	for {

@@ -82,8 +82,14 @@ func TestDispatch(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, n)
 
-		// Within the lookahead (2 minutes) of the first one only.
+		// A minute before the first is due: nothing yet.
 		c.clock.Set(c.day(2, 9, 59))
+		n, err = e.svc.Dispatch(context.Background())
+		require.NoError(t, err)
+		require.Zero(t, n)
+
+		// The first one is due.
+		c.clock.Set(c.day(2, 10, 0))
 		n, err = e.svc.Dispatch(context.Background())
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
