@@ -158,7 +158,7 @@ func TestSMSSend(t *testing.T) {
 				cfg.From = "+15017122661"
 				cfg.StatusCallback = "https://clinic.example/hooks/sms/status"
 			}
-			stub := newProviderStub(t, checkTwilio(want), tt.answer)
+			stub := newTwilioStub(t, checkTwilio(want), tt.answer)
 			cfg.BaseURL = stub.srv.URL
 			ch, err := notify.New(notify.Config{Kind: notify.KindSMS, SMS: cfg})
 			require.NoError(t, err)
@@ -195,7 +195,7 @@ func TestSMSSend(t *testing.T) {
 func TestSMSSendPerMessageStatusCallback(t *testing.T) {
 	t.Parallel()
 	msg := notify.Message{To: "+5511987654321", Text: "Oi", StatusCallback: "https://clinic.example/hooks/sms/status?m=42"}
-	stub := newProviderStub(t, checkTwilio(url.Values{
+	stub := newTwilioStub(t, checkTwilio(url.Values{
 		"To": {msg.To}, "From": {"+15017122661"}, "Body": {"Oi"}, "StatusCallback": {msg.StatusCallback},
 	}), answer{status: 201, body: twilioCreated})
 	ch, err := notify.NewSMS(notify.SMSConfig{BaseURL: stub.srv.URL, AccountSID: smsAccount, AuthToken: smsToken,
@@ -223,7 +223,7 @@ func TestSMSSendRefusesAnInvalidMessageWithoutARequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			stub := newProviderStub(t, checkTwilio(nil), answer{status: 201, body: twilioCreated})
+			stub := newTwilioStub(t, checkTwilio(nil), answer{status: 201, body: twilioCreated})
 			ch, err := notify.NewSMS(notify.SMSConfig{BaseURL: stub.srv.URL, AccountSID: smsAccount, AuthToken: smsToken, From: "+15017122661"})
 			require.NoError(t, err)
 

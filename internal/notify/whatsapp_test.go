@@ -164,7 +164,7 @@ func TestWhatsAppSend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			stub := newProviderStub(t, checkWhatsApp, tt.answer)
+			stub := newWhatsAppStub(t, checkWhatsApp, tt.answer)
 			ch, err := notify.New(notify.Config{Kind: notify.KindWhatsApp, WhatsApp: notify.WhatsAppConfig{
 				BaseURL:       stub.srv.URL,
 				PhoneNumberID: waPhoneID,
@@ -231,7 +231,7 @@ func TestWhatsAppSendRefusesAnInvalidMessageWithoutARequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			stub := newProviderStub(t, checkWhatsApp, answer{status: 200, body: `{"messages":[{"id":"wamid.x"}]}`})
+			stub := newWhatsAppStub(t, checkWhatsApp, answer{status: 200, body: `{"messages":[{"id":"wamid.x"}]}`})
 			ch, err := notify.NewWhatsApp(notify.WhatsAppConfig{BaseURL: stub.srv.URL, PhoneNumberID: waPhoneID, AccessToken: waToken})
 			require.NoError(t, err)
 
@@ -247,7 +247,7 @@ func TestWhatsAppSendRefusesAnInvalidMessageWithoutARequest(t *testing.T) {
 
 func TestWhatsAppSendToAClosedServerIsTemporary(t *testing.T) {
 	t.Parallel()
-	stub := newProviderStub(t, checkWhatsApp, answer{status: 200})
+	stub := newWhatsAppStub(t, checkWhatsApp, answer{status: 200})
 	stub.srv.Close()
 	ch, err := notify.NewWhatsApp(notify.WhatsAppConfig{BaseURL: stub.srv.URL, PhoneNumberID: waPhoneID, AccessToken: waToken})
 	require.NoError(t, err)

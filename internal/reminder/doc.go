@@ -18,9 +18,10 @@
 //
 // # Sending
 //
-// The dispatcher (a periodic job on one worker of the deployment) turns
-// the pending rows due soon into one send job each (unique by message),
-// scheduled at the due time, in the transaction that marks them queued. The
+// The dispatcher (a periodic job on one worker of the deployment, every
+// MESSAGE_DISPATCH_INTERVAL) turns the pending rows that are due into one
+// send job each (unique by message), in the transaction that marks them
+// queued. The
 // send job re-reads the appointment (cancelled or moved: skipped, with the
 // reason) and the patient (the first channel of the policy that is set up,
 // has the patient's consent and an address), renders the template, marks

@@ -63,8 +63,12 @@ func (s *Service) Plan(ctx context.Context, w appointment.Writer, c appointment.
 		if !c.Status.Active() || !c.StartsAt.After(now) {
 			return nil
 		}
+		zone, err := s.clinics.ClinicZone(ctx, c.ClinicID)
+		if err != nil {
+			return err
+		}
 		if on := c.Kind == appointment.ChangeCreated && p.OnBooked || c.Kind == appointment.ChangeRescheduled && p.OnRescheduled; on {
-			m := base
+			m := word(p, zone, base, c.StartsAt)
 			m.kind = string(c.Kind)
 			if c.Kind == appointment.ChangeCreated {
 				m.kind = KindBooked
@@ -73,19 +77,31 @@ func (s *Service) Plan(ctx context.Context, w appointment.Writer, c appointment.
 				return err
 			}
 		}
-		zone, err := s.clinics.ClinicZone(ctx, c.ClinicID)
-		if err != nil {
-			return err
-		}
 		return planReminders(ctx, w, p, zone, base, c.StartsAt, now)
 	case appointment.ChangeStatus:
 		if c.Status == appointment.StatusCancelled && p.OnCancelled && c.StartsAt.After(now) {
-			m := base
+			zone, err := s.clinics.ClinicZone(ctx, c.ClinicID)
+			if err != nil {
+				return err
+			}
+			m := word(p, zone, base, c.StartsAt)
 			m.kind = KindCancelled
 			return insertPlanned(ctx, w, m, now)
 		}
 	}
 	return nil
+}
+
+// word is the word of a change (booked, moved, cancelled) due now, or at
+// the end of the quiet hours; recorded as skipped when that is after the
+// appointment's start (news of it would come too late).
+func word(p Policy, zone *time.Location, base planned, start time.Time) planned {
+	m := base
+	m.due = p.allowed(base.due, zone)
+	if !m.due.Before(start) {
+		m.status, m.reason, m.due = StatusSkipped, ReasonQuietHours, base.due
+	}
+	return m
 }
 
 // planReminders queues the reminders of an appointment starting at start:

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
@@ -66,8 +68,16 @@ func (SendArgs) Kind() string { return "message_send" }
 
 // InsertOpts puts the job on the messages queue, unique per message.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMessages, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueMessages, UniqueOpts: sendUnique}
 }
+
+// sendUnique makes a message's send job unique while it waits or runs, not
+// once it is done: a message sent again (SendAgain) gets a job of its own.
+// That a message goes once rests on its status (queued in the transaction
+// that inserts its job, claimed before the provider call), the job's
+// uniqueness only spares the duplicates.
+var sendUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
 
 // DispatchArgs is the periodic job that queues the messages due soon.
 type DispatchArgs struct{}
@@ -86,9 +96,9 @@ func DispatchJob(interval time.Duration) *river.PeriodicJob {
 // dispatchBatch is how many messages one dispatcher transaction queues.
 const dispatchBatch = 1000
 
-// Dispatch queues every pending message due within the lookahead: one send
-// job each, scheduled at its due time, in the transaction that marks it
-// queued. It returns how many it queued.
+// Dispatch queues every pending message due (within the lookahead, when
+// one is set: then scheduled at its due time): one send job each, in the
+// transaction that marks it queued. It returns how many it queued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	total := 0
 	for {
@@ -121,7 +131,7 @@ func (s *Service) dispatchOnce(ctx context.Context) (int, error) {
 				rows.Close()
 				return fmt.Errorf("reminder: dispatch: %w", err)
 			}
-			opts := queue.WithClinic(&river.InsertOpts{Queue: QueueMessages, UniqueOpts: river.UniqueOpts{ByArgs: true}}, clinic)
+			opts := queue.WithClinic(&river.InsertOpts{Queue: QueueMessages, UniqueOpts: sendUnique}, clinic)
 			if due.After(now) {
 				opts.ScheduledAt = due
 			}
@@ -174,8 +184,11 @@ func (s *Service) DispatchWorker() *DispatchWorker { return &DispatchWorker{s: s
 // SendWorker returns the worker of SendArgs.
 func (s *Service) SendWorker() *SendWorker { return &SendWorker{s: s} }
 
-// Timeout bounds one send (the provider's own time-out is shorter).
-func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return time.Minute }
+// A send is bounded by the queue's JOB_TIMEOUT (default a minute; the
+// provider's own time-out is shorter): a worker Timeout of its own would
+// also hold back the rescue of a send whose worker died (River rescues a
+// running job only once it is older than the job's time-out, whatever
+// JOB_RESCUE_AFTER says).
 
 // Work sends the message (see the package doc).
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
@@ -327,6 +340,9 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 	if !p.Enabled && m.kind != KindTest {
 		return composed{}, ReasonOff, nil
 	}
+	if m.kind == KindReminder && !slices.Contains(p.Reminders, m.minutes) {
+		return composed{}, ReasonOff, nil // the clinic took this reminder out of its policy
+	}
 	clinic, err := s.clinics.Clinic(ctx, m.clinicID)
 	if err != nil {
 		return composed{}, "", err
@@ -417,7 +433,7 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 		}
 		v.Link = link
 	}
-	t, err := s.template(ctx, s.db, m.clinicID, m.kind, channel, loc)
+	t, err := s.cachedTemplate(ctx, m.clinicID, m.kind, channel, loc)
 	if err != nil {
 		return composed{}, "", err
 	}

@@ -82,7 +82,11 @@ type Config struct {
 	// own (the server's SMTP_URL, or the log channel).
 	Mailer notify.Channel
 	// Lookahead is how far ahead of its due time the dispatcher queues a
-	// message (default 2 minutes).
+	// message, its job scheduled at the due time (default 0: when due).
+	// River's scheduler then makes the jobs available in its own time (every
+	// 5 seconds), and a burst of thousands of scheduled unique jobs can take
+	// it longer than the database's statement time-out: 10 000 reminders due
+	// at one moment were never sent with 2 minutes (see docs/benchmarks.md).
 	Lookahead time.Duration
 	// HTTPTimeout bounds one provider request (default notify's).
 	HTTPTimeout time.Duration
@@ -103,7 +107,8 @@ type Service struct {
 	now          func() time.Time
 
 	mu      sync.Mutex
-	clients map[string]client // clinic id + "/" + kind → built channel
+	clients map[string]client         // clinic id + "/" + kind → built channel
+	chans   map[string]cachedChannels // clinic id → its channels, credentials opened
 }
 
 type client struct {
@@ -126,11 +131,9 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // NewService returns a Service. jobs may be set later with SetJobs (the
 // queue is built after the services its workers use).
 func NewService(d *db.DB, c cache.Cache, keys *secret.Keyring, appts Appointments, pats Patients, clinics Clinics, jobs Enqueuer, cfg Config, opts ...Option) *Service {
-	if cfg.Lookahead <= 0 {
-		cfg.Lookahead = 2 * time.Minute
-	}
+	cfg.Lookahead = max(cfg.Lookahead, 0)
 	s := &Service{db: d, cache: c, keys: keys, appointments: appts, patients: pats, clinics: clinics, jobs: jobs, cfg: cfg,
-		log: slog.Default(), now: time.Now, clients: map[string]client{}}
+		log: slog.Default(), now: time.Now, clients: map[string]client{}, chans: map[string]cachedChannels{}}
 	for _, o := range opts {
 		o(s)
 	}

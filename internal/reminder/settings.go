@@ -273,9 +273,37 @@ const channelsTTL = 10 * time.Minute
 
 // channels returns the clinic's channels with their credentials opened,
 // cached in this process's memory only (credentials never go to a shared
-// cache); a save elsewhere is seen through the policy's cached version.
+// cache). The memory copy is keyed by a version that the shared cache holds
+// (a random id, no secret) and every save deletes: a save on any server is
+// seen on all of them (with the memory cache, within its TTL, as the
+// policy). The map returned is shared: callers only read it.
 func (s *Service) channels(ctx context.Context, clinicID string) (map[string]ChannelSettings, error) {
-	return s.loadChannels(ctx, s.db, clinicID)
+	version, err := cache.LoadJSON(ctx, cache.ForTenant(s.cache, clinicID), "message-channels", channelsTTL, func(context.Context) (string, error) {
+		return kernel.NewID(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	cc, ok := s.chans[clinicID]
+	s.mu.Unlock()
+	if ok && cc.version == version {
+		return cc.chans, nil
+	}
+	chans, err := s.loadChannels(ctx, s.db, clinicID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.chans[clinicID] = cachedChannels{version: version, chans: chans}
+	s.mu.Unlock()
+	return chans, nil
+}
+
+// cachedChannels is a clinic's channels in this process's memory.
+type cachedChannels struct {
+	version string
+	chans   map[string]ChannelSettings
 }
 
 func (s *Service) loadChannels(ctx context.Context, q queryer, clinicID string) (map[string]ChannelSettings, error) {

@@ -14,6 +14,7 @@ import (
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
+	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
 )
 
@@ -142,7 +143,14 @@ func (t Template) Render(to string, v Vars, messageID string) notify.Message {
 		wt := &notify.WhatsAppTemplate{Name: t.WAName, Language: t.WALanguage}
 		for _, line := range strings.Split(t.Body, "\n") {
 			if line = strings.TrimSpace(line); line != "" {
-				wt.BodyParams = append(wt.BodyParams, fill(line, v, noEscape))
+				// The provider refuses an empty parameter, and the approved
+				// template wants every one in its place: a value the clinic
+				// has not given (its address…) shows as a dash.
+				p := strings.TrimSpace(fill(line, v, noEscape))
+				if p == "" {
+					p = "-"
+				}
+				wt.BodyParams = append(wt.BodyParams, p)
 			}
 		}
 		for i, a := range buttons(t.Kind) {
@@ -221,6 +229,26 @@ func (s *Service) template(ctx context.Context, q queryer, clinicID, kind, chann
 		return Template{}, fmt.Errorf("reminder: read template: %w", err)
 	}
 	return t, nil
+}
+
+const templateTTL = 10 * time.Minute
+
+func templateKey(kind, channel string, loc i18n.Locale) string {
+	return "message-template:" + kind + ":" + channel + ":" + string(loc)
+}
+
+// cachedTemplate is template through the shared cache (a template holds no
+// secret); saving or resetting a template deletes it.
+func (s *Service) cachedTemplate(ctx context.Context, clinicID, kind, channel string, loc i18n.Locale) (Template, error) {
+	return cache.LoadJSON(ctx, cache.ForTenant(s.cache, clinicID), templateKey(kind, channel, loc), templateTTL, func(ctx context.Context) (Template, error) {
+		return s.template(ctx, s.db, clinicID, kind, channel, loc)
+	})
+}
+
+func (s *Service) forgetTemplate(ctx context.Context, clinicID, kind, channel string, loc i18n.Locale) {
+	if err := cache.ForTenant(s.cache, clinicID).Delete(ctx, templateKey(kind, channel, loc)); err != nil {
+		s.log.WarnContext(ctx, "reminder: forget cached template", "clinic_id", clinicID, "err", err)
+	}
 }
 
 // Templates lists the clinic's templates of every kind, channel and locale
@@ -319,6 +347,7 @@ func (s *Service) SaveTemplate(ctx context.Context, pr kernel.Principal, t Templ
 	if err != nil {
 		return Template{}, fmt.Errorf("reminder: save template: %w", err)
 	}
+	s.forgetTemplate(ctx, pr.ClinicID, t.Kind, t.Channel, i18n.Locale(t.Locale))
 	return t, nil
 }
 
@@ -335,6 +364,7 @@ func (s *Service) ResetTemplate(ctx context.Context, pr kernel.Principal, kind, 
 		pr.ClinicID, kind, channel, locale); err != nil {
 		return Template{}, fmt.Errorf("reminder: reset template: %w", err)
 	}
+	s.forgetTemplate(ctx, pr.ClinicID, kind, channel, loc)
 	return builtin(kind, channel, loc), nil
 }
 
