@@ -95,6 +95,16 @@ func (s *Service) List(ctx context.Context, pr kernel.Principal, f Filter) ([]Me
 		f.Limit = defaultLimit
 	}
 	f.Limit = min(f.Limit, maxLimit)
+	bad := map[string]string{}
+	if f.AppointmentID != "" && !kernel.IsID(f.AppointmentID) {
+		bad["appointment_id"] = "Must be an id."
+	}
+	if f.PatientID != "" && !kernel.IsID(f.PatientID) {
+		bad["patient_id"] = "Must be an id."
+	}
+	if len(bad) > 0 {
+		return nil, apperr.Validation(bad)
+	}
 	q := `SELECT ` + messageCols + ` FROM messages WHERE clinic_id = $1`
 	args := []any{pr.ClinicID}
 	add := func(cond string, v any) {

@@ -177,7 +177,14 @@ func (s *Service) PlanOffer(ctx context.Context, w appointment.Writer, o Offer) 
 	if err != nil || !p.Enabled {
 		return err
 	}
+	zone, err := s.clinics.ClinicZone(ctx, o.ClinicID)
+	if err != nil {
+		return err
+	}
 	now := db.Time(s.now())
-	return insertPlanned(ctx, w, planned{clinicID: o.ClinicID, patientID: o.PatientID, offerID: o.ID, kind: KindOffer,
-		version: version(o.StartsAt), due: now}, now)
+	// Like the word of a booking: not in the quiet hours, and not at all
+	// when they last until the slot.
+	m := word(p, zone, planned{clinicID: o.ClinicID, patientID: o.PatientID, offerID: o.ID, kind: KindOffer,
+		version: version(o.StartsAt), due: now}, o.StartsAt)
+	return insertPlanned(ctx, w, m, now)
 }

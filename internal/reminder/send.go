@@ -93,6 +93,41 @@ func DispatchJob(interval time.Duration) *river.PeriodicJob {
 	}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
+// stuckAfter is how long a message may stay sending: longer, its send job
+// ended without recording the outcome (discarded after its last rescue,
+// or the provider's acceptance could not be recorded).
+const stuckAfter = time.Hour
+
+// sweep fails, as interrupted, the messages left sending for longer than
+// stuckAfter, so that they show among the failed messages (the provider
+// may have them: they are not sent again by themselves).
+func (s *Service) sweep(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE status = 'sending' AND updated_at < $1 LIMIT 1000`,
+		db.Time(s.now().Add(-stuckAfter)))
+	if err != nil {
+		return fmt.Errorf("reminder: sweep: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("reminder: sweep: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reminder: sweep: %w", err)
+	}
+	for _, id := range ids {
+		if err := s.finish(ctx, row{id: id}, StatusFailed, ReasonInterrupted, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dispatchBatch is how many messages one dispatcher transaction queues.
 const dispatchBatch = 1000
 
@@ -100,6 +135,9 @@ const dispatchBatch = 1000
 // one is set: then scheduled at its due time): one send job each, in the
 // transaction that marks it queued. It returns how many it queued.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	if err := s.sweep(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n, err := s.dispatchOnce(ctx)
@@ -297,8 +335,11 @@ func (s *Service) sent(ctx context.Context, m row, providerID string) error {
 	ctx = context.WithoutCancel(ctx)
 	now := db.Time(s.now())
 	var b db.Batch
-	_, _ = b.ExecContext(ctx, `UPDATE messages SET status = 'sent', provider_id = $1, reason = '', sent_at = $2, updated_at = $2
-		WHERE id = $3 AND status = 'sending'`, providerID, now, m.id)
+	// A provider's callback may have come first (an SMS callback names the
+	// message): its status stays, the provider id and time are added.
+	_, _ = b.ExecContext(ctx, `UPDATE messages SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END,
+		provider_id = $1, reason = '', sent_at = $2, updated_at = $2
+		WHERE id = $3 AND status IN ('sending', 'sent', 'delivered', 'read')`, providerID, now, m.id)
 	_, _ = b.ExecContext(ctx, `INSERT INTO message_events (id, message_id, status, detail, at) VALUES ($1, $2, 'sent', $3, $4)`,
 		kernel.NewID(), m.id, m.channel, now)
 	if err := s.db.SendBatch(ctx, &b); err != nil {

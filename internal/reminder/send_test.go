@@ -360,6 +360,20 @@ func TestSend(t *testing.T) {
 			require.Empty(t, requestsTo(e.wa, phone))
 		})
 
+		t.Run("a message left sending for over an hour: the dispatcher fails it as interrupted", func(t *testing.T) {
+			t.Parallel()
+			c, r, phone := setup(t, consents{whatsapp: true})
+			_, err := e.a.DB.ExecContext(context.Background(), `UPDATE messages SET status = 'sending', updated_at = $1 WHERE id = $2`,
+				e.clock.Now().Add(-2*time.Hour).UTC().Truncate(time.Microsecond), r.ID)
+			require.NoError(t, err)
+			_, err = e.svc.Dispatch(context.Background())
+			require.NoError(t, err)
+			m := c.message(r.ID)
+			require.Equal(t, reminder.StatusFailed, m.Status)
+			require.Equal(t, reminder.ReasonInterrupted, m.Reason)
+			require.Empty(t, requestsTo(e.wa, phone))
+		})
+
 		t.Run("provider statuses only move forward", func(t *testing.T) {
 			t.Parallel()
 			c, r, _ := setup(t, consents{whatsapp: true})

@@ -81,6 +81,8 @@ CREATE TABLE messages (
 CREATE UNIQUE INDEX messages_plan_uq ON messages (appointment_id, kind, minutes_before, version);
 CREATE UNIQUE INDEX messages_offer_uq ON messages (offer_id) WHERE offer_id IS NOT NULL;
 CREATE INDEX messages_due_idx ON messages (due_at) WHERE status = 'pending';
+-- A message left sending by a send job that never finished (see Dispatch).
+CREATE INDEX messages_sending_idx ON messages (updated_at) WHERE status = 'sending';
 CREATE INDEX messages_clinic_idx ON messages (clinic_id, created_at, id);
 CREATE INDEX messages_patient_idx ON messages (clinic_id, patient_id, created_at);
 CREATE INDEX messages_failed_idx ON messages (clinic_id, updated_at) WHERE status = 'failed';
