@@ -58,11 +58,18 @@ CREATE TABLE message_templates (
 -- pending rows are waiting for their due time; the dispatcher turns them
 -- into jobs (queued); the job marks them sending, then sent, failed or
 -- skipped; providers' callbacks move them on to delivered and read.
+--
+-- Its rows are written in the transaction of a booking: like the
+-- appointments' (migration 0011), its clinic, patient and appointment are
+-- not foreign keys, whose checks would lock the clinic's one row (and the
+-- patient's and the appointment's) on every booking. Package reminder
+-- writes only the ids of the appointment change it plans for; none of them
+-- is ever deleted.
 CREATE TABLE messages (
 	id UUID PRIMARY KEY,
-	clinic_id UUID NOT NULL REFERENCES clinics (id),
-	patient_id UUID NOT NULL REFERENCES patients (id),
-	appointment_id UUID REFERENCES appointments (id),
+	clinic_id UUID NOT NULL,
+	patient_id UUID NOT NULL,
+	appointment_id UUID,
 	offer_id UUID,
 	kind TEXT NOT NULL CHECK (kind IN ('booked', 'rescheduled', 'cancelled', 'reminder', 'offer', 'test')),
 	minutes_before INTEGER NOT NULL DEFAULT 0,
