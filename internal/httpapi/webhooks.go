@@ -78,7 +78,7 @@ func (s *Server) whatsAppWebhook(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Wrap(err, apperr.Invalid, "The body is not a WhatsApp Business Account notification.")
 	}
 	for _, u := range updates {
-		if err := s.Reminders.ApplyStatus(ctx, clinicID, notify.KindWhatsApp, "", u); err != nil {
+		if err := s.Reminders.ApplyStatus(ctx, clinicID, notify.KindWhatsApp, u.CallbackData, u); err != nil {
 			return err
 		}
 	}

@@ -49,6 +49,11 @@ type Message struct {
 	// StatusCallback overrides the SMS channel's configured status callback
 	// URL for this message (for example to carry the ledger's id).
 	StatusCallback string
+	// CallbackData is sent with a WhatsApp message as its
+	// biz_opaque_callback_data and comes back in the status updates of the
+	// message (StatusUpdate.CallbackData), so that an update that arrives
+	// before the sender recorded the provider's id still finds its message.
+	CallbackData string
 }
 
 // WhatsAppTemplate is a template message as the provider approved it: its
@@ -115,6 +120,9 @@ type StatusUpdate struct {
 	// undeliverable"; Twilio "30003"); empty otherwise.
 	ErrorCode  string
 	ErrorTitle string
+	// CallbackData is the message's Message.CallbackData, when the provider
+	// returns it (WhatsApp's biz_opaque_callback_data).
+	CallbackData string
 }
 
 // ButtonReply is a patient's tap on a template's quick-reply button.

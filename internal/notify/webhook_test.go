@@ -132,6 +132,12 @@ func TestParseWebhook(t *testing.T) {
 			body:        []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[{"id":"wamid.1","status":"deleted","timestamp":"x"}]}}]}]}`),
 			wantUpdates: []notify.StatusUpdate{{ProviderMessageID: "wamid.1", Status: notify.StatusUnknown, ProviderStatus: "deleted"}},
 		},
+		{
+			name: "the send's callback data comes back",
+			body: []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[{"id":"wamid.2","status":"sent","timestamp":"1750263700","recipient_id":"5511900001111","biz_opaque_callback_data":"0193a1b2-0000-7000-8000-000000000001"}]}}]}]}`),
+			wantUpdates: []notify.StatusUpdate{{ProviderMessageID: "wamid.2", Status: notify.StatusSent, ProviderStatus: "sent",
+				Recipient: "5511900001111", Timestamp: time.Unix(1750263700, 0).UTC(), CallbackData: "0193a1b2-0000-7000-8000-000000000001"}},
+		},
 		{name: "no entries", body: []byte(`{"object":"whatsapp_business_account","entry":[]}`)},
 		{name: "another object", body: []byte(`{"object":"page","entry":[]}`), wantErr: true},
 		{name: "not JSON", body: []byte(`hub.mode=subscribe`), wantErr: true},

@@ -95,6 +95,8 @@ type waRequest struct {
 	To               string     `json:"to"`
 	Type             string     `json:"type"`
 	Template         waTemplate `json:"template"`
+	// BizOpaqueCallbackData comes back in the message's status webhooks.
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data,omitempty"`
 }
 
 type waTemplate struct {
@@ -181,6 +183,8 @@ func whatsAppBody(msg Message) ([]byte, error) {
 		To:               msg.To,
 		Type:             "template",
 		Template:         waTemplate{Name: t.Name, Language: waLanguage{Code: t.Language}},
+
+		BizOpaqueCallbackData: msg.CallbackData,
 	}
 	if len(t.BodyParams) > 0 {
 		c := waComponent{Type: "body", Parameters: make([]waParameter, 0, len(t.BodyParams))}

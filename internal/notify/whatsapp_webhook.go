@@ -68,7 +68,9 @@ type waWebhook struct {
 					Status      string `json:"status"`
 					Timestamp   string `json:"timestamp"`
 					RecipientID string `json:"recipient_id"`
-					Errors      []struct {
+					// BizOpaqueCallbackData is the send's, returned as is.
+					BizOpaqueCallbackData string `json:"biz_opaque_callback_data"`
+					Errors                []struct {
 						Code  int    `json:"code"`
 						Title string `json:"title"`
 					} `json:"errors"`
@@ -126,6 +128,7 @@ func ParseWebhook(body []byte) ([]StatusUpdate, []ButtonReply, error) {
 					ProviderStatus:    s.Status,
 					Recipient:         s.RecipientID,
 					Timestamp:         unixTime(s.Timestamp),
+					CallbackData:      s.BizOpaqueCallbackData,
 				}
 				if st, ok := whatsAppStatuses[s.Status]; ok {
 					u.Status = st

@@ -184,7 +184,8 @@ var rank = map[string]int{StatusSending: 1, StatusSent: 2, StatusDelivered: 3, S
 // ApplyStatus records a provider's status update for a message of the
 // clinic sent on channel (a webhook or status callback). An update for an
 // unknown message is ignored. messageID, when the callback carries it
-// (SMS status callbacks), finds the message before its provider id is known.
+// (the ?m= of SMS status callbacks, the callback data of WhatsApp's),
+// finds the message before its provider id is known.
 func (s *Service) ApplyStatus(ctx context.Context, clinicID, channel, messageID string, u notify.StatusUpdate) error {
 	var id, status, provider string
 	q := `SELECT id, status, provider_id FROM messages WHERE clinic_id = $1 AND channel = $2 AND provider_id = $3`

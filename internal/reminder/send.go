@@ -479,8 +479,11 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 		return composed{}, "", err
 	}
 	msg := t.Render(to, v, m.id)
-	if channel == notify.KindSMS {
+	switch channel {
+	case notify.KindSMS:
 		msg.StatusCallback = s.callbackURL(m.clinicID, notify.KindSMS, m.id)
+	case notify.KindWhatsApp:
+		msg.CallbackData = m.id
 	}
 	return composed{channel: channel, msg: msg}, "", nil
 }

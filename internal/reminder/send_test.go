@@ -177,6 +177,7 @@ func TestSend(t *testing.T) {
 			require.Equal(t, "Rua das Flores, 10", wa.Params[5])
 			require.True(t, strings.HasPrefix(wa.Params[6], baseURL+"/m/"), "link %q", wa.Params[6])
 			require.Equal(t, map[int]string{0: "confirm:" + r.ID, 1: "cancel:" + r.ID, 2: "reschedule:" + r.ID}, wa.Buttons)
+			require.Equal(t, r.ID, wa.CallbackData, "the status webhooks name the message")
 
 			// The job run again (a retry, another worker) sends nothing.
 			require.NoError(t, e.work(c.id, r.ID, 2, 10))
@@ -400,6 +401,18 @@ func TestSend(t *testing.T) {
 			require.NoError(t, e.svc.ApplyStatus(context.Background(), c.id, "whatsapp", "", notify.StatusUpdate{ProviderMessageID: "wamid.unknown",
 				Status: notify.StatusRead}))
 			require.Equal(t, reminder.StatusFailed, c.message(r.ID).Status)
+		})
+
+		t.Run("a WhatsApp status that comes before the send recorded the provider's id finds its message by callback data", func(t *testing.T) {
+			t.Parallel()
+			c, r, _ := setup(t, consents{whatsapp: true})
+			_, err := e.a.DB.ExecContext(context.Background(), `UPDATE messages SET status = 'sending', channel = 'whatsapp' WHERE id = $1`, r.ID)
+			require.NoError(t, err)
+			require.NoError(t, e.svc.ApplyStatus(context.Background(), c.id, "whatsapp", r.ID, notify.StatusUpdate{ProviderMessageID: "wamid.early",
+				Status: notify.StatusDelivered, CallbackData: r.ID}))
+			m := c.message(r.ID)
+			require.Equal(t, reminder.StatusDelivered, m.Status)
+			require.Equal(t, "wamid.early", m.ProviderID)
 		})
 
 		t.Run("an SMS status callback finds its message by id", func(t *testing.T) {

@@ -69,6 +69,9 @@ type WhatsAppMessage struct {
 	Params []string
 	// Buttons are the quick-reply payloads by button index.
 	Buttons map[int]string
+	// CallbackData is the message's biz_opaque_callback_data ("" when
+	// none), which the Cloud API returns in its status webhooks.
+	CallbackData string
 }
 
 // Reply is what a stub answers to one request.
@@ -332,6 +335,7 @@ type waBody struct {
 	RecipientType    string `json:"recipient_type"`
 	To               string `json:"to"`
 	Type             string `json:"type"`
+	CallbackData     string `json:"biz_opaque_callback_data"`
 	Template         *struct {
 		Name     string `json:"name"`
 		Language *struct {
@@ -388,7 +392,10 @@ func checkWhatsApp(cfg WhatsAppConfig, r *http.Request, body []byte, req *Reques
 		*p = append(*p, "template: missing")
 		return
 	}
-	m := &WhatsAppMessage{PhoneNumberID: parts[1], Template: b.Template.Name, Buttons: map[int]string{}}
+	m := &WhatsAppMessage{PhoneNumberID: parts[1], Template: b.Template.Name, Buttons: map[int]string{}, CallbackData: b.CallbackData}
+	if len(b.CallbackData) > 512 {
+		*p = append(*p, "biz_opaque_callback_data: longer than 512 characters")
+	}
 	req.WhatsApp = m
 	if b.Template.Name == "" {
 		*p = append(*p, "template.name: empty")
