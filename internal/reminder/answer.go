@@ -80,12 +80,17 @@ var (
 	errSlotGone = apperr.New(apperr.Conflict, "Sorry, this time was taken by someone else. You stay on the waiting list.")
 )
 
-// verify checks a link's token and returns its message.
+// verify checks a link's token and returns its message. An expired link
+// still names its message (with errExpired), so that the page can say
+// which clinic to call.
 func (s *Service) verify(token string) (string, secret.Token, error) {
 	t, err := s.keys.Verify(tokenPurpose, token, s.now())
 	switch {
 	case errors.Is(err, secret.ErrExpired):
-		return "", t, errExpired
+		if id := string(t.Payload); kernel.IsID(id) {
+			return id, t, errExpired
+		}
+		return "", t, errBadLink
 	case err != nil:
 		return "", t, errBadLink
 	}
@@ -96,9 +101,24 @@ func (s *Service) verify(token string) (string, secret.Token, error) {
 	return id, t, nil
 }
 
-// Lookup returns what the link of token is about.
+// expired returns what the expired link of message id was about, without
+// any answer to give, and errExpired.
+func (s *Service) expired(ctx context.Context, id string) (Answerable, error) {
+	a, err := s.answerable(ctx, id, "")
+	if err != nil {
+		return Answerable{}, errExpired
+	}
+	a.Actions = nil
+	return a, errExpired
+}
+
+// Lookup returns what the link of token is about. For an expired link it
+// returns what it was about, with no answer possible, and an error.
 func (s *Service) Lookup(ctx context.Context, token string) (Answerable, error) {
 	id, t, err := s.verify(token)
+	if errors.Is(err, errExpired) {
+		return s.expired(ctx, id)
+	}
 	if err != nil {
 		return Answerable{}, err
 	}
@@ -178,6 +198,9 @@ func (s *Service) answerable(ctx context.Context, id, key string) (Answerable, e
 // nothing.
 func (s *Service) Answer(ctx context.Context, token, action, ip string) (Answerable, error) {
 	id, t, err := s.verify(token)
+	if errors.Is(err, errExpired) {
+		return s.expired(ctx, id)
+	}
 	if err != nil {
 		return Answerable{}, err
 	}

@@ -82,7 +82,11 @@ func (s *Server) answerPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := s.Reminders.Lookup(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return s.answerFail(w, r, nil, err)
+		var ap *reminder.Answerable
+		if a.ClinicID != "" { // an expired link still says which clinic to call
+			ap = &a
+		}
+		return s.answerFail(w, r, ap, err)
 	}
 	answerLocale(r, viewOf(r.Context()), &a)
 	s.renderAnswer(w, r, http.StatusOK, &a, "", "")

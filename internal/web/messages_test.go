@@ -306,6 +306,14 @@ func TestAnswerPageAnswers(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tt.apptStatus, string(a.Status), tt.name)
 	}
+
+	// An expired link, opened, still says which clinic to call, and offers
+	// no answer.
+	p := get(t, anon, "/m/"+sign(msgs[3].ID, time.Now().Add(-time.Minute)), nil)
+	assert.Equal(t, 404, p.Status)
+	assert.Contains(t, p.Body, "expirou")
+	assert.Contains(t, p.Body, "(11) 3333-4444")
+	assert.NotContains(t, p.Body, `value="confirm"`)
 }
 
 // failedMessageSite is the demo site with WhatsApp set up at a stub that

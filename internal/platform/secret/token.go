@@ -93,7 +93,10 @@ func (kr *Keyring) tag(purpose string, body []byte) []byte {
 // MaxTokenLen, bad encoding, wrong sizes or version), ErrBadSignature when
 // the signature does not match (tampered, signed for another purpose or with
 // another key), and ErrExpired when now is at or past its expiry. The
-// signature is checked, in constant time, before the expiry.
+// signature is checked, in constant time, before the expiry; with
+// ErrExpired, Verify also returns what the token carries (it is authentic,
+// only too old), so that a caller can say what an expired link was about.
+// Every other error returns the zero Token.
 func (kr *Keyring) Verify(purpose, token string, now time.Time) (Token, error) {
 	if len(token) > MaxTokenLen {
 		return Token{}, ErrMalformed
@@ -125,14 +128,15 @@ func (kr *Keyring) Verify(purpose, token string, now time.Time) (Token, error) {
 		return Token{}, ErrMalformed
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint64(body[1:9])), 0)
-	if !now.Before(exp) {
-		return Token{}, ErrExpired
-	}
-	return Token{
+	t := Token{
 		ID:        b64.EncodeToString(body[9:tokenHeader]),
 		Payload:   body[tokenHeader:],
 		ExpiresAt: exp,
-	}, nil
+	}
+	if !now.Before(exp) {
+		return t, ErrExpired
+	}
+	return t, nil
 }
 
 func checkPurpose(purpose string) error {
