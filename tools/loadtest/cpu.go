@@ -14,15 +14,21 @@ import (
 // cpuTimes is CPU time (user + system) used by this process (the server),
 // by the PostgreSQL backends serving it and the bare handler (Linux's
 // /proc; zero elsewhere; PostgreSQL's own background processes, such as
-// the WAL writer, are left out) and by wrk (from its exit status). Divided by the requests of a run, it
-// shows what a request costs each of them, which moves less than the
-// request rate on a shared machine.
+// the WAL writer, are left out) and by wrk (from its exit status).
 type cpuTimes struct {
 	self, postgres, wrk time.Duration
+	// backends is the CPU time of each backend by process id.
+	backends map[int]time.Duration
 }
 
+// sub returns a - b. A backend's time counts from b (from zero for a
+// backend that b does not know); a backend gone before a is left out.
 func (a cpuTimes) sub(b cpuTimes) cpuTimes {
-	return cpuTimes{self: a.self - b.self, postgres: a.postgres - b.postgres, wrk: a.wrk - b.wrk}
+	d := cpuTimes{self: a.self - b.self, wrk: a.wrk - b.wrk}
+	for pid, t := range a.backends {
+		d.postgres += t - b.backends[pid]
+	}
+	return d
 }
 
 // clockTick is USER_HZ, the unit of /proc/PID/stat's times (100 on every
@@ -33,7 +39,7 @@ const clockTick = 100
 // PostgreSQL backends whose application_name is app (wrk's is read when it
 // exits). The backends must run on this machine.
 func cpuNow(ctx context.Context, admin *sql.DB, app string) cpuTimes {
-	var t cpuTimes
+	t := cpuTimes{backends: map[int]time.Duration{}}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		t.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -54,11 +60,7 @@ func cpuNow(ctx context.Context, admin *sql.DB, app string) cpuTimes {
 		}
 		s := string(b)
 		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open {
-			continue
-		}
-		comm := s[open+1 : end]
-		if comm != "postgres" {
+		if open < 0 || end < open || s[open+1:end] != "postgres" {
 			continue
 		}
 		// Fields after the command: state is field 3; utime and stime
@@ -69,7 +71,7 @@ func cpuNow(ctx context.Context, admin *sql.DB, app string) cpuTimes {
 		}
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		k, _ := strconv.ParseInt(f[12], 10, 64)
-		t.postgres += time.Duration(u+k) * time.Second / clockTick
+		t.backends[pid] = time.Duration(u+k) * time.Second / clockTick
 	}
 	return t
 }
