@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
 	"clinic/internal/platform/db"
 )
 
@@ -17,18 +21,33 @@ import (
 //
 // Each call is one statement on the primary key: Find is a SELECT, Save an
 // INSERT … ON CONFLICT DO UPDATE, Delete a DELETE.
+//
+// On PostgreSQL a DB is also a Watcher: every Delete is announced to every
+// server listening on the database (see Watch), which lets a Manager keep
+// sessions in memory. NewDB returns it as a Store either way; the store
+// that NewDB returns on SQLite is not a Watcher.
 type DB struct {
 	db *db.DB
 }
 
+// watchingDB is a DB on PostgreSQL.
+type watchingDB struct{ *DB }
+
 var (
 	_ Store   = (*DB)(nil)
 	_ Cleaner = (*DB)(nil)
+	_ Watcher = watchingDB{}
 )
 
-// NewDB returns a DB store on d, whose migrations must have been applied.
-// The store does not close d.
-func NewDB(d *db.DB) *DB { return &DB{db: d} }
+// NewDB returns a DB store on d, whose migrations must have been applied:
+// a Watcher as well on PostgreSQL. The store does not close d.
+func NewDB(d *db.DB) Store {
+	s := &DB{db: d}
+	if d.Dialect == db.Postgres && d.Pool != nil {
+		return watchingDB{s}
+	}
+	return s
+}
 
 // Find returns the data under key, or ErrNotFound when there is no row or
 // its expiry has passed.
@@ -64,9 +83,15 @@ func (s *DB) Save(ctx context.Context, key string, data []byte, expiresAt time.T
 	return nil
 }
 
-// Delete removes the row of key; a missing row is ignored.
+// Delete removes the row of key; a missing row is ignored. On PostgreSQL
+// the same statement tells every server's Watch (NOTIFY, delivered when
+// the deletion commits).
 func (s *DB) Delete(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, key); err != nil {
+	query := `DELETE FROM sessions WHERE token_hash = $1`
+	if s.db.Dialect == db.Postgres {
+		query = `WITH deleted AS (DELETE FROM sessions WHERE token_hash = $1) SELECT pg_notify('` + deletedChannel + `', $1)`
+	}
+	if _, err := s.db.ExecContext(ctx, query, key); err != nil {
 		return fmt.Errorf("session db: delete: %w", err)
 	}
 	return nil
@@ -84,4 +109,71 @@ func (s *DB) DeleteExpired(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("session db: delete expired: rows affected: %w", err)
 	}
 	return n, nil
+}
+
+// deletedChannel is the PostgreSQL notification channel of deleted
+// sessions; the payload is the key.
+const deletedChannel = "clinic_session_deleted"
+
+// watchCheck is how long Watch waits for a notification before it checks
+// that its connection still answers.
+const watchCheck = 15 * time.Second
+
+// Watch listens on a connection of its own (outside the pool) for the
+// deletions that any server's Delete announces, and reports them (see
+// Watcher). When the connection fails, or does not answer its periodic
+// check, it reports live(false) and connects again after a pause.
+func (s watchingDB) Watch(ctx context.Context, deleted func(key string), live func(bool)) {
+	pause := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		if s.listen(ctx, deleted, live) {
+			pause = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// listen runs one listening connection until it fails or ctx ends, and
+// reports whether it was live.
+func (s watchingDB) listen(ctx context.Context, deleted func(key string), live func(bool)) bool {
+	cfg := s.db.Pool.Config().ConnConfig.Copy()
+	// A wait that times out leaves the connection usable (the pool's
+	// handler would send the server a cancel request each time instead).
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return false
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+deletedChannel); err != nil {
+		return false
+	}
+	live(true)
+	defer live(false)
+	for {
+		wctx, cancel := context.WithTimeout(ctx, watchCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			deleted(n.Payload)
+		case ctx.Err() != nil:
+			return true
+		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+			pctx, cancel := context.WithTimeout(ctx, watchCheck)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return true
+			}
+		default:
+			return true
+		}
+	}
 }
