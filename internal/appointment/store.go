@@ -119,7 +119,7 @@ func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professio
 		patientArg, profArg, rm, proc any
 	)
 	patientArg, profArg, rm, proc = nullable(patientID), nullable(professionalID), nullable(roomID), nullable(procedureID)
-	err := s.db.QueryRowContext(ctx, `SELECT pa.id, pa.name, pa.archived,
+	err := s.db.QueryRow(ctx, `SELECT pa.id, pa.name, pa.archived,
 		pr.id, pr.name, pr.user_id, pr.default_duration_minutes, pr.active, r.id, r.name, r.active,
 		pc.id, pc.name, pc.color, pc.default_duration_minutes, pc.active
 	FROM (SELECT 1 AS one) x
