@@ -2,9 +2,12 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,13 +119,22 @@ func (s *DB) DeleteExpired(ctx context.Context) (int64, error) {
 const deletedChannel = "clinic_session_deleted"
 
 // watchCheck is how long Watch waits for a notification before it checks
-// that its connection still answers.
+// again that the deletions announced through the pool reach it.
 const watchCheck = 15 * time.Second
+
+// probeWait is how long Watch waits for its own probe.
+const probeWait = 5 * time.Second
+
+// probePrefix starts the payload of a probe (a key is hexadecimal).
+const probePrefix = "probe:"
 
 // Watch listens on a connection of its own (outside the pool) for the
 // deletions that any server's Delete announces, and reports them (see
-// Watcher). When the connection fails, or does not answer its periodic
-// check, it reports live(false) and connects again after a pause.
+// Watcher). It reports live only once a probe announced through the pool,
+// the way Delete announces, has come back to it, and checks that again
+// whenever it has heard nothing for a while: a connection that broke, or
+// announcements that never arrive (a connection pooler that does not pass
+// them on), report live(false) until it works again.
 func (s watchingDB) Watch(ctx context.Context, deleted func(key string), live func(bool)) {
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -154,26 +166,45 @@ func (s watchingDB) listen(ctx context.Context, deleted func(key string), live f
 	if _, err := conn.Exec(ctx, "LISTEN "+deletedChannel); err != nil {
 		return false
 	}
+	// wait reports the deletions heard within d, until the probe comes
+	// back (ok) or d passes or the connection fails (not ok).
+	wait := func(probe string, d time.Duration) bool {
+		wctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		for {
+			n, err := conn.WaitForNotification(wctx)
+			if err != nil {
+				return false
+			}
+			switch {
+			case n.Payload == probe:
+				return true
+			case !strings.HasPrefix(n.Payload, probePrefix):
+				deleted(n.Payload)
+			}
+		}
+	}
+	probe := func() bool {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		p := probePrefix + hex.EncodeToString(b)
+		pctx, cancel := context.WithTimeout(ctx, probeWait)
+		_, err := s.db.ExecContext(pctx, `SELECT pg_notify('`+deletedChannel+`', $1)`, p)
+		cancel()
+		return err == nil && wait(p, probeWait)
+	}
+	if !probe() {
+		return false
+	}
 	live(true)
 	defer live(false)
 	for {
-		wctx, cancel := context.WithTimeout(ctx, watchCheck)
-		n, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case err == nil:
-			deleted(n.Payload)
-		case ctx.Err() != nil:
-			return true
-		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
-			pctx, cancel := context.WithTimeout(ctx, watchCheck)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
+		if !wait("", watchCheck) {
+			// Quiet for watchCheck, the connection broke or ctx ended:
+			// carry on only if a probe still comes back.
+			if ctx.Err() != nil || conn.IsClosed() || !probe() {
 				return true
 			}
-		default:
-			return true
 		}
 	}
 }
