@@ -36,8 +36,8 @@ DROP VIEW appointment_refs;
 CREATE TABLE appointments_new (
 	id TEXT PRIMARY KEY,
 	clinic_id TEXT NOT NULL,
-	patient_id TEXT NOT NULL REFERENCES patients (id),
-	professional_id TEXT NOT NULL REFERENCES professionals (id),
+	patient_id TEXT NOT NULL,
+	professional_id TEXT NOT NULL,
 	room_id TEXT REFERENCES rooms (id),
 	starts_at TIMESTAMP NOT NULL,
 	ends_at TIMESTAMP NOT NULL,
