@@ -235,6 +235,13 @@ func IsExclusionViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23P01"
 }
 
+// IsDeadlock reports whether err is PostgreSQL's deadlock_detected
+// (40P01): the transaction was rolled back to break a cycle of waits.
+func IsDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
+}
+
 // IsCanceled reports whether the database cancelled the statement
 // (PostgreSQL 57014: statement_timeout, or the cancel request sent when the
 // caller's context ended).
