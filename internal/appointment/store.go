@@ -48,20 +48,30 @@ LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id
 LEFT JOIN procedure_refs pc ON pc.id = a.procedure_id AND pc.clinic_id = a.clinic_id`
 
 func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error {
-	var userID, roomID, roomName, procedureID, procedureColor, seriesID, createdBy sql.NullString
+	// Pointers for the nullable columns: pgx (the agenda reads through
+	// db.Query) scans them without database/sql's Scanner round about.
+	var userID, roomID, roomName, procedureID, procedureColor, seriesID, createdBy *string
 	var notes string
 	if err := row.Scan(&a.ID, &a.ClinicID, &a.PatientID, &a.PatientName, &a.ProfessionalID, &a.ProfessionalName, &userID,
 		&roomID, &roomName, &a.StartsAt, &a.EndsAt, &a.Procedure, &procedureID, &procedureColor, &notes, &a.Status, &seriesID, &createdBy,
 		&a.CreatedAt, &a.UpdatedAt); err != nil {
 		return err
 	}
-	a.professionalUserID, a.RoomID, a.RoomName = userID.String, roomID.String, roomName.String
-	a.ProcedureID, a.ProcedureColor = procedureID.String, procedureColor.String
-	a.SeriesID, a.CreatedBy = seriesID.String, createdBy.String
+	a.professionalUserID, a.RoomID, a.RoomName = deref(userID), deref(roomID), deref(roomName)
+	a.ProcedureID, a.ProcedureColor = deref(procedureID), deref(procedureColor)
+	a.SeriesID, a.CreatedBy = deref(seriesID), deref(createdBy)
 	a.Notes = &notes
 	a.StartsAt, a.EndsAt = a.StartsAt.UTC(), a.EndsAt.UTC()
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	return nil
+}
+
+// deref returns *p, or "" for nil (NULL).
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // load reads one appointment of a clinic; forUpdate locks its row until the
