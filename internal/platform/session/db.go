@@ -153,6 +153,7 @@ func (s watchingDB) Watch(ctx context.Context, deleted func(key string), live fu
 // reports whether it was live.
 func (s watchingDB) listen(ctx context.Context, deleted func(key string), live func(bool)) bool {
 	cfg := s.db.Pool.Config().ConnConfig.Copy()
+	cfg.Tracer = nil // the pool's tracer counts requests' queries, not these
 	// A wait that times out leaves the connection usable (the pool's
 	// handler would send the server a cancel request each time instead).
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
