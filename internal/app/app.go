@@ -271,9 +271,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Waitlist = waitlist.NewService(a.DB, append(waitlistOpts, waitlist.WithAppointments(a.Appointments))...)
 	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 
-	auth := httpx.NewAuth(cfg, a.Accounts, session.NewManager(a.Sessions, session.ManagerConfig{
+	// On PostgreSQL sessions are also kept in memory, told of the ones
+	// ended on any server (see session.NewManager).
+	sessions := session.NewManager(a.Sessions, session.ManagerConfig{
 		IdleTimeout: cfg.SessionIdleTimeout, AbsoluteTimeout: cfg.SessionAbsoluteTimeout, Secure: cfg.SecureCookies(),
-	}), a.Limiter)
+	})
+	a.closers = append(a.closers, sessions)
+	auth := httpx.NewAuth(cfg, a.Accounts, sessions, a.Limiter)
 	auditSvc := audit.NewService(a.DB)
 	jobsSvc := jobs.NewService(a.Queue)
 	a.API, err = httpapi.New(httpapi.Deps{

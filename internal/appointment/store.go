@@ -48,20 +48,31 @@ LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id
 LEFT JOIN procedure_refs pc ON pc.id = a.procedure_id AND pc.clinic_id = a.clinic_id`
 
 func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error {
-	var userID, roomID, roomName, procedureID, procedureColor, seriesID, createdBy sql.NullString
+	// Pointers for the nullable columns: pgx (the agenda reads through
+	// db.Query) scans them without database/sql's Scanner round about.
+	var userID, roomID, roomName, procedureID, procedureColor, seriesID, createdBy *string
 	var notes string
 	if err := row.Scan(&a.ID, &a.ClinicID, &a.PatientID, &a.PatientName, &a.ProfessionalID, &a.ProfessionalName, &userID,
 		&roomID, &roomName, &a.StartsAt, &a.EndsAt, &a.Procedure, &procedureID, &procedureColor, &notes, &a.Status, &seriesID, &createdBy,
 		&a.CreatedAt, &a.UpdatedAt); err != nil {
 		return err
 	}
-	a.professionalUserID, a.RoomID, a.RoomName = userID.String, roomID.String, roomName.String
-	a.ProcedureID, a.ProcedureColor = procedureID.String, procedureColor.String
-	a.SeriesID, a.CreatedBy = seriesID.String, createdBy.String
+	a.professionalUserID, a.RoomID, a.RoomName = deref(userID), deref(roomID), deref(roomName)
+	a.ProcedureID, a.ProcedureColor = deref(procedureID), deref(procedureColor)
+	a.SeriesID, a.CreatedBy = deref(seriesID), deref(createdBy)
 	a.Notes = &notes
 	a.StartsAt, a.EndsAt = a.StartsAt.UTC(), a.EndsAt.UTC()
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	return nil
+}
+
+// deref returns *p, or the zero value for nil (NULL).
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 // load reads one appointment of a clinic; forUpdate locks its row until the
@@ -105,21 +116,23 @@ type refs struct {
 // booking, and returns their names, in one query on the read models of
 // packages patient and schedule.
 func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professionalID, roomID, procedureID string) (refs, error) {
+	// Pointers for the columns of the LEFT JOINs (NULL: no such row), as in
+	// scanAppointment.
 	var (
-		paID, paName                  sql.NullString
-		paArchived                    sql.NullBool
-		prID, prName, prUser          sql.NullString
-		prDuration                    sql.NullInt64
-		prActive                      sql.NullBool
-		roomRowID, roomRowName        sql.NullString
-		roomActive                    sql.NullBool
-		pcID, pcName, pcColor         sql.NullString
-		pcDuration                    sql.NullInt64
-		pcActive                      sql.NullBool
+		paID, paName                  *string
+		paArchived                    *bool
+		prID, prName, prUser          *string
+		prDuration                    *int64
+		prActive                      *bool
+		roomRowID, roomRowName        *string
+		roomActive                    *bool
+		pcID, pcName, pcColor         *string
+		pcDuration                    *int64
+		pcActive                      *bool
 		patientArg, profArg, rm, proc any
 	)
 	patientArg, profArg, rm, proc = nullable(patientID), nullable(professionalID), nullable(roomID), nullable(procedureID)
-	err := s.db.QueryRowContext(ctx, `SELECT pa.id, pa.name, pa.archived,
+	err := s.db.QueryRow(ctx, `SELECT pa.id, pa.name, pa.archived,
 		pr.id, pr.name, pr.user_id, pr.default_duration_minutes, pr.active, r.id, r.name, r.active,
 		pc.id, pc.name, pc.color, pc.default_duration_minutes, pc.active
 	FROM (SELECT 1 AS one) x
@@ -133,26 +146,26 @@ func (s *Service) lookupRefs(ctx context.Context, clinicID, patientID, professio
 		return refs{}, fmt.Errorf("appointment: look up patient, professional, room and procedure: %w", err)
 	}
 	switch {
-	case patientID != "" && !paID.Valid:
+	case patientID != "" && paID == nil:
 		return refs{}, apperr.New(apperr.NotFound, "Patient not found.")
-	case professionalID != "" && !prID.Valid:
+	case professionalID != "" && prID == nil:
 		return refs{}, apperr.New(apperr.NotFound, "Professional not found.")
-	case roomID != "" && !roomRowID.Valid:
+	case roomID != "" && roomRowID == nil:
 		return refs{}, apperr.New(apperr.NotFound, "Room not found.")
-	case procedureID != "" && !pcID.Valid:
+	case procedureID != "" && pcID == nil:
 		return refs{}, apperr.New(apperr.NotFound, "Procedure not found.")
-	case patientID != "" && paArchived.Bool:
+	case patientID != "" && deref(paArchived):
 		return refs{}, apperr.Validation(map[string]string{"patient_id": "This patient is archived; restore the patient to book an appointment."})
-	case professionalID != "" && !prActive.Bool:
+	case professionalID != "" && !deref(prActive):
 		return refs{}, apperr.Validation(map[string]string{"professional_id": "This professional is inactive."})
-	case roomID != "" && !roomActive.Bool:
+	case roomID != "" && !deref(roomActive):
 		return refs{}, apperr.Validation(map[string]string{"room_id": "This room is inactive."})
-	case procedureID != "" && !pcActive.Bool:
+	case procedureID != "" && !deref(pcActive):
 		return refs{}, apperr.Validation(map[string]string{"procedure_id": "This procedure is inactive."})
 	}
-	return refs{patientName: paName.String, professionalName: prName.String, roomName: roomRowName.String,
-		defaultDuration: time.Duration(prDuration.Int64) * time.Minute, professionalUserID: prUser.String,
-		procedureName: pcName.String, procedureColor: pcColor.String, procedureDuration: time.Duration(pcDuration.Int64) * time.Minute}, nil
+	return refs{patientName: deref(paName), professionalName: deref(prName), roomName: deref(roomRowName),
+		defaultDuration: time.Duration(deref(prDuration)) * time.Minute, professionalUserID: deref(prUser),
+		procedureName: deref(pcName), procedureColor: deref(pcColor), procedureDuration: time.Duration(deref(pcDuration)) * time.Minute}, nil
 }
 
 // slot is a time range [start, end).

@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,9 @@ func main() {
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of one run to this file")
 	flag.StringVar(&profileRun, "profile", "agenda", "the run to profile: bare, agenda, uncached or booking")
 	flag.BoolVar(&skipPgbench, "no-pgbench", false, "skip the pgbench run")
+	flag.IntVar(&poolSize, "pool", 0, "the server's PostgreSQL pool size (0: the server's default)")
+	flag.BoolVar(&keepSchema, "keep", false, "keep the schema at the end (for EXPLAIN and friends)")
+	flag.StringVar(&onlyRuns, "runs", "bare,agenda,uncached,booking", "the runs to make, comma-separated (the bare handler is always run: the others are compared to it)")
 	flag.Parse()
 	if err := run(*duration, *conns); err != nil {
 		log.Fatal(err)
@@ -61,8 +65,10 @@ func main() {
 }
 
 var (
-	cpuProfile, profileRun string
-	skipPgbench            bool
+	cpuProfile, profileRun  string
+	onlyRuns                string
+	poolSize                int
+	skipPgbench, keepSchema bool
 )
 
 func run(duration time.Duration, conns int) error {
@@ -77,10 +83,18 @@ func run(duration time.Duration, conns int) error {
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	defer admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
+	if keepSchema {
+		defer fmt.Fprintf(os.Stderr, "schema %s kept\n", schema)
+	} else {
+		defer admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck
+	}
 	u, _ := url.Parse(base)
 	q := u.Query()
 	q.Set("search_path", schema+",public")
+	// The server's and the bare handler's connections carry the schema's
+	// name, so that the CPU of their PostgreSQL backends can be told apart
+	// from other users of the same server (see cpuNow).
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	dbURL := u.String()
 
@@ -93,6 +107,9 @@ func run(duration time.Duration, conns int) error {
 		return err
 	}
 	cfg.DatabaseURL = dbURL
+	if poolSize > 0 {
+		cfg.DatabaseURL += "&pool_max_conns=" + strconv.Itoa(poolSize)
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.New(ctx, cfg, logger)
 	if err != nil {
@@ -167,6 +184,16 @@ func run(duration time.Duration, conns int) error {
 		{"uncached", "clinic agenda list, cache bypassed (session + membership + query + encode + gzip + store)", []string{"-s", uncachedLua, clinicURL}},
 		{"booking", "clinic booking, distinct slots (references + one batch: insert, event, audit)", []string{"-s", bookLua, clinicURL + "/api/v1/clinics/" + res.ClinicID + "/appointments"}},
 	}
+	want := map[string]bool{"bare": true}
+	for k := range strings.SplitSeq(onlyRuns, ",") {
+		want[strings.TrimSpace(k)] = true
+	}
+	runs = slices.DeleteFunc(runs, func(c struct {
+		key, name string
+		args      []string
+	}) bool {
+		return !want[c.key]
+	})
 	for _, c := range runs {
 		profile := cpuProfile != "" && c.key == profileRun
 		if profile {
@@ -179,6 +206,7 @@ func run(duration time.Duration, conns int) error {
 				return err
 			}
 		}
+		before := cpuNow(ctx, admin, schema)
 		r, err := runWrk(c.name, duration, conns, c.args)
 		if profile {
 			pprof.StopCPUProfile()
@@ -186,6 +214,9 @@ func run(duration time.Duration, conns int) error {
 		if err != nil {
 			return err
 		}
+		wrkCPU := r.cpu.wrk
+		r.cpu = cpuNow(ctx, admin, schema).sub(before)
+		r.cpu.wrk = wrkCPU
 		results[c.key] = r
 	}
 	var bench pgbenchResult
@@ -195,18 +226,24 @@ func run(duration time.Duration, conns int) error {
 			return err
 		}
 	}
-	fmt.Printf("\n| what | req/s | p50 | p99 | non-2xx |\n|---|---:|---:|---:|---:|\n")
+	fmt.Printf("\n| what | req/s | p50 | p99 | non-2xx | CPU/req: server | PostgreSQL | wrk |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range runs {
 		r := results[c.key]
-		fmt.Printf("| %s | %.0f | %s | %s | %d |\n", r.name, r.rps, r.p50, r.p99, r.non2xx)
+		fmt.Printf("| %s | %.0f | %s | %s | %d | %s | %s | %s |\n", r.name, r.rps, r.p50, r.p99, r.non2xx,
+			r.perRequest(r.cpu.self), r.perRequest(r.cpu.postgres), r.perRequest(r.cpu.wrk))
 	}
 	if !skipPgbench {
-		fmt.Printf("| pgbench -N -c %d -j 2 -T %d -M prepared (scale 10), tps | %.0f | | | |\n", conns, int(duration.Seconds()), bench.tps)
+		fmt.Printf("| pgbench -N -c %d -j 2 -T %d -M prepared (scale 10), tps | %.0f | | | | | | |\n", conns, int(duration.Seconds()), bench.tps)
 	}
 	bareRPS := results["bare"].rps
-	fmt.Printf("\nagenda list, cached: %.0f%% of the bare handler\n", 100*results["agenda"].rps/bareRPS)
-	fmt.Printf("agenda list, cache bypassed: %.0f%% of the bare handler\n", 100*results["uncached"].rps/bareRPS)
-	if !skipPgbench {
+	fmt.Println()
+	if want["agenda"] {
+		fmt.Printf("agenda list, cached: %.0f%% of the bare handler\n", 100*results["agenda"].rps/bareRPS)
+	}
+	if want["uncached"] {
+		fmt.Printf("agenda list, cache bypassed: %.0f%% of the bare handler\n", 100*results["uncached"].rps/bareRPS)
+	}
+	if !skipPgbench && want["booking"] {
 		fmt.Printf("bookings: %.0f%% of pgbench -N (%.0f tps, average latency %s ms)\n", 100*results["booking"].rps/bench.tps, bench.tps, bench.latency)
 	}
 	return nil
@@ -416,6 +453,16 @@ type result struct {
 	rps      float64
 	p50, p99 string
 	non2xx   int
+	cpu      cpuTimes
+	seconds  float64 // the run's duration
+}
+
+// perRequest returns CPU time t spent over the run per request.
+func (r result) perRequest(t time.Duration) string {
+	if r.rps == 0 || t == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f µs", float64(t.Microseconds())/(r.rps*r.seconds))
 }
 
 var (
@@ -428,11 +475,13 @@ var (
 func runWrk(name string, d time.Duration, conns int, args []string) (result, error) {
 	fmt.Fprintf(os.Stderr, "wrk: %s…\n", name)
 	all := append([]string{"-t2", fmt.Sprintf("-c%d", conns), "-d" + d.String(), "--latency"}, args...)
-	out, err := exec.Command("wrk", all...).CombinedOutput()
+	cmd := exec.Command("wrk", all...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
-	r := result{name: name}
+	r := result{name: name, seconds: d.Seconds()}
+	r.cpu.wrk = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if m := reRPS.FindSubmatch(out); m != nil {
 		fmt.Sscanf(string(m[1]), "%f", &r.rps)
 	}

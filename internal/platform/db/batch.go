@@ -48,6 +48,13 @@ func (queuedResult) RowsAffected() (int64, error) { return 0, errQueued }
 // IsUniqueViolation and IsExclusionViolation see it). On PostgreSQL that is
 // one round trip: the server runs a batch as one implicit transaction, and
 // its commit waits for one WAL flush.
+//
+// A batch that PostgreSQL rolls back as a deadlock victim is sent again, up
+// to batchAttempts times in all: concurrent inserts into one exclusion
+// constraint can wait for each other (each finds the other's row before
+// either commits), and then the one sent again sees the winner's row as a
+// plain violation. Nothing of a rolled-back batch remains, so sending it
+// again is safe.
 func (d *DB) SendBatch(ctx context.Context, b *Batch) error {
 	if b.Len() == 0 {
 		return nil
@@ -55,8 +62,18 @@ func (d *DB) SendBatch(ctx context.Context, b *Batch) error {
 	if d.Pool == nil {
 		return d.Tx(ctx, func(tx *sql.Tx) error { return execEach(ctx, tx, b) })
 	}
-	return sendPgx(ctx, d.Pool, b)
+	var err error
+	for range batchAttempts {
+		if err = sendPgx(ctx, d.Pool, b); !IsDeadlock(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }
+
+// batchAttempts bounds how many times SendBatch sends a batch that keeps
+// being chosen as a deadlock victim.
+const batchAttempts = 3
 
 // sender is what sends a pgx batch: a *pgxpool.Pool or a *pgx.Conn.
 type sender interface {

@@ -37,15 +37,39 @@ type Manager struct {
 	store Store
 	cfg   ManagerConfig
 	now   func() time.Time
+	local *local // nil: every Load asks the store
 }
 
-// NewManager returns a Manager over store.
+// NewManager returns a Manager over store. When store is a Watcher, the
+// manager keeps the sessions it reads in memory, and a Load asks the store
+// only when it must write the session's last use anyway (at most once per
+// refresh interval, a minute at most) or after a miss: a session that
+// Destroy ends, on any server, is refused on this one as soon as the
+// watcher reports it, and no session is served from memory while the
+// watcher is not live. Close stops the watcher.
 func NewManager(store Store, cfg ManagerConfig) *Manager {
 	if cfg.CookieName == "" {
 		cfg.CookieName = "clinic_session"
 	}
-	return &Manager{store: store, cfg: cfg, now: time.Now}
+	m := &Manager{store: store, cfg: cfg, now: time.Now}
+	if w, ok := store.(Watcher); ok {
+		m.local = watchLocal(w)
+	}
+	return m
 }
+
+// Close stops the manager's watcher of ended sessions, if any. It does
+// not close the store.
+func (m *Manager) Close() error {
+	if m.local != nil {
+		m.local.close()
+	}
+	return nil
+}
+
+// refresh is how old a session's last use may be before Load writes it
+// again.
+func (m *Manager) refresh() time.Duration { return min(time.Minute, m.cfg.IdleTimeout/10) }
 
 // CookieName returns the name of the session cookie.
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
@@ -73,7 +97,18 @@ func (m *Manager) Load(ctx context.Context, token string) (Data, error) {
 	if token == "" || len(token) > 128 {
 		return Data{}, ErrNotFound
 	}
-	b, err := m.store.Find(ctx, key(token))
+	k := key(token)
+	now := m.now().UTC()
+	var gen uint64
+	if m.local != nil {
+		// A session held in memory is served while its last use needs no
+		// refresh: the store's copy decides everything else.
+		if d, ok := m.local.get(k); ok && now.Sub(d.LastSeen) < m.refresh() && now.Sub(d.CreatedAt) < m.cfg.AbsoluteTimeout {
+			return d, nil
+		}
+		gen = m.local.generation()
+	}
+	b, err := m.store.Find(ctx, k)
 	if err != nil {
 		return Data{}, err
 	}
@@ -81,16 +116,18 @@ func (m *Manager) Load(ctx context.Context, token string) (Data, error) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		return Data{}, ErrNotFound
 	}
-	now := m.now().UTC()
 	if now.Sub(d.LastSeen) >= m.cfg.IdleTimeout || now.Sub(d.CreatedAt) >= m.cfg.AbsoluteTimeout {
-		_ = m.store.Delete(ctx, key(token))
+		_ = m.store.Delete(ctx, k)
 		return Data{}, ErrNotFound
 	}
-	if now.Sub(d.LastSeen) >= min(time.Minute, m.cfg.IdleTimeout/10) {
+	if now.Sub(d.LastSeen) >= m.refresh() {
 		d.LastSeen = now
 		if err := m.save(ctx, token, d); err != nil {
 			return Data{}, err
 		}
+	}
+	if m.local != nil {
+		m.local.put(k, d, gen, now, m.refresh())
 	}
 	return d, nil
 }
@@ -100,7 +137,11 @@ func (m *Manager) Destroy(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	return m.store.Delete(ctx, key(token))
+	err := m.store.Delete(ctx, key(token))
+	if m.local != nil {
+		m.local.forget(key(token)) // the watcher reports it too, later
+	}
+	return err
 }
 
 // Expiry returns when a session's cookie and stored entry expire.

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,4 +130,72 @@ func redisPrefix(tb testing.TB) string {
 		}
 	})
 	return prefix
+}
+
+// countingWatcher is a watching store that counts Finds.
+type countingWatcher struct {
+	session.Store
+	finds atomic.Int64
+}
+
+func (c *countingWatcher) Find(ctx context.Context, key string) ([]byte, error) {
+	c.finds.Add(1)
+	return c.Store.Find(ctx, key)
+}
+
+func (c *countingWatcher) Watch(ctx context.Context, deleted func(string), live func(bool)) {
+	c.Store.(session.Watcher).Watch(ctx, deleted, live)
+}
+
+// Two servers on one PostgreSQL database: each keeps the sessions it reads
+// in memory, and a logout on one is refused by the other as soon as the
+// notification arrives.
+func TestManagersOnPostgresRefuseSessionEndedOnAnotherServer(t *testing.T) {
+	t.Parallel()
+	url := dbtest.PostgresURL(t)
+	cfg := session.ManagerConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 24 * time.Hour}
+	a := session.NewManager(session.NewDB(openDB(t, url)), cfg)
+	t.Cleanup(func() { _ = a.Close() })
+	storeB := &countingWatcher{Store: session.NewDB(openDB(t, url))}
+	b := session.NewManager(storeB, cfg)
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := t.Context()
+
+	token, _, err := a.Create(ctx, "u1")
+	require.NoError(t, err)
+	// b holds the session once it has read it with its watcher listening
+	// (until then it reads the store every time).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := b.Load(ctx, token)
+		require.NoError(t, err)
+		require.Equal(t, "u1", d.UserID)
+		before := storeB.finds.Load()
+		_, err = b.Load(ctx, token)
+		require.NoError(t, err)
+		if storeB.finds.Load() == before {
+			break // served from memory
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the session is never served from memory")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	require.NoError(t, a.Destroy(ctx, token))
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, err := b.Load(ctx, token)
+		if session.IsNotFound(err) {
+			break
+		}
+		require.NoError(t, err)
+		if time.Now().After(deadline) {
+			t.Fatal("the other server still accepts the session 10 s after the logout")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// And for good: a later Load does not find it either.
+	_, err = b.Load(ctx, token)
+	require.ErrorIs(t, err, session.ErrNotFound)
 }
