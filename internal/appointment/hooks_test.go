@@ -65,7 +65,7 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 			a, err := svc.Create(context.Background(), b.receptionist, CreateInput{PatientID: b.patientID, ProfessionalID: b.profID,
 				StartsAt: rfc(at(0, 0)), DurationMinutes: 30})
 			require.NoError(t, err)
-			return &Change{Kind: ChangeCreated, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeCreated, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.profID,
 				StartsAt: at(0, 0), EndsAt: at(0, 30), Status: StatusScheduled}
 		}},
 		{"a series, announced once", func(t *testing.T, b *testBundle, svc *Service, at func(days, mm int) time.Time) *Change {
@@ -75,7 +75,7 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 			})
 			require.NoError(t, err)
 			require.Len(t, s.IDs, 3)
-			return &Change{Kind: ChangeCreated, ClinicID: b.clinicID, AppointmentID: s.IDs[0], SeriesID: s.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeCreated, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: s.IDs[0], SeriesID: s.ID, ProfessionalID: b.profID,
 				StartsAt: at(0, 0), EndsAt: at(14, 30), Status: StatusScheduled}
 		}},
 		{"a reschedule to another professional", func(t *testing.T, b *testBundle, svc *Service, at func(days, mm int) time.Time) *Change {
@@ -84,7 +84,7 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 				StartsAt: kernel.Some(rfc(at(1, 0))), ProfessionalID: kernel.Some(b.prof2ID)})
 			require.NoError(t, err)
 			require.Equal(t, b.prof2ID, moved.ProfessionalID)
-			return &Change{Kind: ChangeRescheduled, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.prof2ID,
+			return &Change{Kind: ChangeRescheduled, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.prof2ID,
 				StartsAt: at(1, 0), EndsAt: at(1, 30), Status: StatusScheduled,
 				OldProfessionalID: b.profID, OldStartsAt: at(0, 0), OldEndsAt: at(0, 30)}
 		}},
@@ -93,7 +93,7 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 			_, err := svc.Update(context.Background(), b.receptionist, a.ID, UpdateInput{
 				StartsAt: kernel.Some(rfc(at(1, 0))), Notes: kernel.Some("Retorno")})
 			require.NoError(t, err)
-			return &Change{Kind: ChangeRescheduled, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeRescheduled, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.profID,
 				StartsAt: at(1, 0), EndsAt: at(1, 30), Status: StatusScheduled,
 				OldProfessionalID: b.profID, OldStartsAt: at(0, 0), OldEndsAt: at(0, 30)}
 		}},
@@ -101,21 +101,21 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 			a := b.book(t, b.profID, "", at(0, 0), 30)
 			_, err := svc.Update(context.Background(), b.receptionist, a.ID, UpdateInput{Procedure: kernel.Some("Retorno")})
 			require.NoError(t, err)
-			return &Change{Kind: ChangeUpdated, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeUpdated, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.profID,
 				StartsAt: at(0, 0), EndsAt: at(0, 30), Status: StatusScheduled}
 		}},
 		{"a confirmation", func(t *testing.T, b *testBundle, svc *Service, at func(days, mm int) time.Time) *Change {
 			a := b.book(t, b.profID, "", at(0, 0), 30)
 			_, err := svc.SetStatus(context.Background(), b.receptionist, a.ID, StatusInput{Status: StatusConfirmed})
 			require.NoError(t, err)
-			return &Change{Kind: ChangeStatus, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeStatus, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.profID,
 				StartsAt: at(0, 0), EndsAt: at(0, 30), Status: StatusConfirmed}
 		}},
 		{"a cancellation", func(t *testing.T, b *testBundle, svc *Service, at func(days, mm int) time.Time) *Change {
 			a := b.book(t, b.profID, "", at(0, 0), 30)
 			_, err := svc.SetStatus(context.Background(), b.receptionist, a.ID, StatusInput{Status: StatusCancelled})
 			require.NoError(t, err)
-			return &Change{Kind: ChangeStatus, ClinicID: b.clinicID, AppointmentID: a.ID, ProfessionalID: b.profID,
+			return &Change{Kind: ChangeStatus, ClinicID: b.clinicID, PatientID: b.patientID, AppointmentID: a.ID, ProfessionalID: b.profID,
 				StartsAt: at(0, 0), EndsAt: at(0, 30), Status: StatusCancelled}
 		}},
 		{"refused: a booking over another", func(t *testing.T, b *testBundle, svc *Service, at func(days, mm int) time.Time) *Change {
@@ -185,6 +185,70 @@ func TestEveryCommittedWriteIsAnnouncedOnceAndRefusedOnesNever(t *testing.T) {
 				require.True(t, want.StartsAt.Equal(got.seen.StartsAt), "the listener read the appointment at %s, not %s", got.seen.StartsAt, want.StartsAt)
 				require.Equal(t, want.ProfessionalID, got.seen.ProfessionalID)
 			})
+		}
+	})
+}
+
+// A TxHook runs inside the write, once per appointment written, and its
+// failure, or the failure of what it wrote, rolls the whole write back.
+func TestTxHooksRunInsideTheWrite(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d, "")
+		var mu sync.Mutex
+		var seen []Change
+		record := func(_ context.Context, _ Writer, c Change) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, c)
+			return nil
+		}
+		svc := NewService(d, b.svc.schedule, b.jobs, WithTxHook(record))
+		svc.now = b.svc.now
+		ctx := context.Background()
+		count := func(start time.Time) int {
+			var n int
+			require.NoError(t, d.QueryRowContext(ctx, `SELECT count(*) FROM appointments WHERE clinic_id = $1 AND starts_at = $2`,
+				b.clinicID, db.Time(start)).Scan(&n))
+			return n
+		}
+
+		s, err := svc.CreateSeries(ctx, b.receptionist, SeriesInput{
+			CreateInput: CreateInput{PatientID: b.patientID, ProfessionalID: b.profID, StartsAt: rfc(b.at(7, 9, 0)), DurationMinutes: 30},
+			Recurrence:  Recurrence{EveryDays: 7, Count: 3},
+		})
+		require.NoError(t, err)
+		_, err = svc.SetStatus(ctx, b.receptionist, s.IDs[1], StatusInput{Status: StatusCancelled})
+		require.NoError(t, err)
+		mu.Lock()
+		require.Len(t, seen, 4, "one call per occurrence of the series, one for the cancellation")
+		for i, c := range seen[:3] {
+			require.Equal(t, ChangeCreated, c.Kind)
+			require.Equal(t, s.IDs[i], c.AppointmentID)
+			require.Equal(t, b.patientID, c.PatientID)
+		}
+		require.Equal(t, ChangeStatus, seen[3].Kind)
+		require.Equal(t, StatusCancelled, seen[3].Status)
+		mu.Unlock()
+
+		tests := []struct {
+			name string
+			hook TxHook
+		}{
+			{"the hook fails", func(context.Context, Writer, Change) error { return apperr.New(apperr.Internal, "Hook failed.") }},
+			{"what the hook wrote fails", func(ctx context.Context, w Writer, _ Change) error {
+				_, err := w.ExecContext(ctx, `INSERT INTO no_such_table (x) VALUES (1)`)
+				return err
+			}},
+		}
+		for i, tt := range tests {
+			svc := NewService(d, b.svc.schedule, b.jobs, WithTxHook(tt.hook))
+			svc.now = b.svc.now
+			start := b.at(8, 10+i, 0)
+			_, err := svc.Create(ctx, b.receptionist, CreateInput{PatientID: b.patientID, ProfessionalID: b.profID,
+				StartsAt: rfc(start), DurationMinutes: 30})
+			require.Error(t, err, tt.name)
+			require.Zero(t, count(start), "%s: the booking was written", tt.name)
 		}
 	})
 }
