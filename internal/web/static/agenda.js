@@ -361,6 +361,15 @@
       n.setAttribute("role", "presentation");
       ["aria-label", "aria-colindex", "aria-rowindex", "aria-colspan", "aria-rowspan", "aria-sort"].forEach(function (a) { n.removeAttribute(a); });
     });
+    // The time grid scrolls: keyboard users reach it and scroll it with
+    // the arrow keys (it may show no focusable event at all).
+    Array.prototype.forEach.call(el.querySelectorAll(".ec-main"), function (n) {
+      if (n.getAttribute("tabindex") !== "0") {
+        n.setAttribute("tabindex", "0");
+        n.setAttribute("role", "region");
+        n.setAttribute("aria-label", cfg.msgGrid);
+      }
+    });
   }
 
   function scrollTime() {
