@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,7 +216,7 @@ func (s *Service) answer(ctx context.Context, id, key string, expires time.Time,
 	if a.Answered != "" {
 		return a, errAnswered
 	}
-	if !contains(a.Actions, action) {
+	if !slices.Contains(a.Actions, action) {
 		if a.Gone {
 			return a, errSlotGone
 		}
@@ -272,15 +273,6 @@ func (s *Service) appointmentOf(ctx context.Context, messageID string) string {
 	var id sql.NullString
 	_ = s.db.QueryRowContext(ctx, `SELECT appointment_id FROM messages WHERE id = $1`, messageID).Scan(&id)
 	return id.String
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ApplyReply carries out a patient's tap on a WhatsApp quick-reply button
