@@ -271,6 +271,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Waitlist = waitlist.NewService(a.DB, append(waitlistOpts, waitlist.WithAppointments(a.Appointments))...)
 	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 
+	// (records: a.Records = record.NewService(...))
+
+	// (documents: a.Documents = document.NewService(...))
+
+	// (billing: a.Billing = billing.NewService(...))
+
+	// (analytics: a.Analytics = analytics.NewService(...))
+
+	// (patient file: a.PatientFiles = patientfile.NewService(...))
+
 	// On PostgreSQL sessions are also kept in memory, told of the ones
 	// ended on any server (see session.NewManager).
 	sessions := session.NewManager(a.Sessions, session.ManagerConfig{

@@ -44,7 +44,21 @@ func apiOps() []apiOp {
 			Conflict: "Only a failed or cancelled job can be retried."},
 	}
 	ops = append(ops, coreOps()...)
-	return append(ops, messageOps()...)
+	ops = append(ops, messageOps()...)
+
+	// (records: ops = append(ops, recordOps()...))
+
+	// (documents: ops = append(ops, documentOps()...))
+
+	// (patient file: ops = append(ops, patientFileOps()...))
+
+	// (billing: ops = append(ops, billingOps()...))
+
+	// (pix: ops = append(ops, pixOps()...))
+
+	// (analytics: ops = append(ops, analyticsOps()...))
+
+	return ops
 }
 
 // schemaOverrides gives the schema of types with their own JSON encoding.

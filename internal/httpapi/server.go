@@ -49,6 +49,17 @@ type Deps struct {
 	// Reminders is the clinic's messages to patients: settings, ledger,
 	// answers and the providers' webhooks.
 	Reminders *reminder.Service
+
+	// (records: Records)
+
+	// (documents: Documents)
+
+	// (patient file: Files — timeline, export, anonymise, search)
+
+	// (billing: Billing)
+
+	// (analytics: Analytics)
+
 	// Auth authenticates requests and applies rate limits, for the web UI
 	// too (one implementation).
 	Auth     *httpx.Auth

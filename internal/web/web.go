@@ -44,6 +44,16 @@ type Deps struct {
 	Jobs         *jobs.Service
 	PubSub       pubsub.PubSub
 	Reminders    *reminder.Service
+
+	// (records: Records)
+
+	// (documents: Documents)
+
+	// (patient file: Files)
+
+	// (billing: Billing)
+
+	// (analytics: Analytics)
 }
 
 // Server is the web UI.
@@ -96,6 +106,16 @@ func (s *Server) routes() {
 	s.inviteRoutes(m)
 	s.messagesRoutes(m)
 	s.answerRoutes(m)
+
+	// (records: s.recordsRoutes(m))
+
+	// (documents: s.documentsRoutes(m))
+
+	// (patient file: s.patientFileRoutes(m))
+
+	// (billing: s.billingRoutes(m))
+
+	// (analytics: s.analyticsRoutes(m))
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
