@@ -36,14 +36,14 @@ func (s *Service) Count(ctx context.Context, p kernel.Principal, f ListFilter) (
 		return nil, err
 	}
 	out := Counts{}
-	if p.Role == kernel.RoleProfessional && p.UserID == "" {
-		return out, nil // a token is no professional
+	_, own, ok, err := s.scope(ctx, p)
+	if err != nil || !ok {
+		return out, err
 	}
 	var b strings.Builder
-	b.WriteString(`SELECT a.status, COUNT(*) FROM appointments a
-JOIN professional_refs pr ON pr.id = a.professional_id AND pr.clinic_id = a.clinic_id`)
+	b.WriteString(`SELECT a.status, COUNT(*) FROM appointments a`)
 	var args []any
-	filterWhere(&b, &args, p, q.ListFilter)
+	filterWhere(&b, &args, p, q.ListFilter, own)
 	b.WriteString(` GROUP BY a.status`)
 	rows, err := s.db.QueryContext(ctx, b.String(), args...)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
+	"clinic/internal/schedule"
 )
 
 // Get returns an appointment with its history. NotFound for an appointment
@@ -111,13 +112,14 @@ func checkFilter(f ListFilter) (listQuery, error) {
 
 // list runs the agenda query.
 func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Page, error) {
-	if p.Role == kernel.RoleProfessional && p.UserID == "" {
-		return Page{Items: []Appointment{}}, nil // a token is no professional
+	dir, own, ok, err := s.scope(ctx, p)
+	if err != nil || !ok {
+		return Page{Items: []Appointment{}}, err
 	}
 	var q strings.Builder
-	q.WriteString(selectAppointment)
+	q.WriteString(selectAgenda)
 	var args []any
-	arg := filterWhere(&q, &args, p, f.ListFilter)
+	arg := filterWhere(&q, &args, p, f.ListFilter, own)
 	if f.Cursor != "" {
 		t := arg(db.Time(f.afterStart))
 		q.WriteString(` AND (a.starts_at > ` + t + ` OR (a.starts_at = ` + t + ` AND a.id > ` + arg(f.afterID) + `))`)
@@ -133,13 +135,22 @@ func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Pa
 	for rows.Next() {
 		page.Items = append(page.Items, Appointment{})
 		a := &page.Items[len(page.Items)-1]
-		if err := scanAppointment(rows, a); err != nil {
+		if err := scanAgendaRow(rows, a); err != nil {
 			return Page{}, fmt.Errorf("appointment: list: %w", err)
 		}
 		present(p, a)
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("appointment: list: %w", err)
+	}
+	rows.Close()
+	if !name(dir, page.Items) {
+		// An id made between a commit and the directory's invalidation:
+		// read the directory again, once.
+		if dir, err = s.schedule.FreshDirectory(ctx, p.ClinicID); err != nil {
+			return Page{}, err
+		}
+		name(dir, page.Items)
 	}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
@@ -149,11 +160,60 @@ func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Pa
 	return page, nil
 }
 
+// scope returns the clinic's directory and, for a professional, the
+// professional linked to their user (own); ok is false when p sees no
+// appointment at all (a professional's token, or a user linked to no
+// professional).
+func (s *Service) scope(ctx context.Context, p kernel.Principal) (dir *schedule.Directory, own string, ok bool, err error) {
+	if p.Role == kernel.RoleProfessional && p.UserID == "" {
+		return nil, "", false, nil // a token is no professional
+	}
+	if dir, err = s.schedule.Directory(ctx, p.ClinicID); err != nil {
+		return nil, "", false, err
+	}
+	if p.Role != kernel.RoleProfessional {
+		return dir, "", true, nil
+	}
+	if own, ok = dir.ProfessionalOfUser(p.UserID); ok {
+		return dir, own, true, nil
+	}
+	// Perhaps linked since the directory was loaded: look once more.
+	if dir, err = s.schedule.FreshDirectory(ctx, p.ClinicID); err != nil {
+		return nil, "", false, err
+	}
+	own, ok = dir.ProfessionalOfUser(p.UserID)
+	return dir, own, ok, nil
+}
+
+// name fills in the professional's, room's and procedure's part of each
+// appointment from the clinic's directory. It reports false when an id was
+// not in it.
+func name(dir *schedule.Directory, items []Appointment) bool {
+	all := true
+	for i := range items {
+		a := &items[i]
+		pr, ok := dir.Professional(a.ProfessionalID)
+		all = all && ok
+		a.ProfessionalName, a.professionalUserID = pr.Name, pr.UserID
+		if a.RoomID != "" {
+			a.RoomName, ok = dir.Room(a.RoomID)
+			all = all && ok
+		}
+		if a.ProcedureID != "" {
+			pc, ok := dir.Procedure(a.ProcedureID)
+			all = all && ok
+			a.ProcedureColor = pc.Color
+		}
+	}
+	return all
+}
+
 // filterWhere writes the WHERE clause of f's range, filters and p's scope
-// (a professional's own appointments) to q, for a query on appointments a
-// joined with professional_refs pr, with its arguments in *args. It returns
-// a function that adds one more argument and returns its placeholder.
-func filterWhere(q *strings.Builder, args *[]any, p kernel.Principal, f ListFilter) func(v any) string {
+// (a professional's own appointments: those of the professional own, from
+// scope) to q, for a query on appointments a, with its arguments in *args.
+// It returns a function that adds one more argument and returns its
+// placeholder.
+func filterWhere(q *strings.Builder, args *[]any, p kernel.Principal, f ListFilter, own string) func(v any) string {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
@@ -177,7 +237,7 @@ func filterWhere(q *strings.Builder, args *[]any, p kernel.Principal, f ListFilt
 		q.WriteString(`)`)
 	}
 	if p.Role == kernel.RoleProfessional {
-		q.WriteString(` AND pr.user_id = ` + arg(p.UserID))
+		q.WriteString(` AND a.professional_id = ` + arg(own))
 	}
 	return arg
 }

@@ -47,6 +47,32 @@ JOIN professional_refs pr ON pr.id = a.professional_id AND pr.clinic_id = a.clin
 LEFT JOIN room_refs r ON r.id = a.room_id AND r.clinic_id = a.clinic_id
 LEFT JOIN procedure_refs pc ON pc.id = a.procedure_id AND pc.clinic_id = a.clinic_id`
 
+// selectAgenda selects what the agenda shows of appointments, with the
+// names of their patients (the read model of package patient); the
+// professionals', rooms' and procedures' part comes from the clinic's
+// schedule.Directory (see list).
+const selectAgenda = `SELECT a.id, a.clinic_id, a.patient_id, pa.name, a.professional_id, a.room_id, a.starts_at, a.ends_at,
+	a.procedure, a.procedure_id, a.notes, a.status, a.series_id, a.created_by, a.created_at, a.updated_at
+FROM appointments a
+JOIN patient_refs pa ON pa.id = a.patient_id AND pa.clinic_id = a.clinic_id`
+
+// scanAgendaRow scans a row of selectAgenda.
+func scanAgendaRow(row interface{ Scan(...any) error }, a *Appointment) error {
+	var roomID, procedureID, seriesID, createdBy *string
+	var notes string
+	if err := row.Scan(&a.ID, &a.ClinicID, &a.PatientID, &a.PatientName, &a.ProfessionalID,
+		&roomID, &a.StartsAt, &a.EndsAt, &a.Procedure, &procedureID, &notes, &a.Status, &seriesID, &createdBy,
+		&a.CreatedAt, &a.UpdatedAt); err != nil {
+		return err
+	}
+	a.RoomID, a.ProcedureID = deref(roomID), deref(procedureID)
+	a.SeriesID, a.CreatedBy = deref(seriesID), deref(createdBy)
+	a.Notes = &notes
+	a.StartsAt, a.EndsAt = a.StartsAt.UTC(), a.EndsAt.UTC()
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return nil
+}
+
 func scanAppointment(row interface{ Scan(...any) error }, a *Appointment) error {
 	// Pointers for the nullable columns: pgx (the agenda reads through
 	// db.Query) scans them without database/sql's Scanner round about.

@@ -81,6 +81,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func (s *Service) professionalChanged(ctx context.Context, c ProfessionalChange) {
 	ctx = context.WithoutCancel(ctx)
 	s.availabilityChanged(ctx, c.ClinicID)
+	s.directoryChanged(ctx, c.ClinicID)
 	s.onProfessional.Notify(ctx, c)
 }
 

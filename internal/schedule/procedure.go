@@ -139,6 +139,7 @@ func (s *Service) CreateProcedure(ctx context.Context, p kernel.Principal, in Pr
 	if err != nil {
 		return Procedure{}, err
 	}
+	s.directoryChanged(ctx, pr.ClinicID)
 	s.onProcedure.Notify(ctx, ProcedureChange{ClinicID: pr.ClinicID, ProcedureID: pr.ID, Created: true})
 	return pr, nil
 }
@@ -190,6 +191,7 @@ func (s *Service) UpdateProcedure(ctx context.Context, p kernel.Principal, id st
 		return Procedure{}, err
 	}
 	if changed {
+		s.directoryChanged(ctx, pr.ClinicID)
 		s.onProcedure.Notify(ctx, ProcedureChange{ClinicID: pr.ClinicID, ProcedureID: pr.ID})
 	}
 	return pr, nil

@@ -70,6 +70,7 @@ func (s *Service) CreateRoom(ctx context.Context, p kernel.Principal, in RoomInp
 	if err != nil {
 		return Room{}, err
 	}
+	s.directoryChanged(ctx, r.ClinicID)
 	return r, nil
 }
 
@@ -118,6 +119,7 @@ func (s *Service) UpdateRoom(ctx context.Context, p kernel.Principal, id string,
 	if changed {
 		ctx = context.WithoutCancel(ctx)
 		s.availabilityChanged(ctx, r.ClinicID)
+		s.directoryChanged(ctx, r.ClinicID)
 		s.onRoom.Notify(ctx, RoomChange{ClinicID: r.ClinicID, RoomID: r.ID})
 	}
 	return r, nil

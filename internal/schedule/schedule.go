@@ -92,6 +92,8 @@ type Service struct {
 	// room writes (see OnProcedureChange, OnRoomChange).
 	onProcedure kernel.Listeners[ProcedureChange]
 	onRoom      kernel.Listeners[RoomChange]
+	// dirs keeps the clinics' directories (directory.go).
+	dirs directories
 }
 
 // NewService returns a Service on d that caches availability in c.
