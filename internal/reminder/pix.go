@@ -219,5 +219,5 @@ const examplePixCode = "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-
 
 // pixExample fills a preview's pix placeholders with example values.
 func pixExample(v *Vars, l *i18n.Localizer) {
-	v.Amount, v.Charge, v.PixCode = l.Money(15000), l.T("message.example.description"), examplePixCode
+	v.Amount, v.Charge, v.PixCode = l.Money(15000), l.T("message.pix.example_description"), examplePixCode
 }

@@ -216,6 +216,9 @@ func TestSendPix(t *testing.T) {
 				Body: "Pague {amount}: {pix_code}"})
 			require.NoError(t, err)
 			require.True(t, strings.HasPrefix(pv.Text, "Pague "+brl+": 000201"), pv.Text)
+			pv, err = e.svc.Preview(ctx, c.owner, reminder.Template{Kind: reminder.KindPix, Channel: "sms", Locale: "pt-BR", Body: "{charge}"})
+			require.NoError(t, err)
+			require.Equal(t, "Consulta de retorno", pv.Text, "the example charge")
 
 			in := request(c, patID)
 			m, err := e.svc.SendPix(ctx, c.owner, in)
@@ -290,4 +293,11 @@ func TestSendPixByEmailCarriesTheQRCode(t *testing.T) {
 	out, err := exec.Command(zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file).Output()
 	require.NoError(t, err)
 	require.Equal(t, payload, strings.TrimSuffix(string(out), "\n"))
+}
+
+// The catalogue has every message id the pix kind uses, in every locale.
+func TestPixMessageIDsAreInTheCatalogue(t *testing.T) {
+	t.Parallel()
+	require.Empty(t, i18n.Missing("message.pix.subject", "message.pix.body", "message.pix.qr_caption", "message.pix.qr_alt",
+		"message.pix.default_description", "message.pix.example_description"))
 }
