@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"clinic/internal/apperr"
 	"clinic/internal/pix"
 )
 
@@ -48,5 +49,34 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("fields written back give %q, not %q", b.String(), payload)
 		}
 		_ = fs.AmountCents()
+	})
+}
+
+// FuzzParseKey feeds ParseKey arbitrary text for every key type: it must
+// never panic, a key it accepts is already normalised (parsing its value
+// again gives it back) and fits next to the GUI in field 26, and every
+// failure is a validation error on pix_key.
+func FuzzParseKey(f *testing.F) {
+	for _, s := range []string{"529.982.247-25", "11.222.333/0001-81", "12.ABC.345/01DE-35", "Pix@Clinica.com.br",
+		"+55 (11) 98765-4321", "011987654321", "123e4567-e12b-12d1-a456-426655440000", "", "+", "@", "0000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, typ := range pix.KeyTypes {
+			k, err := pix.ParseKey(typ, s)
+			if err != nil {
+				if e := apperr.As(err); e.Code != apperr.Invalid || e.Fields[pix.FieldKey] == "" {
+					t.Fatalf("ParseKey(%s, %q): %v", typ, s, err)
+				}
+				continue
+			}
+			if k.Type != typ || len(k.Value) > pix.MaxEmailKey {
+				t.Fatalf("ParseKey(%s, %q) = %+v", typ, s, k)
+			}
+			again, err := pix.ParseKey(typ, k.Value)
+			if err != nil || again != k {
+				t.Fatalf("ParseKey(%s, %q) = %+v, not normalised: again %+v, %v", typ, s, k, again, err)
+			}
+		}
 	})
 }
