@@ -27,7 +27,9 @@ func QRPNG(payload string, size int) ([]byte, error) {
 // QRSVG draws payload's QR code (the same bitmap as QRPNG: level M, quiet
 // zone included) as an SVG image: one black rectangle per run of dark
 // modules in a row, crisp edges, a viewBox of one unit per module so that it
-// scales to any size.
+// scales to any size. It has no text of its own: the page that shows it
+// names it (an <img> with an alt, or role="img" and an aria-label around
+// it, in the page's language).
 func QRSVG(payload string) ([]byte, error) {
 	q, err := qrcode.New(payload, qrcode.Medium)
 	if err != nil {
@@ -36,7 +38,7 @@ func QRSVG(payload string) ([]byte, error) {
 	bm := q.Bitmap()
 	n := len(bm)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img">`, n, n)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges">`, n, n)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
 	for y, row := range bm {
 		for x := 0; x < len(row); {
