@@ -54,7 +54,7 @@ type PixMessage struct {
 }
 
 // maxPixDescription bounds a pix message's description.
-const maxPixDescription = 140
+const maxPixDescription = 200 // a charge's description (billing) fits
 
 // pixQRContentID is the Content-ID of the QR code image of a pix e-mail.
 const pixQRContentID = "pix-qr"

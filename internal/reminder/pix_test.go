@@ -173,7 +173,7 @@ func TestSendPix(t *testing.T) {
 				{"unknown patient", func(m *reminder.PixMessage) { m.PatientID = kernel.NewID() }, "patient_id"},
 				{"another clinic's patient", func(m *reminder.PixMessage) { m.PatientID = otherPat }, "patient_id"},
 				{"another clinic", func(m *reminder.PixMessage) { m.ClinicID = other.id }, "patient_id"},
-				{"description too long", func(m *reminder.PixMessage) { m.Description = strings.Repeat("x", 141) }, "description"},
+				{"description too long", func(m *reminder.PixMessage) { m.Description = strings.Repeat("x", 201) }, "description"},
 			}
 			for _, tt := range tests {
 				in := good
