@@ -405,7 +405,7 @@ func TestMessageTemplatesAPI(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		var list struct{ Items []map[string]any }
 		res.Decode(t, &list)
-		require.Len(t, list.Items, 6*3*2, "every kind, channel and locale")
+		require.Len(t, list.Items, 7*3*2, "every kind (the pix payment request too), channel and locale")
 
 		one := f.path("/messaging/templates/reminder/email/pt-BR")
 		res = f.do(t, f.owner, "GET", one, nil)

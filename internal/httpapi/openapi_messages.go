@@ -22,9 +22,10 @@ const (
 	testSendRules = "Sends the clinic's test message through the channel now to the patient's phone or e-mail (consent " +
 		"is not asked: the clinic is checking its own account) and answers the message as the ledger records it: sent " +
 		"with the provider's id, or failed with the provider's reason. Owners and admins only."
-	templateRules = "kind is reminder, booked, rescheduled, cancelled, offer or test; channel whatsapp, sms or email; " +
+	templateRules = "kind is reminder, booked, rescheduled, cancelled, offer, pix or test; channel whatsapp, sms or email; " +
 		"locale pt-BR or en. Placeholders between braces ({patient}, {clinic}, {professional}, {date}, {time}, {procedure}, " +
-		"{address}, {clinic_phone}, {link}) are filled at send time. For WhatsApp, wa_name and wa_language name the template " +
+		"{address}, {clinic_phone}, {link}) are filled at send time; a pix message (a charge's payment request) also has " +
+		"{amount}, {charge} (its description) and {pix_code} (the copia e cola; the e-mail shows its QR code too). For WhatsApp, wa_name and wa_language name the template " +
 		"as the provider approved it and body lists its parameters in order, one placeholder per line; an e-mail needs a " +
 		"subject. Owners and admins only."
 	ledgerRules = "Every message with its channel, recipient, provider id and status: pending, queued, sending, sent, " +

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -130,7 +131,8 @@ func NewEmail(cfg EmailConfig) (*Email, error) {
 // Kind returns KindEmail.
 func (e *Email) Kind() string { return KindEmail }
 
-// Send sends msg (Subject, Text and optionally HTML) to msg.To. The
+// Send sends msg (Subject, Text and optionally HTML with its Inline files)
+// to msg.To. The
 // receipt's id is the Message-ID (without angle brackets). SMTP 4xx replies
 // are temporary, 5xx replies permanent (*ProviderError with the reply code
 // as Status and the enhanced status code, when given, as Code).
@@ -155,6 +157,15 @@ func (e *Email) Send(ctx context.Context, msg Message) (Receipt, error) {
 	m.SetBodyString(gomail.TypeTextPlain, msg.Text)
 	if msg.HTML != "" {
 		m.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	}
+	for _, f := range msg.Inline {
+		if f.ContentID == "" || f.Name == "" || len(f.Data) == 0 {
+			return Receipt{}, invalid(KindEmail, "inline file %q needs a content id, a name and data", f.Name)
+		}
+		if err := m.EmbedReader(f.Name, bytes.NewReader(f.Data), gomail.WithFileContentID(f.ContentID),
+			gomail.WithFileContentType(gomail.ContentType(f.ContentType))); err != nil {
+			return Receipt{}, fmt.Errorf("email: inline %s: %w", f.Name, err)
+		}
 	}
 	var conns connTracker
 	defer conns.closeAll()

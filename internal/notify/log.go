@@ -52,6 +52,9 @@ func (l *Log) Send(ctx context.Context, msg Message) (Receipt, error) {
 	if msg.HTML != "" {
 		attrs = append(attrs, slog.String("html", msg.HTML))
 	}
+	for _, f := range msg.Inline {
+		attrs = append(attrs, slog.String("inline", f.Name+" ("+f.ContentType+", cid "+f.ContentID+")"))
+	}
 	if t := msg.Template; t != nil {
 		payloads := make([]string, 0, len(t.Buttons))
 		for _, b := range t.Buttons {

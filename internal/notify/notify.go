@@ -49,11 +49,26 @@ type Message struct {
 	// StatusCallback overrides the SMS channel's configured status callback
 	// URL for this message (for example to carry the ledger's id).
 	StatusCallback string
+	// Inline are files that the e-mail's HTML part shows, each referenced
+	// there as cid:ContentID (an image: <img src="cid:…">). Other channels
+	// ignore them.
+	Inline []InlineFile
 	// CallbackData is sent with a WhatsApp message as its
 	// biz_opaque_callback_data and comes back in the status updates of the
 	// message (StatusUpdate.CallbackData), so that an update that arrives
 	// before the sender recorded the provider's id still finds its message.
 	CallbackData string
+}
+
+// InlineFile is a file embedded in an e-mail (a related part of its HTML).
+type InlineFile struct {
+	// ContentID is the part's Content-ID, without angle brackets.
+	ContentID string
+	// Name is the file's name ("pix.png").
+	Name string
+	// ContentType is its MIME type ("image/png").
+	ContentType string
+	Data        []byte
 }
 
 // WhatsAppTemplate is a template message as the provider approved it: its

@@ -50,8 +50,16 @@
 // system principal "patient", so the audit trail, the live agenda and the
 // waitlist follow.
 //
+// # Payment requests
+//
+// SendPix asks a patient to pay a charge by Pix (kind pix): the ledger row,
+// what it says (message_pix: the charge, amount, description and BR Code)
+// and its send job are written in one transaction; the send job words it
+// with the clinic's pix template ({amount}, {charge}, {pix_code}) and the
+// e-mail carries the QR code as an inline image.
+//
 // # Tables
 //
 // Tables: message_settings, message_channels, message_templates, messages,
-// message_events, message_answers.
+// message_events, message_answers, message_pix.
 package reminder

@@ -443,6 +443,19 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 	if !start.IsZero() {
 		v.Date, v.Time = l.DateLong(start.In(zone)), l.Time(start.In(zone))
 	}
+	var pr pixRow
+	if m.kind == KindPix {
+		var ok bool
+		if pr, ok, err = s.pixOf(ctx, m.clinicID, m.id); err != nil {
+			return composed{}, "", err
+		} else if !ok {
+			return composed{}, ReasonNotFound, nil
+		}
+		v.Amount, v.Charge, v.PixCode = l.Money(pr.amountCents), pr.description, pr.payload
+		if v.Charge == "" {
+			v.Charge = l.T("message.pix.default_description")
+		}
+	}
 	pat, err := s.patients.Get(ctx, system(m.clinicID), m.patientID)
 	if apperr.Is(err, apperr.NotFound) {
 		return composed{}, ReasonNotFound, nil
@@ -467,7 +480,7 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 	if channel == "" {
 		return composed{}, why, nil
 	}
-	if m.kind != KindTest {
+	if m.kind != KindTest && m.kind != KindPix {
 		link, err := s.link(m, start)
 		if err != nil {
 			return composed{}, "", err
@@ -479,6 +492,11 @@ func (s *Service) compose(ctx context.Context, m row) (composed, string, error) 
 		return composed{}, "", err
 	}
 	msg := t.Render(to, v, m.id)
+	if m.kind == KindPix && channel == notify.KindEmail {
+		if msg, err = withPixQR(msg, pr.payload, l); err != nil {
+			return composed{}, "", err
+		}
+	}
 	switch channel {
 	case notify.KindSMS:
 		msg.StatusCallback = s.callbackURL(m.clinicID, notify.KindSMS, m.id)

@@ -29,7 +29,7 @@ const (
 )
 
 // Kinds lists the kinds of message a clinic words, in the settings' order.
-var Kinds = []string{KindReminder, KindBooked, KindRescheduled, KindCancelled, KindOffer, KindTest}
+var Kinds = []string{KindReminder, KindBooked, KindRescheduled, KindCancelled, KindOffer, KindPix, KindTest}
 
 // Placeholders are the names a template may write between braces
 // ({patient}); Render replaces each with its value.
@@ -56,6 +56,9 @@ type Template struct {
 // Vars are the values of a message's placeholders.
 type Vars struct {
 	Patient, Clinic, Professional, Date, Time, Procedure, Address, ClinicPhone, Link string
+	// Amount, Charge (its description) and PixCode are a pix message's
+	// (PixPlaceholders).
+	Amount, Charge, PixCode string
 }
 
 func (v Vars) value(name string) (string, bool) {
@@ -78,6 +81,12 @@ func (v Vars) value(name string) (string, bool) {
 		return v.ClinicPhone, true
 	case "link":
 		return v.Link, true
+	case "amount":
+		return v.Amount, true
+	case "charge":
+		return v.Charge, true
+	case "pix_code":
+		return v.PixCode, true
 	}
 	return "", false
 }
@@ -106,7 +115,8 @@ func fill(text string, v Vars, esc func(string) string) string {
 	}
 }
 
-func unknownPlaceholders(text string) []string {
+func unknownPlaceholders(kind, text string) []string {
+	names := PlaceholdersFor(kind)
 	var bad []string
 	for {
 		i := strings.IndexByte(text, '{')
@@ -117,7 +127,7 @@ func unknownPlaceholders(text string) []string {
 		if j < 0 {
 			return bad
 		}
-		if name := text[i+1 : i+j]; !slices.Contains(Placeholders, name) {
+		if name := text[i+1 : i+j]; !slices.Contains(names, name) {
 			bad = append(bad, name)
 		}
 		text = text[i+j+1:]
@@ -211,6 +221,8 @@ func waParams(kind string) []string {
 		return []string{"{patient}", "{clinic}", "{date}", "{time}"}
 	case KindTest:
 		return []string{"{clinic}"}
+	case KindPix:
+		return []string{"{patient}", "{clinic}", "{charge}", "{amount}", "{pix_code}"}
 	}
 	return []string{"{patient}", "{clinic}", "{professional}", "{date}", "{time}", "{address}", "{link}"}
 }
@@ -322,8 +334,8 @@ func (s *Service) SaveTemplate(ctx context.Context, pr kernel.Principal, t Templ
 	if t.Channel == notify.KindEmail && t.Subject == "" {
 		fields["subject"] = "Required."
 	}
-	if bad := unknownPlaceholders(t.Subject + t.Body); len(bad) > 0 {
-		fields["body"] = unknownPlaceholder(bad[0])
+	if bad := unknownPlaceholders(t.Kind, t.Subject+t.Body); len(bad) > 0 {
+		fields["body"] = unknownPlaceholder(t.Kind, bad[0])
 	}
 	if t.Channel == notify.KindWhatsApp {
 		t.WAName, t.WALanguage = strings.TrimSpace(t.WAName), strings.TrimSpace(t.WALanguage)
@@ -368,8 +380,8 @@ func (s *Service) ResetTemplate(ctx context.Context, pr kernel.Principal, kind, 
 	return builtin(kind, channel, loc), nil
 }
 
-func unknownPlaceholder(name string) string {
-	return fmt.Sprintf("Unknown placeholder %s (use %s).", name, strings.Join(Placeholders, ", "))
+func unknownPlaceholder(kind, name string) string {
+	return fmt.Sprintf("Unknown placeholder %s (use %s).", name, strings.Join(PlaceholdersFor(kind), ", "))
 }
 
 func waName(s string) bool {
@@ -405,8 +417,8 @@ func (s *Service) Preview(ctx context.Context, pr kernel.Principal, t Template) 
 	if err != nil {
 		return Preview{}, err
 	}
-	if bad := unknownPlaceholders(t.Subject + t.Body); len(bad) > 0 {
-		return Preview{}, apperr.Validation(map[string]string{"body": unknownPlaceholder(bad[0])})
+	if bad := unknownPlaceholders(t.Kind, t.Subject+t.Body); len(bad) > 0 {
+		return Preview{}, apperr.Validation(map[string]string{"body": unknownPlaceholder(t.Kind, bad[0])})
 	}
 	c, err := s.clinics.Clinic(ctx, pr.ClinicID)
 	if err != nil {
@@ -421,6 +433,9 @@ func (s *Service) Preview(ctx context.Context, pr kernel.Principal, t Template) 
 	v := Vars{Patient: l.T("message.example.patient"), Clinic: c.Name, Professional: l.T("message.example.professional"),
 		Date: l.DateLong(at), Time: l.Time(at), Procedure: l.T("message.example.procedure"), Address: c.Address,
 		ClinicPhone: c.Phone, Link: strings.TrimRight(s.cfg.BaseURL, "/") + "/m/…"}
+	if t.Kind == KindPix {
+		pixExample(&v, l)
+	}
 	m := t.Render("", v, "00000000-0000-0000-0000-000000000000")
 	p := Preview{Subject: m.Subject, Text: m.Text, HTML: m.HTML}
 	if m.Template != nil {

@@ -66,7 +66,7 @@ func messagesMessageIDs() []string {
 	for _, k := range reminder.Kinds {
 		ids = append(ids, "settings.messages.kind_help."+k)
 	}
-	for _, p := range reminder.Placeholders {
+	for _, p := range reminder.PlaceholdersFor(reminder.KindPix) { // every kind's and the pix ones
 		ids = append(ids, "settings.messages.placeholder."+p)
 	}
 	ids = append(ids, "settings.messages.webhook.whatsapp", "settings.messages.webhook.sms", "settings.messages.rank_0",

@@ -167,6 +167,7 @@ func pagesOf(s *site) []uiPage {
 		{name: "settings-messages-templates", path: c + "/settings/messages/templates", en: true},
 		{name: "settings-messages-template", path: c + "/settings/messages/templates/reminder/email/pt-BR", phone: true, en: true},
 		{name: "settings-messages-template-whatsapp", path: c + "/settings/messages/templates/reminder/whatsapp/pt-BR"},
+		{name: "settings-messages-template-pix", path: c + "/settings/messages/templates/pix/email/pt-BR", phone: true, en: true},
 		{name: "message-history", path: c + "/messages/" + s.messageID},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},

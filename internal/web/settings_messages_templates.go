@@ -123,7 +123,7 @@ func (s *Server) templateData(r *http.Request, t reminder.Template, f *form, pre
 	p := httpx.PrincipalOf(r.Context())
 	d := settingsTemplateData{messagesTab: messagesTab{"templates"}, T: t, Kind: v.L.T(msgID("messages.kind", t.Kind)),
 		Channel: v.L.T(msgID("messages.channel", t.Channel)), Language: languageName(v.L, t.Locale), URL: templatePath(p.ClinicID, t),
-		Placeholders: reminder.Placeholders, IsEmail: t.Channel == notify.KindEmail, IsWhatsApp: t.Channel == notify.KindWhatsApp}
+		Placeholders: reminder.PlaceholdersFor(t.Kind), IsEmail: t.Channel == notify.KindEmail, IsWhatsApp: t.Channel == notify.KindWhatsApp}
 	if !preview {
 		return d, nil
 	}
