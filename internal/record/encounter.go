@@ -350,10 +350,3 @@ func nullable(s string) any {
 	}
 	return s
 }
-
-func nullTime(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return db.Time(*t)
-}

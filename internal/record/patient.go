@@ -125,10 +125,10 @@ func (s *Service) AnonymisePatient(ctx context.Context, p kernel.Principal, pati
 // word searched for.
 type SearchHit struct {
 	// Kind is note, diagnosis or prescription.
-	Kind        string    `json:"kind"`
-	ID          string    `json:"id"`
-	EncounterID string    `json:"encounter_id"`
-	PatientID   string    `json:"patient_id"`
+	Kind        string `json:"kind"`
+	ID          string `json:"id"`
+	EncounterID string `json:"encounter_id"`
+	PatientID   string `json:"patient_id"`
 	// Snippet is the matching text (folded), cut short.
 	Snippet string    `json:"snippet"`
 	At      time.Time `json:"at"`

@@ -85,13 +85,13 @@ const (
 )
 
 var (
-	errClinicalRole = apperr.New(apperr.Forbidden, "Only the owner and the patient's professional can see clinical records.")
-	errNotOwnPatient = apperr.New(apperr.Forbidden, "This patient's clinical record is not yours to see.")
-	errNotAuthor     = apperr.New(apperr.Forbidden, "Only the note's author or the clinic's owner can do this.")
-	errEncounterNF   = apperr.New(apperr.NotFound, "Encounter not found.")
-	errNoteNF        = apperr.New(apperr.NotFound, "Note not found.")
+	errClinicalRole   = apperr.New(apperr.Forbidden, "Only the owner and the patient's professional can see clinical records.")
+	errNotOwnPatient  = apperr.New(apperr.Forbidden, "This patient's clinical record is not yours to see.")
+	errNotAuthor      = apperr.New(apperr.Forbidden, "Only the note's author or the clinic's owner can do this.")
+	errEncounterNF    = apperr.New(apperr.NotFound, "Encounter not found.")
+	errNoteNF         = apperr.New(apperr.NotFound, "Note not found.")
 	errPrescriptionNF = apperr.New(apperr.NotFound, "Prescription not found.")
-	errPatientNF     = apperr.New(apperr.NotFound, "Patient not found.")
+	errPatientNF      = apperr.New(apperr.NotFound, "Patient not found.")
 )
 
 // Clinical reports whether a role may read clinical content at all (the

@@ -376,7 +376,7 @@ func checkValues(fields []Field, in map[string]string) (map[string]string, map[s
 		case FieldNumber:
 			n, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
 			if err != nil || n != n || n > 1e9 || n < -1e9 {
-				bad[at] = "Must be a number."
+				bad[at] = "Must be a number such as 7 or 7.5."
 			} else {
 				v = strconv.FormatFloat(n, 'f', -1, 64)
 			}
