@@ -306,6 +306,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
+		Records:      a.Records,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),

@@ -44,7 +44,7 @@ type Encounter struct {
 }
 
 // OpenInput opens an encounter: from an appointment (AppointmentID; the
-// rest comes from it), or as a walk-in (PatientID, and ProfessionalID
+// rest comes from it, and PatientID, when given, must be its patient), or as a walk-in (PatientID, and ProfessionalID
 // unless the caller is the professional).
 type OpenInput struct {
 	AppointmentID  string `json:"appointment_id,omitempty"`
@@ -136,6 +136,9 @@ func (s *Service) Open(ctx context.Context, p kernel.Principal, in OpenInput) (e
 		}
 		if p.Role == kernel.RoleProfessional && a.ProfessionalID != profID {
 			return Encounter{}, false, errOpenRole
+		}
+		if in.PatientID != "" && in.PatientID != a.PatientID {
+			return Encounter{}, false, apperr.Validation(map[string]string{"appointment_id": "The appointment is another patient's."})
 		}
 		patientID, apptID, in.ProfessionalID = a.PatientID, a.ID, a.ProfessionalID
 	default:

@@ -20,8 +20,8 @@ import (
 // Item is one drug of a prescription.
 type Item struct {
 	Drug         string `json:"drug"`
-	Dose         string `json:"dose"`
-	Instructions string `json:"instructions"`
+	Dose         string `json:"dose,omitempty"`
+	Instructions string `json:"instructions,omitempty"`
 }
 
 // Prescription is a prescription (receita) made in an encounter.
