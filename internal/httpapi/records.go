@@ -147,7 +147,7 @@ func (s *Server) deleteNote(w http.ResponseWriter, r *http.Request) error {
 
 // signNote signs a draft.
 func (s *Server) signNote(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.Records.Sign(r.Context(), principalOf(r.Context()), r.PathValue("id"))
+	n, err := s.Records.Sign(r.Context(), principalOf(r.Context()), r.PathValue("id"), nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
+	"clinic/internal/patient"
 	"clinic/internal/platform/db"
 )
 
@@ -25,6 +27,9 @@ type Encounter struct {
 	PatientID        string `json:"patient_id"`
 	ProfessionalID   string `json:"professional_id"`
 	ProfessionalName string `json:"professional_name"`
+	// PatientName is the name the patient is addressed by (Encounter
+	// only: the social name when there is one).
+	PatientName string `json:"patient_name,omitempty"`
 	// AppointmentID is the appointment it was opened from ("" for a
 	// walk-in).
 	AppointmentID string     `json:"appointment_id,omitempty"`
@@ -221,33 +226,47 @@ func (s *Service) EncounterForAppointment(ctx context.Context, p kernel.Principa
 // the read. Forbidden for non-clinical roles and another professional's
 // patient; NotFound for a patient of no such id in p's clinic.
 func (s *Service) PatientEncounters(ctx context.Context, p kernel.Principal, patientID string) ([]Encounter, error) {
-	if _, err := s.checkPatient(ctx, p, patientID); err != nil {
-		return nil, err
+	rec, err := s.PatientRecord(ctx, p, patientID)
+	return rec.Encounters, err
+}
+
+// PatientRecord is a patient with their encounters.
+type PatientRecord struct {
+	Patient    patient.Patient
+	Encounters []Encounter
+}
+
+// PatientRecord returns a patient and their encounters, newest first, and
+// audits the read (as PatientEncounters).
+func (s *Service) PatientRecord(ctx context.Context, p kernel.Principal, patientID string) (PatientRecord, error) {
+	pat, err := s.checkPatient(ctx, p, patientID)
+	if err != nil {
+		return PatientRecord{}, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+encounterColumns+` FROM encounters WHERE clinic_id = $1 AND patient_id = $2
 		ORDER BY started_at DESC, id DESC LIMIT 500`, p.ClinicID, patientID)
 	if err != nil {
-		return nil, fmt.Errorf("record: patient encounters: %w", err)
+		return PatientRecord{}, fmt.Errorf("record: patient encounters: %w", err)
 	}
 	defer rows.Close()
 	list := []Encounter{}
 	for rows.Next() {
 		e, err := scanEncounter(rows)
 		if err != nil {
-			return nil, err
+			return PatientRecord{}, err
 		}
 		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return PatientRecord{}, err
 	}
 	if err := s.names(ctx, p.ClinicID, list); err != nil {
-		return nil, err
+		return PatientRecord{}, err
 	}
 	if err := audit.Record(ctx, s.db, p.ClinicID, audit.ActionRead, EntityRecord, patientID, patientID); err != nil {
-		return nil, err
+		return PatientRecord{}, err
 	}
-	return list, nil
+	return PatientRecord{Patient: pat, Encounters: list}, nil
 }
 
 // readable loads an encounter of p's clinic that p may read.
@@ -300,6 +319,11 @@ func (s *Service) Encounter(ctx context.Context, p kernel.Principal, id string) 
 	if err := s.names(ctx, p.ClinicID, list); err != nil {
 		return Encounter{}, err
 	}
+	pat, err := s.patients.Get(ctx, lookup(p.ClinicID), e.PatientID)
+	if err != nil {
+		return Encounter{}, err
+	}
+	list[0].PatientName = cmp.Or(pat.SocialName, pat.FullName)
 	if err := audit.Record(ctx, s.db, p.ClinicID, audit.ActionRead, EntityEncounter, e.ID, e.PatientID); err != nil {
 		return Encounter{}, err
 	}

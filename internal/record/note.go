@@ -310,23 +310,34 @@ func (s *Service) DeleteDraft(ctx context.Context, p kernel.Principal, id string
 }
 
 // Sign signs a draft (its author or the owner): its required fields must
-// be filled; it becomes version 1 and immutable. Signing a signed note
-// answers it unchanged.
-func (s *Service) Sign(ctx context.Context, p kernel.Principal, id string) (Note, error) {
+// be filled; it becomes version 1 and immutable. values, when not nil,
+// replace the draft's values first, in the same transaction (a form that
+// saves and signs). Signing a signed note answers it unchanged when values
+// is nil, and Conflict otherwise.
+func (s *Service) Sign(ctx context.Context, p kernel.Principal, id string, values map[string]string) (Note, error) {
 	n, err := s.authored(ctx, p, id)
 	if err != nil {
 		return Note{}, err
 	}
 	if n.Status == NoteSigned {
+		if values != nil {
+			return Note{}, errNoteSigned
+		}
 		return n, nil
 	}
-	if _, bad := checkValues(n.Fields, n.Values); len(bad) > 0 {
+	if values != nil {
+		n.Values = values
+	}
+	vals, bad := checkValues(n.Fields, n.Values)
+	if len(bad) > 0 {
 		return Note{}, apperr.Validation(bad)
 	}
+	n.Values = vals
+	raw, _ := json.Marshal(vals)
 	now := db.Time(s.now())
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE notes SET status = 'signed', version = 1, signed_at = $3, updated_at = $3
-			WHERE clinic_id = $1 AND id = $2 AND status = 'draft'`, p.ClinicID, n.ID, now)
+		res, err := tx.ExecContext(ctx, `UPDATE notes SET status = 'signed', version = 1, signed_at = $3, updated_at = $3, field_values = $4,
+			search_text = $5 WHERE clinic_id = $1 AND id = $2 AND status = 'draft'`, p.ClinicID, n.ID, now, string(raw), noteText(n))
 		if err != nil {
 			return fmt.Errorf("record: sign note: %w", err)
 		}
@@ -343,6 +354,42 @@ func (s *Service) Sign(ctx context.Context, p kernel.Principal, id string) (Note
 	}
 	n.Status, n.Version, n.SignedAt, n.UpdatedAt = NoteSigned, 1, &now, now
 	return n, nil
+}
+
+// EncounterVersions returns the signed versions of every note of an
+// encounter by note id, oldest first, in one query, and audits the read.
+func (s *Service) EncounterVersions(ctx context.Context, p kernel.Principal, encounterID string) (map[string][]Version, error) {
+	e, err := s.readable(ctx, p, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT v.note_id, v.version, v.field_values, v.author_id, v.reason, v.created_at
+		FROM note_versions v JOIN notes n ON n.id = v.note_id AND n.clinic_id = v.clinic_id
+		WHERE n.clinic_id = $1 AND n.encounter_id = $2 ORDER BY v.note_id, v.version`, p.ClinicID, e.ID)
+	if err != nil {
+		return nil, fmt.Errorf("record: encounter versions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]Version{}
+	for rows.Next() {
+		var v Version
+		var noteID, raw string
+		if err := rows.Scan(&noteID, &v.Version, &raw, &v.AuthorID, &v.Reason, &v.At); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &v.Values); err != nil {
+			return nil, fmt.Errorf("record: note %s version %d: %w", noteID, v.Version, err)
+		}
+		v.At = v.At.UTC()
+		out[noteID] = append(out[noteID], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, s.db, p.ClinicID, audit.ActionRead, EntityEncounter, e.ID, e.PatientID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (s *Service) addVersion(ctx context.Context, tx *sql.Tx, clinicID, noteID string, v int, values map[string]string, author, reason string, at time.Time) error {

@@ -79,7 +79,7 @@ func TestRecords(t *testing.T) {
 			require.Equal(t, record.NoteDraft, n.Status)
 			require.Zero(t, n.Version)
 
-			_, err = b.svc.Sign(ctx, b.ana, n.ID)
+			_, err = b.svc.Sign(ctx, b.ana, n.ID, nil)
 			require.True(t, apperr.Is(err, apperr.Invalid), "signing without the required fields: %v", err)
 			require.Contains(t, apperr.As(err).Fields, "values.subjective")
 
@@ -89,7 +89,7 @@ func TestRecords(t *testing.T) {
 			_, err = b.svc.UpdateDraft(ctx, b.bia, n.ID, map[string]string{"subjective": "x"})
 			require.True(t, apperr.Is(err, apperr.Forbidden), "another professional: %v", err)
 
-			signed, err := b.svc.Sign(ctx, b.ana, n.ID)
+			signed, err := b.svc.Sign(ctx, b.ana, n.ID, nil)
 			require.NoError(t, err)
 			require.Equal(t, record.NoteSigned, signed.Status)
 			require.Equal(t, 1, signed.Version)
@@ -175,7 +175,7 @@ func TestRecords(t *testing.T) {
 			tpl := b.templateOf(t, "free_text")
 			n, err := b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: tpl.ID, Values: map[string]string{"text": "Paciente com asma."}})
 			require.NoError(t, err)
-			_, err = b.svc.Sign(ctx, b.ana, n.ID)
+			_, err = b.svc.Sign(ctx, b.ana, n.ID, nil)
 			require.NoError(t, err)
 			rx, err := b.svc.AddPrescription(ctx, b.ana, e.ID, record.PrescriptionInput{Items: []record.Item{{Drug: "Salbutamol", Dose: "100 mcg", Instructions: "2 jatos se falta de ar"}}})
 			require.NoError(t, err)
@@ -273,7 +273,7 @@ func TestRecords(t *testing.T) {
 				"encounters":   func() error { _, err := b.svc.PatientEncounters(ctx, other.owner, b.patient.ID); return err },
 				"note":         func() error { _, err := b.svc.Note(ctx, other.owner, n.ID); return err },
 				"versions":     func() error { _, err := b.svc.Versions(ctx, other.owner, n.ID); return err },
-				"sign":         func() error { _, err := b.svc.Sign(ctx, other.owner, n.ID); return err },
+				"sign":         func() error { _, err := b.svc.Sign(ctx, other.owner, n.ID, nil); return err },
 				"close":        func() error { _, err := b.svc.Close(ctx, other.owner, e.ID); return err },
 				"prescription": func() error { _, err := b.svc.PrintPrescription(ctx, other.owner, rx.ID); return err },
 				"open": func() error {
@@ -297,7 +297,7 @@ func TestRecords(t *testing.T) {
 			e := b.encounter(t)
 			n, err := b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: b.templateOf(t, "free_text").ID, Values: map[string]string{"text": "Cefaleia."}})
 			require.NoError(t, err)
-			_, err = b.svc.Sign(ctx, b.ana, n.ID)
+			_, err = b.svc.Sign(ctx, b.ana, n.ID, nil)
 			require.NoError(t, err)
 			rx, err := b.svc.AddPrescription(ctx, b.ana, e.ID, record.PrescriptionInput{Items: []record.Item{{Drug: "Paracetamol"}}})
 			require.NoError(t, err)
@@ -399,7 +399,7 @@ func TestRecords(t *testing.T) {
 			e := b.encounter(t)
 			n, err := b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: b.templateOf(t, "free_text").ID, Values: map[string]string{"text": "v1"}})
 			require.NoError(t, err)
-			_, err = b.svc.Sign(ctx, b.ana, n.ID)
+			_, err = b.svc.Sign(ctx, b.ana, n.ID, nil)
 			require.NoError(t, err)
 			_, err = b.svc.Amend(ctx, b.ana, n.ID, record.AmendInput{Values: map[string]string{"text": "v2"}, Reason: "typo"})
 			require.NoError(t, err)
