@@ -328,6 +328,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
+		Records:      a.Records,
 	})
 	if err != nil {
 		return nil, err
