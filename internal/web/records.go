@@ -246,7 +246,10 @@ type noteRow struct {
 
 // versionView is one signed version of a note.
 type versionView struct {
-	record.Version
+	// N is the version's number.
+	N      int
+	Reason string
+	At     time.Time
 	Author string
 	Rows   []noteRow
 }
@@ -385,7 +388,7 @@ func (s *Server) renderEncounter(w http.ResponseWriter, r *http.Request, status 
 	author := func(id string) string { return cmp.Or(authors[id], v.L.T("records.author.someone")) }
 	byID := map[string]record.Template{}
 	d := recordsEncounterData{E: e, Zone: zone, TemplateNames: map[string]string{}, CIDs: record.CommonCIDs,
-		DiagForm: newForm(), RxForm: newForm(), RxRows: []int{0, 1, 2}}
+		DiagForm: newForm(), RxForm: newForm(), RxRows: []int{0, 1}}
 	for _, t := range templates {
 		byID[t.ID] = t
 		d.TemplateNames[t.ID] = templateName(v.L, t)
@@ -402,7 +405,7 @@ func (s *Server) renderEncounter(w http.ResponseWriter, r *http.Request, status 
 			nv.Title = v.L.T(recordsMsg("builtin", t.Builtin, "name"))
 		}
 		for _, ver := range versions[n.ID] {
-			nv.Versions = append(nv.Versions, versionView{Version: ver, Author: author(ver.AuthorID), Rows: rowsOf(v.L, t.Builtin, n.Fields, ver.Values)})
+			nv.Versions = append(nv.Versions, versionView{N: ver.Version, Reason: ver.Reason, At: ver.At, Author: author(ver.AuthorID), Rows: rowsOf(v.L, t.Builtin, n.Fields, ver.Values)})
 		}
 		slices.Reverse(nv.Versions) // newest first
 		if nv.Mine {
