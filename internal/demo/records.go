@@ -39,12 +39,12 @@ func seedRecords(ctx context.Context, rs *record.Service, p kernel.Principal, bo
 		code, dx  string
 		drug, dos string
 	}{
-		{map[string]string{"subjective": "Dor lombar há 3 dias, pior ao sentar.", "objective": "Contratura paravertebral lombar.",
-			"assessment": "Lombalgia mecânica.", "plan": "Analgesia, calor local e retorno em 15 dias.", "pain": "7", "progress": "Piora"},
+		{map[string]string{"subjective": "Dor lombar há 3 dias, pior ao sentar", "objective": "Contratura paravertebral lombar",
+			"assessment": "Lombalgia mecânica", "plan": "Analgesia, calor local e retorno em 15 dias", "pain": "7", "progress": "Piora"},
 			"M54.5", "Dor lombar baixa", "Dipirona 500 mg", "1 comprimido de 6 em 6 horas se dor, por até 5 dias"},
-		{map[string]string{"subjective": "Tosse seca e coriza há 2 dias.", "assessment": "Resfriado comum.", "plan": "Hidratação e repouso.",
+		{map[string]string{"subjective": "Tosse seca e coriza há 2 dias", "assessment": "Resfriado comum", "plan": "Hidratação e repouso",
 			"pain": "2", "progress": "Estável"}, "J00", "Nasofaringite aguda (resfriado comum)", "Soro fisiológico 0,9%", "2 jatos em cada narina 4 vezes ao dia"},
-		{map[string]string{"subjective": "Cefaleia frontal ao fim do dia.", "plan": "Diário da dor e reavaliação.", "pain": "5", "progress": "Melhora"},
+		{map[string]string{"subjective": "Cefaleia frontal ao fim do dia", "plan": "Diário da dor e reavaliação", "pain": "5", "progress": "Melhora"},
 			"R51", "Cefaleia", "Paracetamol 750 mg", "1 comprimido se dor, no máximo 4 ao dia"},
 	}
 	for i, a := range booked[:min(demoEncounters, len(booked))] {
@@ -65,8 +65,8 @@ func seedRecords(ctx context.Context, rs *record.Service, p kernel.Principal, bo
 			for k, v := range n.values {
 				amended[k] = v
 			}
-			amended["subjective"] = "Dor lombar há 5 dias, pior ao sentar; sem irradiação."
-			if _, err := rs.Amend(ctx, p, note.ID, record.AmendInput{Values: amended, Reason: "O paciente corrigiu a data de início da dor."}); err != nil {
+			amended["subjective"] = "Dor lombar há 5 dias, pior ao sentar; sem irradiação"
+			if _, err := rs.Amend(ctx, p, note.ID, record.AmendInput{Values: amended, Reason: "O paciente corrigiu a data de início da dor"}); err != nil {
 				return out, fmt.Errorf("demo: amend: %w", err)
 			}
 		}
