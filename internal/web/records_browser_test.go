@@ -116,6 +116,7 @@ func TestRecordsProfessionalSignsAndAmendsANote(t *testing.T) {
 	require.Contains(t, versions, "versão 1")
 	require.Contains(t, versions, "Dor lombar há 3 dias.")
 	require.Less(t, strings.Index(versions, "versão 2"), strings.Index(versions, "versão 1"))
+	p.DocScreenshot("records-versions")
 
 	// A refused diagnosis keeps what was typed, with the field's message.
 	p.Fill("#f-code", "lombar")
