@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/kernel"
 	"clinic/internal/patient"
@@ -117,7 +118,8 @@ func (s *Service) names(ctx context.Context, clinicID string, list []Encounter) 
 
 // Open opens an encounter (owner, or the professional). From an
 // appointment it is idempotent: opening it again answers the same
-// encounter, with created false.
+// encounter, with created false; an appointment whose patient arrived moves
+// to in progress.
 func (s *Service) Open(ctx context.Context, p kernel.Principal, in OpenInput) (e Encounter, created bool, err error) {
 	if !Clinical(p.Role) {
 		return Encounter{}, false, errOpenRole
@@ -130,6 +132,7 @@ func (s *Service) Open(ctx context.Context, p kernel.Principal, in OpenInput) (e
 		return Encounter{}, false, errOpenRole
 	}
 	var patientID, apptID string
+	arrived := false
 	switch {
 	case in.AppointmentID != "":
 		if !kernel.IsID(in.AppointmentID) {
@@ -146,6 +149,7 @@ func (s *Service) Open(ctx context.Context, p kernel.Principal, in OpenInput) (e
 			return Encounter{}, false, apperr.Validation(map[string]string{"appointment_id": "The appointment is another patient's."})
 		}
 		patientID, apptID, in.ProfessionalID = a.PatientID, a.ID, a.ProfessionalID
+		arrived = a.Status == appointment.StatusArrived
 	default:
 		bad := map[string]string{}
 		if !kernel.IsID(in.PatientID) {
@@ -197,6 +201,15 @@ func (s *Service) Open(ctx context.Context, p kernel.Principal, in OpenInput) (e
 	})
 	if err != nil {
 		return Encounter{}, false, err
+	}
+	if created && arrived {
+		// The patient is being seen: the agenda shows it ("Em
+		// atendimento"). Someone may have moved the appointment on
+		// meanwhile; the encounter stands either way.
+		if _, err := s.appointments.SetStatus(ctx, p, apptID, appointment.StatusInput{Status: appointment.StatusInProgress}); err != nil &&
+			!apperr.Is(err, apperr.Conflict) && !apperr.Is(err, apperr.Invalid) {
+			return Encounter{}, false, err
+		}
 	}
 	list := []Encounter{e}
 	if err := s.names(ctx, p.ClinicID, list); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/apperr"
+	"clinic/internal/appointment"
 	"clinic/internal/kernel"
 	"clinic/internal/kernel/roletest"
 	"clinic/internal/platform/db/dbtest"
@@ -22,9 +23,14 @@ func TestRecords(t *testing.T) {
 			t.Parallel()
 			b := setup(t, a)
 			ctx := context.Background()
+			_, err := b.a.Appointments.SetStatus(ctx, b.owner, b.appt.ID, appointment.StatusInput{Status: appointment.StatusArrived})
+			require.NoError(t, err)
 			e1, created, err := b.svc.Open(ctx, b.ana, record.OpenInput{AppointmentID: b.appt.ID})
 			require.NoError(t, err)
 			require.True(t, created)
+			a, err := b.a.Appointments.Get(ctx, b.owner, b.appt.ID)
+			require.NoError(t, err)
+			require.Equal(t, appointment.StatusInProgress, a.Status, "the patient who arrived is being seen")
 			require.Equal(t, b.patient.ID, e1.PatientID)
 			require.Equal(t, b.anaProf.ID, e1.ProfessionalID)
 			require.Equal(t, "Dra. Ana Souza", e1.ProfessionalName)

@@ -29,9 +29,11 @@ type Patients interface {
 }
 
 // Appointments is what the service asks of the appointment service. Get
-// answers NotFound for an appointment the principal may not see.
+// answers NotFound for an appointment the principal may not see; SetStatus
+// moves a patient who arrived to "in progress" when their encounter opens.
 type Appointments interface {
 	Get(ctx context.Context, p kernel.Principal, id string) (appointment.Appointment, error)
+	SetStatus(ctx context.Context, p kernel.Principal, id string, in appointment.StatusInput) (appointment.Appointment, error)
 }
 
 // Professionals is what the service asks of the schedule service; both
