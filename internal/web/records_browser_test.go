@@ -20,6 +20,7 @@ import (
 type recordsClinic struct {
 	in                       *apptest.Instance
 	id                       string
+	ownerEmail               string
 	profEmail, recepEmail    string
 	appointmentID, patientID string
 }
@@ -29,7 +30,8 @@ func newRecordsClinic(t *testing.T) recordsClinic {
 	in := apptest.New(t, dbtest.SQLiteURL(t), nil)
 	owner := in.Client(t)
 	c := recordsClinic{in: in}
-	c.id, _ = owner.Signup("Clínica Prontuário", testenv.RandomName("o")+"@example.com")
+	c.ownerEmail = testenv.RandomName("o") + "@example.com"
+	c.id, _ = owner.Signup("Clínica Prontuário", c.ownerEmail)
 	api := "/api/v1/clinics/" + c.id
 	add := func(role string) (string, string) {
 		email := testenv.RandomName(role) + "@example.com"
@@ -146,4 +148,33 @@ func TestRecordsProfessionalSignsAndAmendsANote(t *testing.T) {
 	r.Navigate(c.in.URL + "/clinics/" + c.id + "/patients/" + c.patientID)
 	r.WaitVisible(".patient-tabs")
 	require.NotContains(t, r.Text(".patient-tabs"), "Prontuário")
+}
+
+// The owner adds a note template with a choice field: a choice without
+// options is refused with the row kept; fixed, the template is listed and
+// offered on an encounter.
+func TestRecordsOwnerAddsANoteTemplate(t *testing.T) {
+	t.Parallel()
+	b := webtest.Chromium(t)
+	c := newRecordsClinic(t)
+	p := b.NewPage(t, webtest.Desktop)
+	c.login(p, c.ownerEmail)
+	p.Navigate(c.in.URL + "/clinics/" + c.id + "/settings/note-templates")
+	p.WaitText("#tpl-list + .table-wrap, .table-wrap", "Evolução")
+	p.Fill("#f-name", "Avaliação fisioterapêutica")
+	p.Fill(`[name="fields.0.label"]`, "Lado acometido")
+	p.Eval(`document.querySelector('[name="fields.0.type"]').value = 'choice', true`, nil)
+	p.Fill(`[name="fields.1.label"]`, "Escala de dor")
+	p.Eval(`document.querySelector('[name="fields.1.type"]').value = 'number', true`, nil)
+	p.Click(`form[action$="/settings/note-templates"] button[type=submit]`)
+	p.WaitText(".records-template__row", "Uma escolha precisa de ao menos duas opções.")
+	var label string
+	p.Eval(`document.querySelector('[name="fields.0.label"]').value`, &label)
+	require.Equal(t, "Lado acometido", label)
+	p.Fill(`[name="fields.0.options"]`, "Direito; Esquerdo; Ambos")
+	p.Click(`form[action$="/settings/note-templates"] button[type=submit]`)
+	p.WaitText(".page-header__title", "Avaliação fisioterapêutica")
+
+	p.Navigate(c.in.URL + "/clinics/" + c.id + "/settings/note-templates")
+	p.WaitText(".table-wrap", "Avaliação fisioterapêutica")
 }
