@@ -59,6 +59,9 @@ type Version struct {
 type NoteInput struct {
 	TemplateID string            `json:"template_id"`
 	Values     map[string]string `json:"values" text:"multiline"`
+	// Sign signs the note as it is written (its required fields filled):
+	// it is created as version 1.
+	Sign bool `json:"sign,omitempty"`
 }
 
 // AmendInput amends a signed note: the new values and why.
@@ -197,10 +200,10 @@ func (s *Service) authored(ctx context.Context, p kernel.Principal, id string) (
 	return n, nil
 }
 
-// AddNote writes a draft note on an open encounter (its professional or
-// the owner) from an active template, the values checked against the
-// template's fields (only the types: required fields are checked when the
-// note is signed).
+// AddNote writes a note on an open encounter (its professional or the
+// owner) from an active template, the values checked against the
+// template's fields: a draft (only the types: required fields are checked
+// when the note is signed), or, with Sign, signed at once as version 1.
 func (s *Service) AddNote(ctx context.Context, p kernel.Principal, encounterID string, in NoteInput) (Note, error) {
 	e, err := s.openForWrite(ctx, p, encounterID)
 	if err != nil {
@@ -220,21 +223,32 @@ func (s *Service) AddNote(ctx context.Context, p kernel.Principal, encounterID s
 		return Note{}, errTemplateOff
 	}
 	values, bad := checkValues(t.Fields, in.Values)
-	dropRequired(bad, values, t.Fields)
+	if !in.Sign {
+		dropRequired(bad, values, t.Fields)
+	}
 	if len(bad) > 0 {
 		return Note{}, apperr.Validation(bad)
 	}
 	now := db.Time(s.now())
 	n := Note{ID: kernel.NewID(), EncounterID: e.ID, PatientID: e.PatientID, TemplateID: t.ID, Kind: t.Kind, Title: t.Name, Fields: t.Fields,
 		Values: values, AuthorID: p.UserID, Status: NoteDraft, CreatedAt: now, UpdatedAt: now}
+	if in.Sign {
+		n.Status, n.Version, n.SignedAt = NoteSigned, 1, &now
+	}
 	fields, _ := json.Marshal(n.Fields)
 	vals, _ := json.Marshal(n.Values)
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notes (id, clinic_id, encounter_id, patient_id, template_id, kind, title, template_fields,
-			field_values, author_id, status, version, search_text, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', 0, $11, $12, $12)`,
-			n.ID, p.ClinicID, n.EncounterID, n.PatientID, n.TemplateID, n.Kind, n.Title, string(fields), string(vals), n.AuthorID, noteText(n), now); err != nil {
+			field_values, author_id, status, version, signed_at, search_text, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
+			n.ID, p.ClinicID, n.EncounterID, n.PatientID, n.TemplateID, n.Kind, n.Title, string(fields), string(vals), n.AuthorID,
+			n.Status, n.Version, nullableTime(n.SignedAt), noteText(n), now); err != nil {
 			return fmt.Errorf("record: add note: %w", err)
+		}
+		if in.Sign {
+			if err := s.addVersion(ctx, tx, p.ClinicID, n.ID, 1, n.Values, p.UserID, "", now); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, p.ClinicID, audit.ActionCreate, EntityNote, n.ID, n.PatientID)
 	})
@@ -509,4 +523,11 @@ func (s *Service) versions(ctx context.Context, q queryer, clinicID string, note
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Version < vs[j].Version })
 	}
 	return out, rows.Err()
+}
+
+func nullableTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
 }

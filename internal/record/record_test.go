@@ -141,6 +141,21 @@ func TestRecords(t *testing.T) {
 			require.Equal(t, want[2].subjective, got.Values["subjective"])
 			require.Equal(t, 3, got.Version)
 
+			// Signed as it is written: nothing is created when a required
+			// field is empty; otherwise it is version 1 at once.
+			_, err = b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: tpl.ID, Values: map[string]string{"pain": "3"}, Sign: true})
+			require.True(t, apperr.Is(err, apperr.Invalid), "signing without the required fields: %v", err)
+			list, err := b.svc.Notes(ctx, b.ana, e.ID)
+			require.NoError(t, err)
+			require.Len(t, list, 1, "nothing was created")
+			at, err := b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: tpl.ID, Values: map[string]string{"subjective": "Retorno."}, Sign: true})
+			require.NoError(t, err)
+			require.Equal(t, record.NoteSigned, at.Status)
+			vs, err = b.svc.Versions(ctx, b.ana, at.ID)
+			require.NoError(t, err)
+			require.Len(t, vs, 1)
+			require.Equal(t, "Retorno.", vs[0].Values["subjective"])
+
 			// A draft is deleted by its author.
 			d, err := b.svc.AddNote(ctx, b.ana, e.ID, record.NoteInput{TemplateID: tpl.ID})
 			require.NoError(t, err)

@@ -489,14 +489,10 @@ func (s *Server) recordsAddNote(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.refusedOn(w, r, id, formFor{part: "new", f: f}, err)
 	}
-	n, err := s.Records.AddNote(r.Context(), httpx.PrincipalOf(r.Context()), id, record.NoteInput{TemplateID: f.Get("template_id"), Values: noteValues(f)})
+	n, err := s.Records.AddNote(r.Context(), httpx.PrincipalOf(r.Context()), id, record.NoteInput{TemplateID: f.Get("template_id"), Values: noteValues(f),
+		Sign: f.Get("action") == "sign"})
 	if err != nil {
 		return s.refusedOn(w, r, id, formFor{part: "new", f: f}, err)
-	}
-	if f.Get("action") == "sign" {
-		if _, err := s.Records.Sign(r.Context(), httpx.PrincipalOf(r.Context()), n.ID, nil); err != nil {
-			return s.refusedOn(w, r, id, formFor{part: "note", noteID: n.ID, f: f}, err)
-		}
 	}
 	encounterBack(w, r, id, "note-"+n.ID)
 	return nil
