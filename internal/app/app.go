@@ -36,6 +36,7 @@ import (
 	"clinic/internal/platform/redisx"
 	"clinic/internal/platform/secret"
 	"clinic/internal/platform/session"
+	"clinic/internal/record"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
@@ -70,6 +71,8 @@ type App struct {
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
 	Reminders    *reminder.Service
+	// Records is the clinical record (prontuário).
+	Records *record.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -271,7 +274,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Waitlist = waitlist.NewService(a.DB, append(waitlistOpts, waitlist.WithAppointments(a.Appointments))...)
 	a.Booking = booking.NewService(a.Accounts, a.Schedule, a.Patients, a.Appointments, booking.WithLogger(log))
 
-	// (records: a.Records = record.NewService(...))
+	a.Records = record.NewService(a.DB, a.Patients, a.Appointments, a.Schedule, a.Accounts)
 
 	// (documents: a.Documents = document.NewService(...))
 
@@ -303,6 +306,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
+		Records:      a.Records,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -324,6 +328,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
+		Records:      a.Records,
 	})
 	if err != nil {
 		return nil, err

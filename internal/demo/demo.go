@@ -19,6 +19,7 @@ import (
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
 	"clinic/internal/patient"
+	"clinic/internal/record"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 )
@@ -33,6 +34,10 @@ type Services struct {
 	// the server's own mail: the log unless SMTP_URL is set), so that the
 	// appointments of the next days show their messages.
 	Reminders *reminder.Service
+	// Records, when set, gives the first appointments an encounter with a
+	// signed (and once amended) note, a diagnosis and a prescription
+	// (records.go).
+	Records *record.Service
 }
 
 // Options size the demo.
@@ -54,6 +59,9 @@ type Result struct {
 	Password     string
 	Patients     int
 	Appointments int
+	// Encounter is one of the encounters Records made (zero without
+	// Records).
+	Encounter RecordsResult
 }
 
 type pro struct {
@@ -217,6 +225,7 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("demo: zone: %w", err)
 	}
 	now := time.Now()
+	var booked []appointment.Appointment
 	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
 	for _, pr := range pros {
 		// From the start of the day, so that slots fall on the working
@@ -244,6 +253,7 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 					return Result{}, fmt.Errorf("demo: appointment: %w", err)
 				}
 				res.Appointments++
+				booked = append(booked, a)
 				// Upcoming days: many patients already confirmed; a few cancelled.
 				switch roll := rng.IntN(10); {
 				case roll < 4 && start.Before(today.AddDate(0, 0, 3)):
@@ -255,6 +265,11 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 					return Result{}, fmt.Errorf("demo: status: %w", err)
 				}
 			}
+		}
+	}
+	if s.Records != nil {
+		if res.Encounter, err = seedRecords(ctx, s.Records, p, booked); err != nil {
+			return Result{}, err
 		}
 	}
 	return res, nil

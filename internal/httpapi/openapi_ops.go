@@ -46,7 +46,7 @@ func apiOps() []apiOp {
 	ops = append(ops, coreOps()...)
 	ops = append(ops, messageOps()...)
 
-	// (records: ops = append(ops, recordOps()...))
+	ops = append(ops, recordOps()...)
 
 	// (documents: ops = append(ops, documentOps()...))
 

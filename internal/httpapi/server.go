@@ -21,6 +21,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/record"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
@@ -50,7 +51,9 @@ type Deps struct {
 	// answers and the providers' webhooks.
 	Reminders *reminder.Service
 
-	// (records: Records)
+	// Records is the clinical record: encounters, notes, diagnoses,
+	// prescriptions and note templates.
+	Records *record.Service
 
 	// (documents: Documents)
 

@@ -43,6 +43,10 @@ type appointmentData struct {
 	// Messages are the appointment's messages (nil when the role may not
 	// see them).
 	Messages *messageList
+	// ShowEncounter shows the records' button: "Iniciar atendimento", or
+	// "Abrir atendimento" when EncounterID is set (records.go).
+	ShowEncounter bool
+	EncounterID   string
 }
 
 // agendaHistoryItem is one line of an appointment's history.
@@ -170,6 +174,7 @@ func (s *Server) renderAppointment(w http.ResponseWriter, r *http.Request, statu
 		d.Done = v.L.T("agenda.detail.moved_done", "when", v.L.DateTime(d.Start))
 	}
 	d.Dialog = isFragment(r)
+	d.ShowEncounter, d.EncounterID = s.appointmentEncounter(r, d.A.ID)
 	v.Nav = "agenda"
 	s.render(w, r, status, "agenda-appointment", page{Title: d.A.PatientName, Form: f, Data: d})
 	return nil

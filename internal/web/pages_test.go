@@ -38,7 +38,8 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	t.Helper()
 	in := apptest.New(t, dbURL, env)
 	a := in.App
-	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments}, demo.Options{})
+	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments,
+		Records: a.Records}, demo.Options{})
 	require.NoError(t, err)
 	owner := in.Client(t)
 	res2, err := owner.HTTP.PostForm(owner.Base+"/login", url.Values{"email": {res.Email}, "password": {res.Password}})
@@ -120,6 +121,15 @@ func (s *site) messagesOn(t testing.TB) {
 	require.NoError(t, err)
 }
 
+// noteTemplateID is one of the demo clinic's note templates.
+func (s *site) noteTemplateID() string {
+	list, err := s.in.App.Records.Templates(context.Background(), kernel.Principal{ClinicID: s.demo.ClinicID, Role: kernel.RoleOwner})
+	if err != nil || len(list) == 0 {
+		return "none"
+	}
+	return list[0].ID
+}
+
 // uiPage is one page of the UI, as a user reaches it.
 type uiPage struct {
 	// name is also the screenshot's (docs/screenshots/<name>.png).
@@ -172,6 +182,11 @@ func pagesOf(s *site) []uiPage {
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
+		{name: "records-patient", path: c + "/patients/" + s.demo.Encounter.PatientID + "/records"},
+		{name: "records-encounter", path: c + "/encounters/" + s.demo.Encounter.ID, phone: true, en: true},
+		{name: "records-print", path: c + "/prescriptions/" + s.demo.Encounter.PrescriptionID + "/print", phone: true},
+		{name: "records-templates", path: c + "/settings/note-templates"},
+		{name: "records-template", path: c + "/settings/note-templates/" + s.noteTemplateID(), phone: true},
 	}
 }
 

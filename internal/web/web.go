@@ -23,6 +23,7 @@ import (
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
 	"clinic/internal/platform/pubsub"
+	"clinic/internal/record"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 	"clinic/internal/waitlist"
@@ -45,7 +46,8 @@ type Deps struct {
 	PubSub       pubsub.PubSub
 	Reminders    *reminder.Service
 
-	// (records: Records)
+	// Records is the clinical record (prontuário).
+	Records *record.Service
 
 	// (documents: Documents)
 
@@ -107,7 +109,7 @@ func (s *Server) routes() {
 	s.messagesRoutes(m)
 	s.answerRoutes(m)
 
-	// (records: s.recordsRoutes(m))
+	s.recordsRoutes(m)
 
 	// (documents: s.documentsRoutes(m))
 
