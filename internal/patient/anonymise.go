@@ -98,7 +98,7 @@ func anonymise(p *Patient, now time.Time) {
 	}
 	*p = Patient{
 		ID: p.ID, ClinicID: p.ClinicID, FullName: AnonymousName(p.ID),
-		Consents: Consents{WhatsApp: withdrawn(p.Consents.WhatsApp), SMS: withdrawn(p.Consents.SMS), Email: withdrawn(p.Consents.Email)},
+		Consents:     Consents{WhatsApp: withdrawn(p.Consents.WhatsApp), SMS: withdrawn(p.Consents.SMS), Email: withdrawn(p.Consents.Email)},
 		AnonymisedAt: p.AnonymisedAt, CreatedAt: p.CreatedAt, UpdatedAt: now,
 	}
 	if p.AnonymisedAt == nil {
