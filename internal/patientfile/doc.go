@@ -17,5 +17,5 @@
 //   - Export and anonymisation are for owners only, and audited.
 //   - Another clinic's patient is NotFound (the patient service's answer).
 //
-// Tables: none.
+// It has no tables of its own.
 package patientfile
