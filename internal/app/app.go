@@ -312,6 +312,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
+		Files:        a.PatientFiles,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
