@@ -334,6 +334,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
+		Files:        a.PatientFiles,
 	})
 	if err != nil {
 		return nil, err

@@ -171,6 +171,9 @@ func pagesOf(s *site) []uiPage {
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
+		{name: "patient-timeline", path: c + "/patients/" + s.patientID + "/timeline", phone: true, en: true},
+		{name: "patient-anonymise", path: c + "/patients/" + s.patientID + "/anonymise", phone: true},
+		{name: "search", path: c + "/search?q=ana", phone: true, en: true},
 	}
 }
 

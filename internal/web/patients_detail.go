@@ -97,7 +97,7 @@ func (s *Server) patientDetail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := patientDetailData{
-		P: newPatientRow(p, today), Zone: loc, CanEdit: patientsCanWrite(v), CanArch: patientsCanArchive(v),
+		P: newPatientRow(p, today), Zone: loc, CanEdit: patientsCanWrite(v) && !p.Anonymised(), CanArch: patientsCanArchive(v),
 		ShowAudit: pr.ManagesClinic(), PastDays: int(appointment.MaxListRange / (24 * time.Hour)),
 		Sex: p.Sex,
 		Consents: []patientConsent{
