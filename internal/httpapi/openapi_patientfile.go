@@ -40,7 +40,7 @@ var (
 	}, NextCursor: "MjAyNi0wMy0wMVQxNzozMDowMFosbWVzc2FnZXMsMDE5MGI2ZjA"}
 	exampleSearch = patientfile.SearchResult{Q: "maria", Groups: []patientfile.SearchGroup{
 		{Kind: "patients", Hits: []patientfile.Hit{{Kind: "patients", ID: examplePatientID, PatientID: examplePatientID,
-			Title: "Maria Aparecida Souza", Snippet: "CPF 529.982.247-25 · 1985-04-12", Path: "/patients/" + examplePatientID}}},
+			Title: "Maria Aparecida Souza", Snippet: "CPF 529.982.247-25", Path: "/patients/" + examplePatientID}}},
 		{Kind: "notes", Hits: []patientfile.Hit{}},
 	}}
 )

@@ -152,15 +152,12 @@ func (s *Service) searchPatients(ctx context.Context, p kernel.Principal, q stri
 		if pat.SocialName != "" {
 			name = pat.SocialName
 		}
-		var snippet []string
+		snippet := ""
 		if pat.CPF != "" {
-			snippet = append(snippet, "CPF "+patient.FormatCPF(pat.CPF))
+			snippet = "CPF " + patient.FormatCPF(pat.CPF)
 		}
-		if pat.BirthDate != "" {
-			snippet = append(snippet, pat.BirthDate)
-		}
-		g.Hits = append(g.Hits, Hit{Kind: KindPatients, ID: pat.ID, PatientID: pat.ID, Title: name,
-			Snippet: strings.Join(snippet, " · "), Path: "/patients/" + pat.ID})
+		g.Hits = append(g.Hits, Hit{Kind: KindPatients, ID: pat.ID, PatientID: pat.ID, Title: name, Snippet: snippet,
+			Path: "/patients/" + pat.ID})
 	}
 	return g, nil
 }
