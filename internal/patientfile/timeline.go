@@ -10,6 +10,7 @@ import (
 
 	"clinic/internal/apperr"
 	"clinic/internal/kernel"
+	"clinic/internal/patient"
 )
 
 // Timeline page sizes.
@@ -33,8 +34,11 @@ type TimelineQuery struct {
 
 // Timeline is one page of a patient's timeline, newest first.
 type Timeline struct {
-	PatientID string  `json:"patient_id"`
-	Entries   []Entry `json:"entries"`
+	// Patient is the patient as the caller may see them (for a page to
+	// name them without reading them, and auditing the read, again).
+	Patient   patient.Patient `json:"-"`
+	PatientID string          `json:"patient_id"`
+	Entries   []Entry         `json:"entries"`
 	// NextCursor fetches the next (older) page; "" on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
 }
@@ -128,7 +132,7 @@ func (s *Service) Timeline(ctx context.Context, p kernel.Principal, patientID st
 		}
 	}
 	slices.SortFunc(all, compare)
-	t := Timeline{PatientID: pat.ID, Entries: all}
+	t := Timeline{Patient: pat, PatientID: pat.ID, Entries: all}
 	if len(all) > limit {
 		t.Entries = all[:limit]
 		t.NextCursor = encodeCursor(all[limit-1])

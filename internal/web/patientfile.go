@@ -96,16 +96,11 @@ type timelineData struct {
 func (s *Server) patientTimeline(w http.ResponseWriter, r *http.Request) error {
 	v := viewOf(r.Context())
 	pr := httpx.PrincipalOf(r.Context())
-	ctx := r.Context()
-	id := r.PathValue("id")
-	t, err := s.Files.Timeline(ctx, pr, id, patientfile.TimelineQuery{Cursor: r.URL.Query().Get("cursor")})
+	t, err := s.Files.Timeline(r.Context(), pr, r.PathValue("id"), patientfile.TimelineQuery{Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return err
 	}
-	p, err := s.Patients.Get(ctx, pr, id)
-	if err != nil {
-		return err
-	}
+	p := t.Patient
 	today, loc, err := s.clinicToday(r, pr.ClinicID)
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ func TestOwnerAnonymisesAPatientThroughThePage(t *testing.T) {
 	p.Eval(`document.querySelectorAll('.page-header__actions a[href$="/edit"], .page-header__actions a[href$="/anonymise"]').length`, &buttons)
 	require.Zero(t, buttons, "no edit nor anonymise button for an anonymised patient")
 	p.Axe()
+	p.DocScreenshot("patient-anonymised")
 
 	// The layout's search box: the old name finds nobody.
 	p.Fill(`.sidebar-search input[name=q]`, pat.FullName)
