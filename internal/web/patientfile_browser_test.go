@@ -31,7 +31,11 @@ func TestOwnerAnonymisesAPatientThroughThePage(t *testing.T) {
 	s := demoSite(t, dbtest.SQLiteURL(t), nil)
 	ctx := context.Background()
 	owner := kernel.Principal{ClinicID: s.demo.ClinicID, Role: kernel.RoleOwner}
-	pat, err := s.in.App.Patients.Get(ctx, owner, s.patientID)
+	// The patient of one of the demo's appointments (some demo patients
+	// have none).
+	appt, err := s.in.App.Appointments.Get(ctx, owner, s.appointmentID)
+	require.NoError(t, err)
+	pat, err := s.in.App.Patients.Get(ctx, owner, appt.PatientID)
 	require.NoError(t, err)
 	c := s.in.URL + "/clinics/" + s.demo.ClinicID
 
