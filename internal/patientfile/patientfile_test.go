@@ -252,6 +252,26 @@ func TestAnonymiseRemovesTheIdentifyingFieldsEverywhereAndKeepsTheRecord(t *test
 		}
 		_, err := e.files.Anonymise(ctx, e.outsider, ana.ID, patientfile.AnonymiseInput{Confirm: ana.FullName})
 		require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
+		// Each owner's step checks the role itself too.
+		for _, who := range []kernel.Principal{e.admin, e.receptionist, e.prof, e.financial} {
+			steps := map[string]error{
+				"messages": e.a.Reminders.AnonymisePatient(ctx, who, ana.ID),
+				"waitlist": e.a.Waitlist.AnonymisePatient(ctx, who, ana.ID),
+				"patient":  func() error { _, err := e.a.Patients.Anonymise(ctx, who, ana.ID); return err }(),
+				"export":   func() error { _, err := e.a.Reminders.ExportPatient(ctx, who, ana.ID); return err }(),
+			}
+			for step, err := range steps {
+				require.True(t, apperr.Is(err, apperr.Forbidden), "%s by %s: %v", step, who.Role, err)
+			}
+		}
+		// Another clinic's owner anonymises nothing of this clinic.
+		require.NoError(t, e.a.Reminders.AnonymisePatient(ctx, e.outsider, ana.ID))
+		before, err := e.a.Reminders.ExportPatient(ctx, e.owner, ana.ID)
+		require.NoError(t, err)
+		require.True(t, slices.ContainsFunc(before, func(m reminder.Message) bool { return m.Recipient == ana.Phone }),
+			"another clinic's owner changed nothing of the ledger")
+		_, err = e.a.Patients.Anonymise(ctx, e.outsider, ana.ID)
+		require.True(t, apperr.Is(err, apperr.NotFound), "%v", err)
 		for _, confirm := range []string{"", "Ana", e.bia.FullName} {
 			_, err := e.files.Anonymise(ctx, e.owner, ana.ID, patientfile.AnonymiseInput{Confirm: confirm})
 			require.True(t, apperr.Is(err, apperr.Invalid), "confirm %q: %v", confirm, err)
