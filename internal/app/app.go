@@ -27,6 +27,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/patientfile"
 	"clinic/internal/platform/blob"
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/db"
@@ -73,6 +74,9 @@ type App struct {
 	Reminders    *reminder.Service
 	// Records is the clinical record (prontuário).
 	Records *record.Service
+	// PatientFiles is the patient file: timeline, export, anonymisation,
+	// clinic-wide search.
+	PatientFiles *patientfile.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -282,7 +286,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// (analytics: a.Analytics = analytics.NewService(...))
 
-	// (patient file: a.PatientFiles = patientfile.NewService(...))
+	// The patient file: timeline, LGPD export, anonymisation and search,
+	// composed of the parts each package holds (records, documents and
+	// billing add theirs as Sources and Searchers).
+	a.PatientFiles = patientfile.NewService(a.Patients, a.DB, patientfile.WithSources(
+		patientfile.Appointments{S: a.Appointments}, patientfile.Messages{S: a.Reminders},
+		patientfile.Waitlist{S: a.Waitlist}, patientfile.Accesses{S: audit.NewService(a.DB)}))
 
 	// On PostgreSQL sessions are also kept in memory, told of the ones
 	// ended on any server (see session.NewManager).
@@ -307,6 +316,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
 		Records:      a.Records,
+		Files:        a.PatientFiles,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -329,6 +339,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
 		Records:      a.Records,
+		Files:        a.PatientFiles,
 	})
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func apiOps() []apiOp {
 
 	// (documents: ops = append(ops, documentOps()...))
 
-	// (patient file: ops = append(ops, patientFileOps()...))
+	ops = append(ops, patientFileOps()...)
 
 	// (billing: ops = append(ops, billingOps()...))
 

@@ -25,13 +25,13 @@ const (
 		"(text, long_text, number, yes_no, choice with options) and required. Every clinic starts with three default " +
 		"templates (builtin anamnesis, evolution, free_text). Owners and admins manage templates; professionals read them. " +
 		"Notes keep the fields they were written with."
-	cidRules     = "code is a CID-10 code: a letter, two digits and optionally a dot and one digit or letter; case is ignored and J450 is read as J45.0. description is required."
-	searchRules  = "Every word of q must appear (case and accents ignored) in a note, diagnosis or prescription; newest first. Owner and professionals only (a professional finds only their own patients'). Each patient found is audited."
-	exampleEncID = "0190b6f2-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
-	exampleNote  = "0190b6f3-2b3c-7d4e-9f50-6b7c8d9e0f1a"
-	exampleTplID = "0190b6f1-0a1b-7c2d-8e3f-4a5b6c7d8e9f"
-	exampleUser  = "0190b6d0-1111-7222-8333-444455556666"
-	exampleProf  = "0190b6d1-1111-7222-8333-444455556666"
+	cidRules          = "code is a CID-10 code: a letter, two digits and optionally a dot and one digit or letter; case is ignored and J450 is read as J45.0. description is required."
+	recordSearchRules = "Every word of q must appear (case and accents ignored) in a note, diagnosis or prescription; newest first. Owner and professionals only (a professional finds only their own patients'). Each patient found is audited."
+	exampleEncID      = "0190b6f2-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
+	exampleNote       = "0190b6f3-2b3c-7d4e-9f50-6b7c8d9e0f1a"
+	exampleTplID      = "0190b6f1-0a1b-7c2d-8e3f-4a5b6c7d8e9f"
+	exampleUser       = "0190b6d0-1111-7222-8333-444455556666"
+	exampleProf       = "0190b6d1-1111-7222-8333-444455556666"
 )
 
 // Examples of the records operations.
@@ -150,7 +150,7 @@ func recordOps() []apiOp {
 			Body: record.TemplateInput{}, BodyExample: record.TemplateInput{Active: kernel.Some(false)}, Status: 200, Response: record.Template{},
 			ResponseExample: func() record.Template { t := exampleTemplate2; t.Active = false; return t }()},
 		{Method: "GET", Path: c + "/records/search", Handler: (*Server).searchRecords, Tag: "records",
-			Summary: "Find notes, diagnoses and prescriptions by words (owner, professional).", Description: searchRules,
+			Summary: "Find notes, diagnoses and prescriptions by words (owner, professional).", Description: recordSearchRules,
 			Query:  []apiParam{{Name: "q", Required: true, Description: "The words."}, {Name: "limit", Description: "1–200, default 20."}},
 			Status: 200, Response: listOf[record.SearchHit]{}, ResponseExample: listOf[record.SearchHit]{Items: []record.SearchHit{{Kind: "note",
 				ID: exampleNote, EncounterID: exampleEncID, PatientID: examplePatientID, Snippet: "evolucao dor lombar ha 3 dias pior ao sentar 7 piora", At: exampleAt}}}},

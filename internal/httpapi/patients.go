@@ -23,8 +23,10 @@ type patientJSON struct {
 	Insurance  insuranceJSON    `json:"insurance"`
 	Notes      *string          `json:"notes,omitempty"`
 	Consents   patient.Consents `json:"consents"`
-	CreatedAt  time.Time        `json:"created_at"`
-	UpdatedAt  time.Time        `json:"updated_at"`
+	// AnonymisedAt is when the patient was anonymised (absent: never).
+	AnonymisedAt *time.Time `json:"anonymised_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 type insuranceJSON struct {
@@ -46,7 +48,7 @@ func toPatientJSON(p patient.Patient) patientJSON {
 		ID: p.ID, FullName: p.FullName, SocialName: p.SocialName, CPF: orNull(patient.FormatCPF(p.CPF)),
 		BirthDate: orNull(p.BirthDate), Sex: p.Sex, Phone: orNull(p.Phone), Email: p.Email, Address: p.Address,
 		Insurance: insuranceJSON{Plan: p.Insurance.Plan, CardNumber: p.Insurance.CardNumber, ValidUntil: orNull(p.Insurance.ValidUntil)},
-		Consents:  p.Consents, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Consents:  p.Consents, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, AnonymisedAt: p.AnonymisedAt,
 	}
 	if !p.NotesHidden {
 		out.Notes = &p.Notes

@@ -306,7 +306,15 @@ func TestPatientAudit(t *testing.T) {
 		}
 		res.Decode(t, &page)
 		var got []string
+		var corrected []string
 		for _, e := range page.Entries {
+			if e.Entity == "patient.fields" {
+				// The correction's fields, beside its update entry.
+				require.Equal(t, "update", e.Action)
+				require.Equal(t, id, e.PatientID)
+				corrected = append(corrected, e.EntityID)
+				continue
+			}
 			require.Equal(t, "patient", e.Entity)
 			require.Equal(t, id, e.EntityID)
 			require.Equal(t, id, e.PatientID)
@@ -314,6 +322,7 @@ func TestPatientAudit(t *testing.T) {
 			got = append(got, e.Action)
 		}
 		require.Equal(t, []string{"delete", "update", "read", "create"}, got)
+		require.Equal(t, []string{"notes"}, corrected)
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/patientfile"
 	"clinic/internal/record"
 	"clinic/internal/reminder"
 	"clinic/internal/schedule"
@@ -57,7 +58,8 @@ type Deps struct {
 
 	// (documents: Documents)
 
-	// (patient file: Files — timeline, export, anonymise, search)
+	// Files is the patient file: timeline, export, anonymise, search.
+	Files *patientfile.Service
 
 	// (billing: Billing)
 

@@ -14,7 +14,7 @@
 // Tables: patients, patients_fts.
 // Read models: patient_refs (clinic_id, id, name, archived): name is the
 // social name when there is one, else the full name; archived is true for an
-// archived patient.
+// archived or an anonymised patient (neither can be booked).
 package patient
 
 import (
@@ -46,8 +46,11 @@ type Patient struct {
 	// role); Notes is then empty and must not be shown as such.
 	NotesHidden bool
 	Consents    Consents
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AnonymisedAt is when the patient was anonymised (see Anonymise); nil
+	// for a patient who was not.
+	AnonymisedAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	searchText string
 }

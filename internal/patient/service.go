@@ -131,8 +131,10 @@ func (s *Service) Get(ctx context.Context, pr kernel.Principal, id string) (Pati
 	return view(p, pr), nil
 }
 
-// Update changes a patient (partial: see Input), audits it and, once
-// committed, tells the OnChange listeners. Consent
+// Update changes a patient (partial: see Input), audits it (with the
+// names of the fields it changed: the data subject's right of correction,
+// see recordCorrection) and, once committed, tells the OnChange listeners.
+// An anonymised patient cannot be changed (Conflict). Consent
 // times are stamped for the channels whose value changes. Forbidden for
 // financial users; NotFound as for Get; Invalid and Conflict as for Create.
 func (s *Service) Update(ctx context.Context, pr kernel.Principal, id string, in Input) (Patient, error) {
@@ -149,6 +151,10 @@ func (s *Service) Update(ctx context.Context, pr kernel.Principal, id string, in
 		if err != nil {
 			return err
 		}
+		if p.AnonymisedAt != nil {
+			return errAnonymised
+		}
+		before := p
 		now := db.Time(s.now())
 		if fields := in.apply(&p, now); fields != nil {
 			return apperr.Validation(fields)
@@ -160,7 +166,10 @@ func (s *Service) Update(ctx context.Context, pr kernel.Principal, id string, in
 		if err := update(ctx, tx, p); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, p.ClinicID, audit.ActionUpdate, Entity, p.ID, p.ID)
+		if err := audit.Record(ctx, tx, p.ClinicID, audit.ActionUpdate, Entity, p.ID, p.ID); err != nil {
+			return err
+		}
+		return recordCorrection(ctx, tx, before, p)
 	})
 	if err != nil {
 		return Patient{}, s.raced(ctx, p, err)

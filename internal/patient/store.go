@@ -29,15 +29,20 @@ func (a *args) add(v any) string {
 }
 
 const columns = `p.id, p.clinic_id, p.full_name, p.social_name, p.cpf, p.birth_date, p.sex, p.phone, p.email,
-	p.address, p.insurance, p.notes, p.consents, p.search_text, p.created_at, p.updated_at`
+	p.address, p.insurance, p.notes, p.consents, p.search_text, p.anonymised_at, p.created_at, p.updated_at`
 
 func scan(row interface{ Scan(...any) error }) (Patient, error) {
 	var p Patient
 	var cpf, birth, phone sql.NullString
 	var addr, ins, cons string
+	var anonymised sql.NullTime
 	if err := row.Scan(&p.ID, &p.ClinicID, &p.FullName, &p.SocialName, &cpf, &birth, &p.Sex, &phone, &p.Email,
-		&addr, &ins, &p.Notes, &cons, &p.searchText, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		&addr, &ins, &p.Notes, &cons, &p.searchText, &anonymised, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return Patient{}, err
+	}
+	if anonymised.Valid {
+		t := anonymised.Time.UTC()
+		p.AnonymisedAt = &t
 	}
 	p.CPF, p.BirthDate, p.Phone = cpf.String, birth.String, phone.String
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()

@@ -187,6 +187,9 @@ func pagesOf(s *site) []uiPage {
 		{name: "records-print", path: c + "/prescriptions/" + s.demo.Encounter.PrescriptionID + "/print", phone: true},
 		{name: "records-templates", path: c + "/settings/note-templates"},
 		{name: "records-template", path: c + "/settings/note-templates/" + s.noteTemplateID(), phone: true},
+		{name: "patient-timeline", path: c + "/patients/" + s.patientID + "/timeline", phone: true, en: true},
+		{name: "patient-anonymise", path: c + "/patients/" + s.patientID + "/anonymise", phone: true},
+		{name: "search", path: c + "/search?q=ana", phone: true, en: true},
 	}
 }
 

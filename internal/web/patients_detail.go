@@ -66,8 +66,8 @@ type patientAuditRow struct {
 // entities the catalogue names (patients.audit.action.<action>,
 // patients.audit.entity.<entity>); others show as they are stored.
 var (
-	patientAuditActions  = []string{audit.ActionCreate, audit.ActionRead, audit.ActionUpdate, audit.ActionDelete}
-	patientAuditEntities = []string{patient.Entity, "appointment", "waitlist_entry", "waitlist_offer"}
+	patientAuditActions  = []string{audit.ActionCreate, audit.ActionRead, audit.ActionUpdate, audit.ActionDelete, "export", "anonymise"}
+	patientAuditEntities = []string{patient.Entity, "appointment", "waitlist_entry", "waitlist_offer", "patient_file", "messages"}
 )
 
 func newPatientAuditRow(v *view, e audit.Entry, names map[string]string, you string) patientAuditRow {
@@ -97,7 +97,7 @@ func (s *Server) patientDetail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := patientDetailData{
-		P: newPatientRow(p, today), Zone: loc, CanEdit: patientsCanWrite(v), CanArch: patientsCanArchive(v),
+		P: newPatientRow(p, today), Zone: loc, CanEdit: patientsCanWrite(v) && !p.Anonymised(), CanArch: patientsCanArchive(v),
 		ShowAudit: pr.ManagesClinic(), PastDays: int(appointment.MaxListRange / (24 * time.Hour)),
 		Sex: p.Sex,
 		Consents: []patientConsent{

@@ -22,6 +22,7 @@ import (
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
+	"clinic/internal/patientfile"
 	"clinic/internal/platform/pubsub"
 	"clinic/internal/record"
 	"clinic/internal/reminder"
@@ -51,7 +52,8 @@ type Deps struct {
 
 	// (documents: Documents)
 
-	// (patient file: Files)
+	// Files is the patient file: timeline, export, anonymisation, search.
+	Files *patientfile.Service
 
 	// (billing: Billing)
 
@@ -113,7 +115,7 @@ func (s *Server) routes() {
 
 	// (documents: s.documentsRoutes(m))
 
-	// (patient file: s.patientFileRoutes(m))
+	s.patientFileRoutes(m)
 
 	// (billing: s.billingRoutes(m))
 

@@ -1,0 +1,4 @@
+package web
+
+// PatientFileMessageIDs exports patientFileMessageIDs to the tests.
+var PatientFileMessageIDs = patientFileMessageIDs
