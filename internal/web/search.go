@@ -62,6 +62,11 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 			}
 			for _, h := range g.Hits {
 				sh := searchHit{Hit: h}
+				// A note's hit is titled by what it is (note, diagnosis,
+				// prescription), in the catalogue's words.
+				if t, ok := known(v, "search.hit.", h.Title); ok && g.Kind == "notes" {
+					sh.Title = t
+				}
 				if h.Path != "" {
 					sh.Link = v.ClinicPath(h.Path)
 				}
