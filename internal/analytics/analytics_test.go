@@ -39,7 +39,7 @@ type testBundle struct {
 
 // services builds the analytics service on d, with reminders and with
 // revenue from rows (nil: none).
-func services(t *testing.T, d *db.DB, rows []analytics.RevenueRow) *analytics.Service {
+func services(t testing.TB, d *db.DB, rows []analytics.RevenueRow) *analytics.Service {
 	t.Helper()
 	c, err := cache.New(context.Background(), cache.Config{Backend: cache.BackendMemory}, nil, nil)
 	require.NoError(t, err)
@@ -392,4 +392,24 @@ func TestQueryValidation(t *testing.T) {
 	r, err = svc.Report(context.Background(), owner, analytics.Query{From: "2030-01-01", To: "2030-12-31"})
 	require.NoError(t, err)
 	require.Len(t, r.Days, 365)
+}
+
+// TestMonths rolls days up by month with the month's own rates.
+func TestMonths(t *testing.T) {
+	t.Parallel()
+	r := analytics.Report{Days: []analytics.Day{
+		{Date: "2030-01-31", Figures: analytics.Figures{Appointments: 2, ByStatus: analytics.StatusCounts{NoShow: 1, Completed: 1}, Due: 2, BookedMinutes: 60, AvailableMinutes: 120}},
+		{Date: "2030-02-01", Figures: analytics.Figures{Appointments: 4, ByStatus: analytics.StatusCounts{Cancelled: 1, Completed: 3}, Due: 3, BookedMinutes: 90, AvailableMinutes: 0}},
+		{Date: "2030-02-02", Figures: analytics.Figures{Appointments: 1, ByStatus: analytics.StatusCounts{NoShow: 1}, Due: 1, BookedMinutes: 30, AvailableMinutes: 240}},
+	}}
+	m := r.Months()
+	require.Len(t, m, 2)
+	require.Equal(t, "2030-01", m[0].Date)
+	require.InDelta(t, 0.5, pct(m[0].NoShowRate), 1e-9)
+	require.Equal(t, "2030-02", m[1].Date)
+	require.Equal(t, 5, m[1].Appointments)
+	require.Equal(t, analytics.StatusCounts{Cancelled: 1, Completed: 3, NoShow: 1}, m[1].ByStatus)
+	require.InDelta(t, 0.25, pct(m[1].NoShowRate), 1e-9)
+	require.InDelta(t, 0.2, pct(m[1].CancellationRate), 1e-9)
+	require.InDelta(t, 0.5, pct(m[1].Occupancy), 1e-9)
 }

@@ -101,3 +101,9 @@ func (r Report) WriteCSV(w io.Writer, chart string) error {
 	}
 	return cw.Error()
 }
+
+// CSVName is the file name of the CSV of chart of r:
+// indicadores-{chart}-{from}-{to}.csv.
+func CSVName(r Report, chart string) string {
+	return "indicadores-" + chart + "-" + r.From + "-" + r.To + ".csv"
+}

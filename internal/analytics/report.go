@@ -326,3 +326,28 @@ func (s *Service) revenueOf(ctx context.Context, p kernel.Principal, q Query, fr
 
 // errUnknownChart answers a CSV of a chart that does not exist.
 var errUnknownChart = apperr.New(apperr.NotFound, "No such chart. Charts: appointments, rates, occupancy, patients, revenue-professionals, revenue-procedures.")
+
+// Months rolls r's days up by calendar month: one Day per month the range
+// touches, Date "YYYY-MM", with its counts summed and its rates computed
+// over the month (for charts of long ranges).
+func (r Report) Months() []Day {
+	var out []Day
+	for _, d := range r.Days {
+		month := d.Date[:7]
+		if len(out) == 0 || out[len(out)-1].Date != month {
+			out = append(out, Day{Date: month})
+		}
+		m := &out[len(out)-1].Figures
+		m.Appointments += d.Appointments
+		for _, st := range appointment.Statuses {
+			m.ByStatus.add(st, d.ByStatus.Get(st))
+		}
+		m.Due += d.Due
+		m.BookedMinutes += d.BookedMinutes
+		m.AvailableMinutes += d.AvailableMinutes
+	}
+	for i := range out {
+		out[i].finish()
+	}
+	return out
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"clinic/internal/account"
+	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/booking"
@@ -70,6 +71,8 @@ type App struct {
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
 	Reminders    *reminder.Service
+	// Analytics is the clinic's indicators (reports).
+	Analytics *analytics.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -277,7 +280,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// (billing: a.Billing = billing.NewService(...))
 
-	// (analytics: a.Analytics = analytics.NewService(...))
+	// Revenue comes from billing once it lands: add
+	// analytics.WithRevenue(a.billingRevenue) (see the analytics package).
+	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(a.Reminders))
 
 	// (patient file: a.PatientFiles = patientfile.NewService(...))
 
@@ -303,6 +308,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
+		Analytics:    a.Analytics,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -324,6 +330,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
+		Analytics:    a.Analytics,
 	})
 	if err != nil {
 		return nil, err
