@@ -69,12 +69,12 @@ type chart struct {
 	// YLabelX and XLabelY place the axes' labels; MidX and MidY the mark
 	// of an empty chart.
 	YLabelX, XLabelY, MidX, MidY float64
-	YTicks                                   []chartTick
-	XTicks                                   []chartTick
-	Cols                                     []chartCol
-	Lines                                    []chartLine
-	Legend                                   []legendItem
-	Empty                                    bool
+	YTicks                       []chartTick
+	XTicks                       []chartTick
+	Cols                         []chartCol
+	Lines                        []chartLine
+	Legend                       []legendItem
+	Empty                        bool
 }
 
 // chartSeries is one stacked series of a column chart.
