@@ -3,9 +3,9 @@
 // cancellation and confirmation-after-reminder rates, occupancy, new and
 // returning patients and, when billing is wired, revenue per professional
 // and procedure. It owns no table: each owner answers its own part with
-// an aggregate read done in SQL (appointment.DailyStats, Patients and
-// Confirmations; schedule.Capacity; reminder.RemindersSent; the billing
-// revenue function given WithRevenue), and this package puts them together.
+// an aggregate read done in SQL (appointment.DailyStats and Patients;
+// schedule.Capacity; reminder.Confirmations; the billing revenue function
+// given WithRevenue), and this package puts them together.
 //
 // # Definitions
 //
@@ -17,11 +17,12 @@
 //     report (future ones cannot be missed yet).
 //   - No-show rate: no-shows ÷ due appointments.
 //   - Cancellation rate: cancelled ÷ appointments.
-//   - Confirmation rate after reminders: of the appointments with at least
-//     one reminder sent (sent, delivered or read), the share whose status
-//     changed to confirmed, arrived, in progress or completed at or after
-//     the first reminder went out (a patient's answer to the reminder
-//     confirms through that same change).
+//   - Confirmation rate after reminders: of the appointments whose first
+//     reminder went out (sent, delivered or read) while they were not yet
+//     confirmed, the share first confirmed at or after it: first changed to
+//     confirmed, arrived, in progress or completed (a patient's answer to
+//     the reminder confirms through that same change). Appointments
+//     confirmed before any reminder are left out of both counts.
 //   - Occupancy: booked minutes ÷ available minutes. Booked: the length of
 //     the appointments not cancelled (a no-show held its time). Available:
 //     the working hours of the active professionals (or of the one
@@ -48,6 +49,7 @@ import (
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
 	"clinic/internal/kernel"
+	"clinic/internal/reminder"
 	"clinic/internal/schedule"
 )
 
@@ -67,12 +69,24 @@ type RevenueRow struct {
 // its owner (package billing).
 type RevenueFunc func(ctx context.Context, p kernel.Principal, clinicID string, from, to time.Time) ([]RevenueRow, error)
 
-// Reminders tells which appointments had a reminder sent
-// (*reminder.Service implements it).
+// Reminders answers the confirmation after reminders (ReminderStats
+// adapts *reminder.Service).
 type Reminders interface {
-	// RemindersSent returns, for the appointments that may start in
-	// [from, to), when their first reminder was sent.
-	RemindersSent(ctx context.Context, p kernel.Principal, from, to time.Time) ([]appointment.Reminded, error)
+	// Confirmations counts, of the appointments starting in [from, to)
+	// (of the professional and procedure, "" for all) that were not yet
+	// confirmed when their first reminder went out, the reminded and the
+	// confirmed after it.
+	Confirmations(ctx context.Context, p kernel.Principal, from, to time.Time, professionalID, procedureID string) (reminded, confirmed int, err error)
+}
+
+// ReminderStats adapts *reminder.Service to Reminders.
+func ReminderStats(r *reminder.Service) Reminders { return reminderStats{r} }
+
+type reminderStats struct{ r *reminder.Service }
+
+func (s reminderStats) Confirmations(ctx context.Context, p kernel.Principal, from, to time.Time, professionalID, procedureID string) (int, int, error) {
+	c, err := s.r.Confirmations(ctx, p, from, to, professionalID, procedureID)
+	return c.Reminded, c.Confirmed, err
 }
 
 // Option configures a Service.

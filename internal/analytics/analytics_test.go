@@ -47,7 +47,7 @@ func services(t testing.TB, d *db.DB, rows []analytics.RevenueRow) *analytics.Se
 	sched := schedule.NewService(d, c)
 	appts := appointment.NewService(d, sched, nil)
 	rem := reminder.NewService(d, c, nil, appts, nil, nil, nil, reminder.Config{})
-	opts := []analytics.Option{analytics.WithClock(func() time.Time { return testNow }), analytics.WithReminders(rem)}
+	opts := []analytics.Option{analytics.WithClock(func() time.Time { return testNow }), analytics.WithReminders(analytics.ReminderStats(rem))}
 	if rows != nil {
 		opts = append(opts, analytics.WithRevenue(func(_ context.Context, _ kernel.Principal, _ string, _, _ time.Time) ([]analytics.RevenueRow, error) {
 			return rows, nil
@@ -77,9 +77,9 @@ func services(t testing.TB, d *db.DB, rows []analytics.RevenueRow) *analytics.Se
 //     not counted. 3 seen, 2 new, 1 returning.
 //   - Monday's four appointments are of procedure procID and had a
 //     reminder sent the day before at 10:00; 08:00 was confirmed after it,
-//     08:30 before it, 09:30 completed after it, 09:00 (the no-show)
-//     never: 4 reminded, 2 confirmed after. Tuesday 08:00's reminder
-//     failed and does not count.
+//     08:30 before it (left out), 09:30 completed after it, 09:00 (the
+//     no-show) never: 3 reminded while unconfirmed, 2 confirmed after.
+//     Tuesday 08:00's reminder failed and does not count.
 func setup(t *testing.T, d *db.DB, rows []analytics.RevenueRow) *testBundle {
 	t.Helper()
 	loc, err := time.LoadLocation("America/Sao_Paulo")
@@ -172,9 +172,9 @@ func TestReportKnownAnswers(t *testing.T) {
 		require.InDelta(t, 0.25, pct(s.Occupancy), 1e-9)
 		require.Equal(t, analytics.Patients{Seen: 3, New: 2, Returning: 1}, r.Patients)
 		require.NotNil(t, r.Confirmation)
-		require.Equal(t, 4, r.Confirmation.Reminded)
+		require.Equal(t, 3, r.Confirmation.Reminded, "08:30 was confirmed before its reminder")
 		require.Equal(t, 2, r.Confirmation.Confirmed)
-		require.InDelta(t, 0.5, pct(r.Confirmation.Rate), 1e-9)
+		require.InDelta(t, 2.0/3, pct(r.Confirmation.Rate), 1e-9)
 		require.Nil(t, r.Revenue, "no revenue without billing")
 		require.Equal(t, "America/Sao_Paulo", r.TimeZone)
 
@@ -232,7 +232,11 @@ func TestReportFilters(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 4, r.Summary.Appointments)
 		require.InDelta(t, 0.25, pct(r.Summary.NoShowRate), 1e-9)
-		require.Equal(t, 4, r.Confirmation.Reminded)
+		require.Equal(t, analytics.Confirmation{Reminded: 3, Confirmed: 2, Rate: r.Confirmation.Rate}, *r.Confirmation)
+
+		r, err = b.svc.Report(ctx, b.owner, analytics.Query{From: "2030-03-04", To: "2030-03-10", ProfessionalID: b.profB})
+		require.NoError(t, err)
+		require.Equal(t, analytics.Confirmation{}, *r.Confirmation, "B's appointments had no reminder")
 
 		other := appointmenttest.Clinic(t, d, "")
 		otherProf := appointmenttest.Professional(t, d, other, "Outra", 30, "")

@@ -88,7 +88,8 @@ type Day struct {
 
 // Confirmation is the confirmation after reminders.
 type Confirmation struct {
-	// Reminded is the number of appointments with a reminder sent.
+	// Reminded is the number of appointments with a reminder sent while
+	// they were not yet confirmed.
 	Reminded int `json:"reminded"`
 	// Confirmed of them were confirmed after it.
 	Confirmed int      `json:"confirmed"`
@@ -202,15 +203,11 @@ func (s *Service) Report(ctx context.Context, p kernel.Principal, q Query) (Repo
 	})
 	if s.reminders != nil {
 		g.Go(func() error {
-			sent, err := s.reminders.RemindersSent(gctx, p, from, to)
+			reminded, confirmed, err := s.reminders.Confirmations(gctx, p, from, to, q.ProfessionalID, q.ProcedureID)
 			if err != nil {
 				return err
 			}
-			c, err := s.appointments.Confirmations(gctx, p, f, sent)
-			if err != nil {
-				return err
-			}
-			conf = &Confirmation{Reminded: c.Reminded, Confirmed: c.Confirmed, Rate: ratio(int64(c.Confirmed), int64(c.Reminded))}
+			conf = &Confirmation{Reminded: reminded, Confirmed: confirmed, Rate: ratio(int64(confirmed), int64(reminded))}
 			return nil
 		})
 	}

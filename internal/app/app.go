@@ -282,7 +282,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// Revenue comes from billing once it lands: add
 	// analytics.WithRevenue(a.billingRevenue) (see the analytics package).
-	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(a.Reminders))
+	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(analytics.ReminderStats(a.Reminders)))
 
 	// (patient file: a.PatientFiles = patientfile.NewService(...))
 

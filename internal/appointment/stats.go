@@ -2,7 +2,6 @@ package appointment
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,6 +14,9 @@ import (
 
 // Aggregate reads for reports (package analytics). Each is one SQL query
 // that groups in the database: nothing here reads appointments row by row.
+// The confirmation rate after reminders is package reminder's (its ledger
+// joined with this package's read model appointment_confirmation_refs,
+// migration 0017).
 // Days are the clinic's local days: on PostgreSQL through AT TIME ZONE; on
 // SQLite, which has no zone data, through the zone's UTC offsets over the
 // range, worked out in Go and written into the query (one offset per
@@ -54,22 +56,6 @@ type PatientStats struct {
 	Seen int
 	New  int
 }
-
-// Reminded is an appointment and when its first reminder went out.
-type Reminded struct {
-	AppointmentID string    `json:"id"`
-	SentAt        time.Time `json:"sent_at"`
-}
-
-// ConfirmationStats counts, of the appointments in a range that had a
-// reminder sent, how many were confirmed after it.
-type ConfirmationStats struct {
-	Reminded  int
-	Confirmed int
-}
-
-// confirmedStatuses are the statuses that say the patient confirmed or came.
-var confirmedStatuses = []Status{StatusConfirmed, StatusArrived, StatusInProgress, StatusCompleted}
 
 // statsQuery builds an aggregate query's WHERE clause and arguments.
 type statsQuery struct {
@@ -129,11 +115,12 @@ func (q *statsQuery) where(p kernel.Principal, f StatsFilter) {
 	}
 }
 
-// localDay returns the SQL expression of the clinic-local date
-// (YYYY-MM-DD) of the timestamp column col for instants in [from, to).
+// localDay returns the SQL expression of the clinic-local date of the
+// timestamp column col for instants in [from, to): a date on PostgreSQL,
+// its text YYYY-MM-DD on SQLite.
 func (s *Service) localDay(q *statsQuery, col string, loc *time.Location, from, to time.Time) string {
-	if s.db.Dialect == db.Postgres {
-		return `to_char(` + col + ` AT TIME ZONE ` + q.arg(loc.String()) + `, 'YYYY-MM-DD')`
+	if s.db.Dialect == db.Postgres { // a date groups faster than its text
+		return `CAST(` + col + ` AT TIME ZONE ` + q.arg(loc.String()) + ` AS date)`
 	}
 	segs := offsetSegments(loc, from, to)
 	if len(segs) == 1 {
@@ -214,7 +201,7 @@ func (s *Service) DailyStats(ctx context.Context, p kernel.Principal, f StatsFil
 	q.b.WriteString(`SELECT ` + day + ` AS day, a.status, COUNT(*), SUM(CASE WHEN a.starts_at < ` + now + ` THEN 1 ELSE 0 END), SUM(` +
 		s.minutesExpr() + `) FROM appointments a`)
 	q.where(p, f)
-	q.b.WriteString(` GROUP BY 1, 2 ORDER BY 1, 2`)
+	q.b.WriteString(` GROUP BY 1, 2`)
 	rows, err := s.db.QueryContext(ctx, q.b.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("appointment: daily stats: %w", err)
@@ -223,8 +210,19 @@ func (s *Service) DailyStats(ctx context.Context, p kernel.Principal, f StatsFil
 	var out []DayStatus
 	for rows.Next() {
 		var d DayStatus
-		if err := rows.Scan(&d.Date, &d.Status, &d.Count, &d.Past, &d.Minutes); err != nil {
+		var day any
+		if err := rows.Scan(&day, &d.Status, &d.Count, &d.Past, &d.Minutes); err != nil {
 			return nil, fmt.Errorf("appointment: daily stats: %w", err)
+		}
+		switch v := day.(type) {
+		case time.Time: // PostgreSQL's date
+			d.Date = v.Format(time.DateOnly)
+		case string:
+			d.Date = v
+		case []byte:
+			d.Date = string(v)
+		default:
+			return nil, fmt.Errorf("appointment: daily stats: a day of type %T", day)
 		}
 		out = append(out, d)
 	}
@@ -252,51 +250,6 @@ func (s *Service) Patients(ctx context.Context, p kernel.Principal, f StatsFilte
 	var out PatientStats
 	if err := s.db.QueryRowContext(ctx, q.b.String(), q.args...).Scan(&out.Seen, &out.New); err != nil {
 		return PatientStats{}, fmt.Errorf("appointment: patient stats: %w", err)
-	}
-	return out, nil
-}
-
-// Confirmations counts, of the appointments that f selects among reminded
-// (each with when its first reminder went out; ids of other clinics or
-// outside f match nothing), those whose history has a change to confirmed,
-// arrived, in progress or completed at or after that time: a patient's
-// answer to the reminder confirms through the same status change. One
-// query: the list travels as one JSON argument and is joined in SQL.
-func (s *Service) Confirmations(ctx context.Context, p kernel.Principal, f StatsFilter, reminded []Reminded) (ConfirmationStats, error) {
-	if err := s.checkStats(p, &f); err != nil {
-		return ConfirmationStats{}, err
-	}
-	if len(reminded) == 0 {
-		return ConfirmationStats{}, nil
-	}
-	for i := range reminded {
-		reminded[i].SentAt = db.Time(reminded[i].SentAt)
-	}
-	list, err := json.Marshal(reminded)
-	if err != nil {
-		return ConfirmationStats{}, fmt.Errorf("appointment: confirmations: %w", err)
-	}
-	var q statsQuery
-	var statuses []string
-	for _, st := range confirmedStatuses {
-		statuses = append(statuses, "'"+string(st)+"'")
-	}
-	in := strings.Join(statuses, ", ")
-	if s.db.Dialect == db.Postgres {
-		q.b.WriteString(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM appointment_events e WHERE e.appointment_id = a.id
-			AND e.kind = 'status' AND e.new_status IN (` + in + `) AND e.at >= r.sent_at) THEN 1 ELSE 0 END), 0)
-		FROM jsonb_to_recordset(` + q.arg(string(list)) + `::jsonb) AS r(id uuid, sent_at timestamptz)
-		JOIN appointments a ON a.id = r.id`)
-	} else {
-		q.b.WriteString(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM appointment_events e WHERE e.appointment_id = a.id
-			AND e.kind = 'status' AND e.new_status IN (` + in + `) AND julianday(e.at) >= julianday(r.sent_at)) THEN 1 ELSE 0 END), 0)
-		FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.sent_at') AS sent_at FROM json_each(` + q.arg(string(list)) + `)) r
-		JOIN appointments a ON a.id = r.id`)
-	}
-	q.where(p, f)
-	var out ConfirmationStats
-	if err := s.db.QueryRowContext(ctx, q.b.String(), q.args...).Scan(&out.Reminded, &out.Confirmed); err != nil {
-		return ConfirmationStats{}, fmt.Errorf("appointment: confirmations: %w", err)
 	}
 	return out, nil
 }

@@ -3,78 +3,74 @@ package reminder
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"clinic/internal/apperr"
-	"clinic/internal/appointment"
 	"clinic/internal/kernel"
 	"clinic/internal/platform/db"
 )
 
-// MaxReminderLead is the furthest before an appointment a reminder can be
-// due (the policy allows at most 14 days; quiet hours move it earlier by
-// less than a day).
-const MaxReminderLead = 15 * 24 * time.Hour
+// ConfirmationStats is the confirmation after reminders of a range.
+type ConfirmationStats struct {
+	// Reminded counts the appointments with a reminder sent (sent,
+	// delivered or read) that were not yet confirmed when the first one
+	// went out.
+	Reminded int
+	// Confirmed counts those of them confirmed at or after it.
+	Confirmed int
+}
 
-// RemindersSent returns the appointments of p's clinic that start in
-// [from, to) and may have had a reminder sent, each with when its first
-// reminder went out (sent, then maybe delivered or read): the reminders due
-// from MaxReminderLead before from up to to, grouped by appointment in SQL
-// on the index of sent reminders (migration 0017). Whether an appointment
-// really starts in the range is for package appointment to say (see
-// appointment.Service.Confirmations). Any member may ask: these are
-// counts, not the ledger.
-func (s *Service) RemindersSent(ctx context.Context, p kernel.Principal, from, to time.Time) ([]appointment.Reminded, error) {
+// Confirmations computes the confirmation after reminders of the
+// appointments of p's clinic starting in [from, to), optionally of one
+// professional and of one procedure ("" for all): of the appointments whose
+// first reminder went out while they were not yet confirmed, how many were
+// then confirmed (first changed to confirmed, arrived, in progress or
+// completed; a patient's answer confirms through that change). One query:
+// package appointment's read model appointment_confirmation_refs (migration
+// 0017) semi-joined with the ledger's sent reminders by appointment.
+// A professional counts only their own appointments. Any member may ask:
+// these are counts, not the ledger.
+func (s *Service) Confirmations(ctx context.Context, p kernel.Principal, from, to time.Time, professionalID, procedureID string) (ConfirmationStats, error) {
 	if !p.Role.Valid() {
-		return nil, apperr.New(apperr.Forbidden, "Your role cannot read message figures.")
+		return ConfirmationStats{}, apperr.New(apperr.Forbidden, "Your role cannot read message figures.")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT appointment_id, MIN(sent_at) FROM messages
-	WHERE clinic_id = $1 AND kind = 'reminder' AND sent_at IS NOT NULL AND due_at >= $2 AND due_at < $3
-		AND status IN ('sent', 'delivered', 'read') AND appointment_id IS NOT NULL
-	GROUP BY appointment_id`, p.ClinicID, db.Time(from.Add(-MaxReminderLead)), db.Time(to))
-	if err != nil {
-		return nil, fmt.Errorf("reminder: reminders sent: %w", err)
+	args := []any{p.ClinicID, db.Time(from), db.Time(to)}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
 	}
-	defer rows.Close()
-	var out []appointment.Reminded
-	for rows.Next() {
-		var r appointment.Reminded
-		var at instant
-		if err := rows.Scan(&r.AppointmentID, &at); err != nil {
-			return nil, fmt.Errorf("reminder: reminders sent: %w", err)
+	// An appointment was reminded while unconfirmed when one of its sent
+	// reminders went out at or before its first confirmation (or it has
+	// none): the earliest did.
+	before := `m.sent_at <= x.confirmed_at`
+	if s.db.Dialect == db.SQLite { // times are text there: compare them as times
+		before = `julianday(m.sent_at) <= julianday(x.confirmed_at)`
+	}
+	q := `SELECT c.id, c.confirmed_at FROM appointment_confirmation_refs c
+	WHERE c.clinic_id = $1 AND c.starts_at >= $2 AND c.starts_at < $3`
+	if professionalID != "" {
+		q += ` AND c.professional_id = ` + arg(professionalID)
+	}
+	if procedureID != "" {
+		q += ` AND c.procedure_id = ` + arg(procedureID)
+	}
+	if p.Role == kernel.RoleProfessional {
+		var user any
+		if p.UserID != "" {
+			user = p.UserID
 		}
-		r.SentAt = at.t
-		out = append(out, r)
+		q += ` AND EXISTS (SELECT 1 FROM professional_refs pr WHERE pr.id = c.professional_id AND pr.clinic_id = c.clinic_id AND pr.user_id = ` + arg(user) + `)`
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reminder: reminders sent: %w", err)
+	if s.db.Dialect == db.Postgres {
+		q += ` OFFSET 0` // keeps the subquery whole: each first confirmation is looked up once
+	}
+	q = `SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.confirmed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM (` + q + `) x
+	WHERE EXISTS (SELECT 1 FROM messages m WHERE m.appointment_id = x.id AND m.clinic_id = $1 AND m.kind = 'reminder'
+		AND m.status IN ('sent', 'delivered', 'read') AND m.sent_at IS NOT NULL AND (x.confirmed_at IS NULL OR ` + before + `))`
+	var out ConfirmationStats
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&out.Reminded, &out.Confirmed); err != nil {
+		return ConfirmationStats{}, fmt.Errorf("reminder: confirmations: %w", err)
 	}
 	return out, nil
-}
-
-// instant scans a MIN() of a timestamp: SQLite answers an aggregate of a
-// time column as its text.
-type instant struct{ t time.Time }
-
-func (i *instant) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		i.t = x.UTC()
-		return nil
-	case string:
-		return i.parse(x)
-	case []byte:
-		return i.parse(string(x))
-	}
-	return fmt.Errorf("reminder: cannot scan %T as a time", v)
-}
-
-func (i *instant) parse(s string) error {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			i.t = t.UTC()
-			return nil
-		}
-	}
-	return fmt.Errorf("reminder: cannot parse time %q", s)
 }

@@ -15,9 +15,9 @@ import (
 // narrow enough that its text stays readable on a 390 px phone.
 
 const (
-	chartW      = 480
-	chartH      = 250
-	chartLeft   = 44 // room for the y axis labels
+	chartW      = 400
+	chartH      = 220
+	chartLeft   = 46 // room for the y axis labels
 	chartRight  = 8
 	chartTop    = 12
 	chartBottom = 28 // room for the x axis labels
@@ -85,18 +85,20 @@ type chartSeries struct {
 	Format func(float64) string
 }
 
-// niceMax rounds v up to a round axis maximum (1, 2, 2.5, 5 × 10^n).
-func niceMax(v float64) float64 {
+// niceStep returns a round step (1, 2, 3, 4, 5, 6 or 8 × 10^n, at least
+// min) such that four steps reach v: the y axis has five labels, all round.
+func niceStep(v, min float64) float64 {
 	if v <= 0 {
-		return 1
+		return min
 	}
-	exp := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*exp >= v {
-			return m * exp
+	q := v / 4
+	exp := math.Pow(10, math.Floor(math.Log10(q)))
+	for _, m := range []float64{1, 2, 3, 4, 5, 6, 8, 10} {
+		if m*exp >= q-1e-12 {
+			return math.Max(m*exp, min)
 		}
 	}
-	return 10 * exp
+	return math.Max(10*exp, min)
 }
 
 // newChart lays out the frame of a chart over labels (one per period),
@@ -139,7 +141,7 @@ func (c *chart) xCenter(i, n int) float64 {
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
 // columnChart stacks series in one column per period.
-func columnChart(id, title, desc string, labels []string, series []chartSeries, yFormat func(float64) string) *chart {
+func columnChart(id, title, desc string, labels []string, series []chartSeries, minStep float64, yFormat func(float64) string) *chart {
 	top := 0.0
 	for i := range labels {
 		sum := 0.0
@@ -148,7 +150,7 @@ func columnChart(id, title, desc string, labels []string, series []chartSeries, 
 		}
 		top = math.Max(top, sum)
 	}
-	max := niceMax(top)
+	max := 4 * niceStep(top, minStep)
 	c := newChart(id, title, desc, labels, max, yFormat)
 	c.Empty = top == 0
 	n := len(labels)
@@ -178,7 +180,7 @@ func columnChart(id, title, desc string, labels []string, series []chartSeries, 
 func lineChart(id, title, desc string, labels []string, series []struct {
 	Class, Label string
 	Values       []*float64
-}, max float64, format func(float64) string) *chart {
+}, minStep float64, format, yFormat func(float64) string) *chart {
 	top := 0.0
 	for _, s := range series {
 		for _, v := range s.Values {
@@ -187,8 +189,8 @@ func lineChart(id, title, desc string, labels []string, series []struct {
 			}
 		}
 	}
-	max = math.Max(max, niceMax(top))
-	c := newChart(id, title, desc, labels, max, format)
+	max := 4 * niceStep(top, minStep)
+	c := newChart(id, title, desc, labels, max, yFormat)
 	c.Empty = true
 	n := len(labels)
 	for _, s := range series {
@@ -279,6 +281,9 @@ func percent(l *i18n.Localizer, f *float64) string {
 	}
 	return percentOf(l, *f)
 }
+
+// percentAxis writes a fraction as a whole percentage (an axis label).
+func percentAxis(f float64) string { return strconv.FormatFloat(math.Round(f*100), 'f', 0, 64) + "%" }
 
 func percentOf(l *i18n.Localizer, f float64) string {
 	s := strconv.FormatFloat(f*100, 'f', 1, 64)

@@ -124,6 +124,7 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 	v := viewOf(r.Context())
 	p := httpx.PrincipalOf(r.Context())
 	v.Nav = "analytics"
+	v.Path = r.URL.RequestURI() // the language switch comes back to the same range
 	today, _, err := s.clinicToday(r, p.ClinicID)
 	if err != nil {
 		return err
@@ -249,7 +250,7 @@ func (d *analyticsData) build(l *i18n.Localizer, base string, q analytics.Query)
 			Format: func(f float64) string { return count(l, f) }})
 	}
 	d.Charts.Appointments = columnChart("chart-appointments", l.T("analytics.chart.appointments"),
-		l.T("analytics.chart.appointments_desc", "range", rangeText, "n", l.Number(int64(r.Summary.Appointments))), labels, series,
+		l.T("analytics.chart.appointments_desc", "range", rangeText, "n", l.Number(int64(r.Summary.Appointments))), labels, series, 1,
 		func(f float64) string { return count(l, f) })
 
 	noShow, canc, occ := make([]*float64, len(periods)), make([]*float64, len(periods)), make([]float64, len(periods))
@@ -266,11 +267,11 @@ func (d *analyticsData) build(l *i18n.Localizer, base string, q analytics.Query)
 			Values       []*float64
 		}{{Class: "chart-line-no_show", Label: l.T("analytics.series.no_show"), Values: noShow},
 			{Class: "chart-line-cancelled", Label: l.T("analytics.series.cancellation"), Values: canc}},
-		0.1, func(f float64) string { return percentOf(l, f) })
+		0.01, func(f float64) string { return percentOf(l, f) }, percentAxis)
 	d.Charts.Occupancy = columnChart("chart-occupancy", l.T("analytics.chart.occupancy"),
 		l.T("analytics.chart.occupancy_desc", "range", rangeText, "occupancy", percent(l, sm.Occupancy)), labels,
 		[]chartSeries{{Class: "chart-occupancy", Label: l.T("analytics.series.occupancy"), Values: occ, Format: func(f float64) string { return percentOf(l, f) }}},
-		func(f float64) string { return percentOf(l, f) })
+		0.01, percentAxis)
 
 	d.Charts.Patients = horizontalChart("chart-patients", l.T("analytics.chart.patients"),
 		l.T("analytics.chart.patients_desc", "range", rangeText, "new", l.Number(int64(r.Patients.New)), "returning", l.Number(int64(r.Patients.Returning))),
