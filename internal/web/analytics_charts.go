@@ -112,7 +112,7 @@ func newChart(id, title, desc string, labels []string, max float64, yFormat func
 		c.YTicks = append(c.YTicks, chartTick{Pos: c.y(v, max), Label: yFormat(v)})
 	}
 	n := len(labels)
-	step := max1(n / 8) // at most about 8 x labels
+	step := max1((n + 6) / 7) // at most 7 x labels
 	for i, l := range labels {
 		if i%step == 0 {
 			c.XTicks = append(c.XTicks, chartTick{Pos: c.xCenter(i, n), Label: l})

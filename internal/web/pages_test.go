@@ -171,7 +171,8 @@ func pagesOf(s *site) []uiPage {
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
-		{name: "analytics-demo", path: c + "/analytics?preset=year"},
+		{name: "analytics-demo", path: c + "/analytics?" + url.Values{"from": {time.Now().Format(time.DateOnly)},
+			"to": {time.Now().AddDate(0, 0, 20).Format(time.DateOnly)}}.Encode()},
 	}
 }
 
