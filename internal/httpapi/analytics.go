@@ -21,15 +21,8 @@ func analyticsQuery(r *http.Request) analytics.Query {
 	return analytics.Query{From: v.Get("from"), To: v.Get("to"), ProfessionalID: v.Get("professional_id"), ProcedureID: v.Get("procedure_id")}
 }
 
-// getAnalytics answers the report, or with format=csv the CSV of chart.
+// getAnalytics answers the report (a chart's CSV is analytics/{chart}.csv).
 func (s *Server) getAnalytics(w http.ResponseWriter, r *http.Request) error {
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "json":
-	case "csv":
-		return s.writeAnalyticsCSV(w, r, r.URL.Query().Get("chart"))
-	default:
-		return apperr.Validation(map[string]string{"format": "Must be json or csv."})
-	}
 	rep, err := s.Analytics.Report(r.Context(), principalOf(r.Context()), analyticsQuery(r))
 	if err != nil {
 		return err
@@ -45,21 +38,14 @@ func (s *Server) getAnalyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNoSuchChart
 	}
-	return s.writeAnalyticsCSV(w, r, name)
-}
-
-func (s *Server) writeAnalyticsCSV(w http.ResponseWriter, r *http.Request, chart string) error {
-	if chart == "" {
-		return apperr.Validation(map[string]string{"chart": "Required with format=csv."})
-	}
-	if !analytics.ValidChart(chart) {
+	if !analytics.ValidChart(name) {
 		return errNoSuchChart
 	}
 	rep, err := s.Analytics.Report(r.Context(), principalOf(r.Context()), analyticsQuery(r))
 	if err != nil {
 		return err
 	}
-	return writeReportCSV(w, rep, chart)
+	return writeReportCSV(w, rep, name)
 }
 
 // writeReportCSV writes one chart of rep as a CSV download.

@@ -61,11 +61,9 @@ func analyticsOps() []apiOp {
 	csv := &apiMedia{Type: "text/csv", Schema: map[string]any{"type": "string"}, Example: exampleRatesCSV}
 	return []apiOp{
 		{Method: "GET", Path: c + "/analytics", Handler: (*Server).getAnalytics, Tag: "analytics",
-			Summary:     "The clinic's indicators over a range: every series as JSON, or one chart as CSV (format=csv&chart=…).",
+			Summary:     "The clinic's indicators over a range: every series (one chart's CSV: analytics/{chart}.csv).",
 			Description: analyticsRules, Status: 200, Response: analytics.Report{}, ResponseExample: exampleReport,
-			Query: append(append([]apiParam(nil), analyticsParams...),
-				apiParam{Name: "format", Description: "json (default) or csv."},
-				apiParam{Name: "chart", Description: "With format=csv: appointments, rates, occupancy, patients, revenue-professionals or revenue-procedures."})},
+			Query: analyticsParams},
 		{Method: "GET", Path: c + "/analytics/{chart}", Handler: (*Server).getAnalyticsCSV, Tag: "analytics",
 			Summary: "One chart's numbers as CSV: analytics/{chart}.csv, e.g. analytics/rates.csv.", Description: analyticsCSVRules,
 			Status: 200, ResponseMedia: csv, Query: analyticsParams},
