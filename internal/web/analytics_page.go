@@ -156,7 +156,7 @@ func (s *Server) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 		if q.ProcedureID != "" {
 			u.Set("procedure_id", q.ProcedureID)
 		}
-		d.Presets = append(d.Presets, analyticsPreset{Label: v.L.T("analytics.preset." + pr), URL: base + "?" + u.Encode(), Current: pr == preset})
+		d.Presets = append(d.Presets, analyticsPreset{Label: v.L.T(msgID("analytics.preset", pr)), URL: base + "?" + u.Encode(), Current: pr == preset})
 	}
 	if err := s.analyticsFilters(r, p, &d); err != nil {
 		return err
@@ -211,7 +211,7 @@ func (d *analyticsData) build(l *i18n.Localizer, base string, q analytics.Query)
 	}
 
 	for _, st := range appointment.Statuses {
-		d.Statuses = append(d.Statuses, statusLabel{Status: st, Label: l.T("status." + string(st))})
+		d.Statuses = append(d.Statuses, statusLabel{Status: st, Label: l.T(msgID("status", string(st)))})
 	}
 	periods := r.Days
 	d.ByMonth = len(r.Days) > 62
@@ -246,7 +246,7 @@ func (d *analyticsData) build(l *i18n.Localizer, base string, q analytics.Query)
 		for i, p := range d.Periods {
 			vals[i] = float64(p.Statuses[k])
 		}
-		series = append(series, chartSeries{Class: "chart-status-" + string(st), Label: l.T("status." + string(st)), Values: vals,
+		series = append(series, chartSeries{Class: "chart-status-" + string(st), Label: l.T(msgID("status", string(st))), Values: vals,
 			Format: func(f float64) string { return count(l, f) }})
 	}
 	d.Charts.Appointments = columnChart("chart-appointments", l.T("analytics.chart.appointments"),
