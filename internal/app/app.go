@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"clinic/internal/account"
+	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/booking"
@@ -77,6 +78,8 @@ type App struct {
 	// PatientFiles is the patient file: timeline, export, anonymisation,
 	// clinic-wide search.
 	PatientFiles *patientfile.Service
+	// Analytics is the clinic's indicators (reports).
+	Analytics *analytics.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -284,7 +287,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// (billing: a.Billing = billing.NewService(...))
 
-	// (analytics: a.Analytics = analytics.NewService(...))
+	// Revenue comes from billing once it lands: add
+	// analytics.WithRevenue(a.billingRevenue) (see the analytics package).
+	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(analytics.ReminderStats(a.Reminders)))
 
 	// The patient file: timeline, LGPD export, anonymisation and search,
 	// composed of the parts each package holds (records, documents and
@@ -319,6 +324,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Reminders:    a.Reminders,
 		Records:      a.Records,
 		Files:        a.PatientFiles,
+		Analytics:    a.Analytics,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -342,6 +348,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Reminders:    a.Reminders,
 		Records:      a.Records,
 		Files:        a.PatientFiles,
+		Analytics:    a.Analytics,
 	})
 	if err != nil {
 		return nil, err

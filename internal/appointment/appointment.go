@@ -42,8 +42,12 @@
 //
 // Tables: appointments, appointment_events.
 // Read models: appointment_refs (clinic_id, id, patient_id, professional_id,
-// room_id, starts_at, ends_at, active): every appointment, active while it
-// holds its time (any status but cancelled and no_show).
+// room_id, starts_at, ends_at, active), appointment_confirmation_refs
+// (clinic_id, id, professional_id, procedure_id, starts_at, confirmed_at).
+// appointment_refs is every appointment, active while it holds its time
+// (any status but cancelled and no_show); appointment_confirmation_refs
+// says when each was first confirmed (NULL: never), for package reminder's
+// confirmation rate after reminders.
 package appointment
 
 import (

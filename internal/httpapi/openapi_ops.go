@@ -56,7 +56,7 @@ func apiOps() []apiOp {
 
 	// (pix: ops = append(ops, pixOps()...))
 
-	// (analytics: ops = append(ops, analyticsOps()...))
+	ops = append(ops, analyticsOps()...)
 
 	return ops
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"clinic/internal/account"
+	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/booking"
@@ -63,7 +64,8 @@ type Deps struct {
 
 	// (billing: Billing)
 
-	// (analytics: Analytics)
+	// Analytics is the clinic's indicators (reports).
+	Analytics *analytics.Service
 
 	// Auth authenticates requests and applies rate limits, for the web UI
 	// too (one implementation).

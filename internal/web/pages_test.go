@@ -190,6 +190,8 @@ func pagesOf(s *site) []uiPage {
 		{name: "patient-timeline", path: c + "/patients/" + s.patientID + "/timeline", phone: true, en: true},
 		{name: "patient-anonymise", path: c + "/patients/" + s.patientID + "/anonymise", phone: true},
 		{name: "search", path: c + "/search?q=ana", phone: true, en: true},
+		{name: "analytics-demo", path: c + "/analytics?" + url.Values{"from": {time.Now().Format(time.DateOnly)},
+			"to": {time.Now().AddDate(0, 0, 20).Format(time.DateOnly)}}.Encode()},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"clinic/internal/account"
+	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
 	"clinic/internal/booking"
@@ -57,7 +58,8 @@ type Deps struct {
 
 	// (billing: Billing)
 
-	// (analytics: Analytics)
+	// Analytics is the clinic's indicators (reports).
+	Analytics *analytics.Service
 }
 
 // Server is the web UI.
@@ -119,7 +121,7 @@ func (s *Server) routes() {
 
 	// (billing: s.billingRoutes(m))
 
-	// (analytics: s.analyticsRoutes(m))
+	s.analyticsRoutes(m)
 
 	m.Handle("/", s.anyone(func(w http.ResponseWriter, r *http.Request) error { return errNoPage }))
 }
