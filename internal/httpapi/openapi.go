@@ -120,6 +120,7 @@ var errorResponses = map[int]struct{ name, desc string }{
 	404: {"NotFound", "not_found: no such clinic or row (also for one the caller may not see)."},
 	409: {"Conflict", "conflict: the request conflicts with the current state (error.details says with what)."},
 	413: {"TooLarge", "too_large: the request body is larger than MAX_BODY_BYTES."},
+	415: {"Unsupported", "unsupported_media_type: the content is of a type the operation does not accept (sniffed from the bytes)."},
 	429: {"RateLimited", "rate_limited: too many requests; error.details.retry_after_seconds says when to try again."},
 	503: {"Unavailable", "unavailable: a dependency is down or the request ran past its deadline; try again."},
 }
@@ -160,7 +161,7 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 			"type": "object", "required": []string{"code", "message"},
 			"properties": map[string]any{
 				"code": map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized",
-					"forbidden", "rate_limited", "too_large", "unavailable", "internal"}},
+					"forbidden", "rate_limited", "too_large", "unsupported_media_type", "unavailable", "internal"}},
 				"message": map[string]any{"type": "string", "description": "Readable message, safe to show."},
 				"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
 					"description": "Message per invalid field, by its JSON name as sent (nested: rules[0].start; query parameters by name)."},
