@@ -18,6 +18,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/booking"
 	"clinic/internal/config"
+	"clinic/internal/document"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
@@ -52,7 +53,7 @@ type Deps struct {
 
 	// (records: Records)
 
-	// (documents: Documents)
+	Documents *document.Service
 
 	// (patient file: Files — timeline, export, anonymise, search)
 

@@ -19,6 +19,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/booking"
 	"clinic/internal/config"
+	"clinic/internal/document"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
@@ -47,7 +48,7 @@ type Deps struct {
 
 	// (records: Records)
 
-	// (documents: Documents)
+	Documents *document.Service
 
 	// (patient file: Files)
 
