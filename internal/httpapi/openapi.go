@@ -130,7 +130,7 @@ var errorResponses = map[int]struct{ name, desc string }{
 // when it checks a password); 403
 // for any role check and for the cross-site check of every unsafe method;
 // 404 for a path naming a clinic or row; 409 when op says so; 413 with a
-// body; 429 when rate limited; 503 always (every operation uses a
+// body; 415 for a multipart upload (its content's type is sniffed); 429 when rate limited; 503 always (every operation uses a
 // dependency).
 func errorStatuses(op apiOp) []int {
 	params := strings.Contains(op.Path, "{")
@@ -146,7 +146,9 @@ func errorStatuses(op apiOp) []int {
 	add(op.Access != accessPublic && params || unsafe, 403)
 	add(params, 404)
 	add(op.Conflict != "", 409)
-	add(op.Body != nil, 413)
+	upload := op.BodyMedia != nil && op.BodyMedia.Type == "multipart/form-data"
+	add(op.Body != nil || upload, 413)
+	add(upload, 415)
 	add(op.RateLimited || strings.Contains(op.Path, "{clinic_id}"), 429)
 	add(true, 503)
 	return out

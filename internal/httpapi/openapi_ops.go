@@ -48,7 +48,7 @@ func apiOps() []apiOp {
 
 	// (records: ops = append(ops, recordOps()...))
 
-	// (documents: ops = append(ops, documentOps()...))
+	ops = append(ops, documentOps()...)
 
 	// (patient file: ops = append(ops, patientFileOps()...))
 

@@ -55,6 +55,8 @@ func ReadUpload(r *http.Request, fileField string, maxFile int64) (*Upload, erro
 	if err != nil {
 		return nil, ErrNotMultipart
 	}
+	// The whole body: the file and a little for the other fields.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFile+MultipartSlack)
 	u := &Upload{Fields: map[string]string{}}
 	for {
 		part, err := mr.NextPart()
@@ -63,7 +65,7 @@ func ReadUpload(r *http.Request, fileField string, maxFile int64) (*Upload, erro
 		}
 		if err != nil {
 			u.Close()
-			return nil, ErrNotMultipart
+			return nil, uploadErr(err, maxFile)
 		}
 		name := part.FormName()
 		if name == fileField {
@@ -80,7 +82,7 @@ func ReadUpload(r *http.Request, fileField string, maxFile int64) (*Upload, erro
 			n, err := io.Copy(f, io.LimitReader(part, maxFile+1))
 			if err != nil {
 				u.Close()
-				return nil, ErrNotMultipart
+				return nil, uploadErr(err, maxFile)
 			}
 			if n > maxFile {
 				u.Close()
@@ -108,4 +110,13 @@ func ReadUpload(r *http.Request, fileField string, maxFile int64) (*Upload, erro
 		}
 	}
 	return u, nil
+}
+
+// uploadErr is the answer to a failed read of an upload's body.
+func uploadErr(err error, maxFile int64) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return apperr.New(apperr.TooLarge, "The file is larger than the limit of %d bytes.", maxFile)
+	}
+	return ErrNotMultipart
 }
