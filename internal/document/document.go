@@ -157,6 +157,7 @@ var (
 	errNotFound     = apperr.New(apperr.NotFound, "Document not found.")
 	errPatient      = apperr.New(apperr.NotFound, "Patient not found.")
 	errForbidden    = apperr.New(apperr.Forbidden, "Your role may not see this patient's documents.")
+	errNoAccess     = apperr.New(apperr.Forbidden, "Your role may not see this document.")
 	errClinical     = apperr.New(apperr.Forbidden, "Your role may not attach clinical documents.")
 	errOwnerOnly    = apperr.New(apperr.Forbidden, "Only the clinic's owner may export or anonymise a patient's documents.")
 	errSuggestion   = apperr.New(apperr.NotFound, "Suggestion not found.")

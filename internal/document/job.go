@@ -39,7 +39,9 @@ var ocrUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{riv
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStateRunning}}
 
 // InsertOpts puts the job on the OCR queue, unique per document.
-func (OCRArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueOCR, UniqueOpts: ocrUnique} }
+func (OCRArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueOCR, UniqueOpts: ocrUnique}
+}
 
 func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, d Document) error {
 	if s.jobs == nil {

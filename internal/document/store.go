@@ -93,22 +93,38 @@ func nullable(s string) any {
 	return s
 }
 
-// get reads one document p may see (archived ones too).
+// get reads one document of p's clinic (archived ones too) that p may see:
+// another clinic's or an unknown one is not found; one p's role may not see
+// (clinical content for receptionists and admins, another professional's
+// patient) is forbidden.
 func get(ctx context.Context, q queryer, p kernel.Principal, id string) (Document, error) {
 	if !kernel.IsID(id) {
 		return Document{}, errNotFound
 	}
-	var a args
-	w := visible(p, &a, true)
-	row := q.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents d WHERE `+w+` AND d.id = `+a.add(id), a...)
-	d, err := scanDoc(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Document{}, errNotFound
-	}
+	d, err := getSystem(ctx, q, p.ClinicID, id)
 	if err != nil {
-		return Document{}, fmt.Errorf("document store: get %s: %w", id, err)
+		return Document{}, err
 	}
-	return d, nil
+	switch p.Role {
+	case kernel.RoleOwner:
+		return d, nil
+	case kernel.RoleAdmin, kernel.RoleReceptionist:
+		if !d.Clinical {
+			return d, nil
+		}
+	case kernel.RoleProfessional:
+		var a args
+		w := `d.clinic_id = ` + a.add(d.clinicID) + ` AND d.id = ` + a.add(d.PatientID) + ` AND ` + ownPatient("d.id", &a, p.UserID)
+		var one int
+		err := q.QueryRowContext(ctx, `SELECT 1 FROM patient_refs d WHERE `+w, a...).Scan(&one)
+		if err == nil {
+			return d, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Document{}, fmt.Errorf("document store: own patient: %w", err)
+		}
+	}
+	return Document{}, errNoAccess
 }
 
 // getSystem reads one document of the clinic, whoever may see it (the OCR job).
