@@ -27,9 +27,9 @@ import (
 // env is a clinic deployment on a fresh database without job workers: the
 // test runs the OCR jobs itself (svc.Process).
 type env struct {
-	t     testing.TB
-	a     *app.App
-	svc   *document.Service
+	t   testing.TB
+	a   *app.App
+	svc *document.Service
 	// objects lists the keys in the file store.
 	objects func() []string
 }

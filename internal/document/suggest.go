@@ -83,7 +83,8 @@ func Suggest(text, patientName string, now time.Time) []Found {
 				add(Found{FieldDate, d})
 			}
 		}
-		for _, m := range reCard.FindAllStringSubmatch(fl, -1) {
+		cards := reCard.FindAllStringSubmatch(fl, -1)
+		for _, m := range cards {
 			v := strings.TrimSpace(m[1])
 			if _, err := patient.ParseCPF(v); err == nil {
 				continue // a CPF after "cartão": suggested as a CPF
@@ -92,7 +93,8 @@ func Suggest(text, patientName string, now time.Time) []Found {
 				add(Found{FieldInsuranceCard, v})
 			}
 		}
-		if !strings.Contains(fl, "cpf") {
+		// A number on a CPF's or a card's line is not a phone.
+		if !strings.Contains(fl, "cpf") && len(cards) == 0 {
 			for _, m := range rePhone.FindAllStringSubmatch(line, -1) {
 				if digits(m[1]) < 10 {
 					continue
