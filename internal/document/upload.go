@@ -65,7 +65,7 @@ func (s *Service) Upload(ctx context.Context, p kernel.Principal, in UploadInput
 		in.Kind = KindOther
 	}
 	if !validKind(in.Kind) {
-		return Document{}, apperr.Validation(map[string]string{"kind": "Must be one of insurance_card, id, referral, exam, other."})
+		return Document{}, apperr.Validation(map[string]string{"kind": fmt.Sprintf("Must be one of %s.", strings.Join(Kinds, ", "))})
 	}
 	if in.Body == nil {
 		return Document{}, apperr.Validation(map[string]string{"file": "Choose a file."})

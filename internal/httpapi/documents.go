@@ -74,7 +74,7 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > document.MaxSearchLimit {
-			return apperr.Validation(map[string]string{"limit": fmt.Sprintf("Must be a whole number from 1 to %d.", document.MaxSearchLimit)})
+			return apperr.Validation(map[string]string{"limit": fmt.Sprintf("Must be a whole number from %d to %d.", 1, document.MaxSearchLimit)})
 		}
 		limit = n
 	}
