@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,25 +114,8 @@ func (s *Server) documentContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer rc.Close()
-	WriteDocument(w, d, rc, r.URL.Query().Get("download") == "1")
+	httpx.WriteFile(w, d.ContentType, d.FileName, d.SizeBytes, rc, r.URL.Query().Get("download") == "1")
 	return nil
-}
-
-// WriteDocument writes a document's file with its sniffed type, a safe
-// Content-Disposition (inline, or attachment when download) and nosniff.
-func WriteDocument(w http.ResponseWriter, d document.Document, r io.Reader, download bool) {
-	h := w.Header()
-	h.Set("Content-Type", d.ContentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.FormatInt(d.SizeBytes, 10))
-	h.Set("Cache-Control", "private, no-store")
-	disp := "inline"
-	if download {
-		disp = "attachment"
-	}
-	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": d.FileName}))
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, r)
 }
 
 // getDocumentOCR answers the OCR state and text.

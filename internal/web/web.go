@@ -110,7 +110,7 @@ func (s *Server) routes() {
 
 	// (records: s.recordsRoutes(m))
 
-	// (documents: s.documentsRoutes(m))
+	s.documentsRoutes(m)
 
 	// (patient file: s.patientFileRoutes(m))
 
