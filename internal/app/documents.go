@@ -17,20 +17,19 @@ import (
 // and languages) or why not, and how to turn it on.
 func newDocuments(ctx context.Context, cfg config.Config, log *slog.Logger, a *App, enqueueOnly bool) *document.Service {
 	engine := document.DetectEngine(ctx, document.EngineConfig{Languages: cfg.OCRLanguages, Timeout: cfg.OCRTimeout})
-	workers := cfg.OCRWorkers
-	if cfg.JobWorkers == 0 || enqueueOnly {
-		workers = 0
-	}
+	on := fmt.Sprintf("ocr: on (%s, languages %s)", engine.Version(), engine.Languages())
 	switch {
 	case !engine.Available():
 		log.Warn("ocr: off: "+engine.Reason()+"; uploads are kept with OCR state not_available",
 			"to_enable", document.Install+", then restart and POST …/documents/{id}/ocr to read the earlier ones")
-	case workers == 0:
-		log.Info(fmt.Sprintf("ocr: on (%s, languages %s), no OCR workers in this process (OCR_WORKERS=0 or WORKERS=0; run `clinic worker`)",
-			engine.Version(), engine.Languages()))
+	case enqueueOnly:
+		log.Info(on + ", enqueue only (the server reads the documents)")
+	case cfg.JobWorkers == 0:
+		log.Info(on + ", no OCR workers in this process (WORKERS=0; run `clinic worker`)")
+	case cfg.OCRWorkers == 0:
+		log.Info(on + ", no OCR workers in this process (OCR_WORKERS=0: other processes read the documents)")
 	default:
-		log.Info(fmt.Sprintf("ocr: on (%s, languages %s), %d OCR workers in this process on queue %s",
-			engine.Version(), engine.Languages(), workers, document.QueueOCR))
+		log.Info(fmt.Sprintf("%s, %d OCR workers in this process on queue %s", on, cfg.OCRWorkers, document.QueueOCR))
 	}
 	// (records: wire the encounter check here: document.WithEncounters(func(ctx, p, clinicID, id) { e, err := a.Records.Encounter(ctx, p, id); return e.PatientID, err }))
 	return document.NewService(a.DB, a.Files, a.Patients, a.Queue, engine, document.Config{MaxBytes: cfg.UploadMaxBytes},
