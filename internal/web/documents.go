@@ -41,6 +41,10 @@ func documentsMessageIDs() []string {
 	return ids
 }
 
+// documentsMsg is the id of the message that names value after prefix
+// ("kind_", "id" → documents.kind_id); documentsMessageIDs lists them all.
+func documentsMsg(prefix, value string) string { return "documents." + prefix + value }
+
 // documentRow is a document as the list shows it.
 type documentRow struct {
 	document.Document
@@ -48,7 +52,7 @@ type documentRow struct {
 }
 
 func newDocumentRow(v *view, d document.Document) documentRow {
-	return documentRow{Document: d, KindLabel: v.L.T("documents.kind_" + d.Kind), StateLabel: v.L.T("documents.ocr." + d.OCR.State),
+	return documentRow{Document: d, KindLabel: v.L.T(documentsMsg("kind_", d.Kind)), StateLabel: v.L.T(documentsMsg("ocr.", d.OCR.State)),
 		StateBadge: stateBadge(d.OCR.State), Size: v.L.T("documents.size_kb", "kb", v.L.Number(max((d.SizeBytes+1023)/1024, 1)))}
 }
 
@@ -98,7 +102,7 @@ func (s *Server) documentsListData(r *http.Request) (documentsListData, error) {
 		if k == document.KindExam && !d.Clinical {
 			continue
 		}
-		d.Kinds = append(d.Kinds, documentKind{k, v.L.T("documents.kind_" + k)})
+		d.Kinds = append(d.Kinds, documentKind{k, v.L.T(documentsMsg("kind_", k))})
 	}
 	return d, nil
 }
@@ -214,7 +218,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, sg := range sgs {
-		d.Suggestions = append(d.Suggestions, suggestionRow{Suggestion: sg, Label: v.L.T("documents.field." + sg.Field),
+		d.Suggestions = append(d.Suggestions, suggestionRow{Suggestion: sg, Label: v.L.T(documentsMsg("field.", sg.Field)),
 			Shown: showValue(v, sg.Field, sg.Value), CurrentShown: showValue(v, sg.Field, sg.Current),
 			Acceptable: sg.Target != "" && !sg.Same})
 	}
