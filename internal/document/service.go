@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"time"
 
 	"clinic/internal/apperr"
 	"clinic/internal/audit"
@@ -105,9 +106,9 @@ func (s *Service) OCRState(ctx context.Context, p kernel.Principal, id string) (
 }
 
 // RunOCR queues the document's OCR again (after a failure, or once the
-// tools are installed): the state goes back to pending, or not_available
-// when this server has no OCR. A job already waiting is not doubled.
-// Conflict while it runs; a removed file is not found.
+// tools are installed): the state goes back to pending until a worker of
+// queue ocr reads it (or marks it not_available). A job already waiting is
+// not doubled. Conflict while it runs; a removed file is not found.
 func (s *Service) RunOCR(ctx context.Context, p kernel.Principal, id string) (OCR, error) {
 	if !readsAny(p.Role) {
 		return OCR{}, errForbidden
@@ -121,21 +122,17 @@ func (s *Service) RunOCR(ctx context.Context, p kernel.Principal, id string) (OC
 		if d.Removed {
 			return errRemoved
 		}
-		if d.OCR.State == OCRRunning {
+		// A run interrupted for good (its job gone) leaves the state
+		// running: after an hour it may be run again.
+		if d.OCR.State == OCRRunning && s.now().Sub(d.UpdatedAt) < time.Hour {
 			return apperr.New(apperr.Conflict, "The text is being read now.")
 		}
 		d.OCR = OCR{State: OCRPending}
-		if !s.ocr.Available() {
-			d.OCR = OCR{State: OCRNotAvailable, Reason: s.ocr.Reason()}
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET ocr_state = $1, ocr_reason = $2, updated_at = $3 WHERE clinic_id = $4 AND id = $5`,
 			d.OCR.State, d.OCR.Reason, db.Time(s.now()), d.clinicID, d.ID); err != nil {
 			return fmt.Errorf("document store: rerun ocr: %w", err)
 		}
-		if d.OCR.State == OCRPending {
-			return s.enqueue(ctx, tx, d)
-		}
-		return nil
+		return s.enqueue(ctx, tx, d)
 	})
 	return d.OCR, err
 }

@@ -56,7 +56,9 @@ func allowedType(sniffed string) (string, bool) {
 // PNG; anything else: apperr.Unsupported, HTTP 415); a file over the limit
 // is an apperr.TooLarge (413). Either way nothing is stored. Receptionists
 // and admins attach administrative documents only; financial users none;
-// professionals only to their own patients.
+// professionals only to their own patients. The OCR state starts pending:
+// the job (on queue ocr, perhaps on another machine) reads the text, or
+// marks it not_available where the tools are missing.
 func (s *Service) Upload(ctx context.Context, p kernel.Principal, in UploadInput) (Document, error) {
 	if !readsAny(p.Role) {
 		return Document{}, errForbidden
@@ -106,9 +108,6 @@ func (s *Service) Upload(ctx context.Context, p kernel.Principal, in UploadInput
 		Clinical: clinical, FileName: SafeName(in.FileName, ctype), ContentType: ctype, UploadedBy: p.UserID,
 		CreatedAt: now, UpdatedAt: now, OCR: OCR{State: OCRPending}}
 	d.storageKey = blob.NewKey("clinics/" + p.ClinicID + "/documents")
-	if !s.ocr.Available() {
-		d.OCR = OCR{State: OCRNotAvailable, Reason: s.ocr.Reason()}
-	}
 	h := sha256.New()
 	info, err := s.files.Put(ctx, d.storageKey, io.TeeReader(br, hashWriter{h}), blob.PutOptions{MaxSize: s.cfg.MaxBytes})
 	if err != nil {
@@ -119,10 +118,11 @@ func (s *Service) Upload(ctx context.Context, p kernel.Principal, in UploadInput
 		if err := insert(ctx, tx, d); err != nil {
 			return err
 		}
-		if d.OCR.State == OCRPending {
-			if err := s.enqueue(ctx, tx, d); err != nil {
-				return err
-			}
+		// Queued even when this server has no OCR: the workers of queue
+		// ocr may run on other machines; one without the tools marks the
+		// document not_available.
+		if err := s.enqueue(ctx, tx, d); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, p.ClinicID, audit.ActionCreate, Entity, d.ID, d.PatientID)
 	})

@@ -18,8 +18,8 @@ const (
 		"413. Either way nothing is stored. The file name is kept for display only (its last element, sanitised); the file is " +
 		"stored under a random key. kind is insurance_card, id, referral, exam or other (default); clinical (true/false) marks " +
 		"it clinical content; encounter_id attaches it to an encounter of the patient. Receptionists and admins attach " +
-		"administrative documents only. The OCR job is queued with the row: ocr.state is pending, or not_available when the " +
-		"server has no OCR tools (then POST …/ocr once they are installed)."
+		"administrative documents only. The OCR job is queued with the row (ocr.state pending); a worker without the OCR tools " +
+		"marks it not_available (then POST …/ocr once they are installed)."
 	ocrRules = "ocr.state: pending, running, done (text holds the text), failed (reason says why) or not_available (the " +
 		"server has no Tesseract/poppler: reason says what is missing). PDFs with a text layer are read with pdftotext, others " +
 		"rendered at 300 dpi and read by Tesseract page by page; images by Tesseract."
