@@ -75,7 +75,8 @@ func (c *docClinic) path(p string) string { return "/api/v1/clinics/" + c.id + p
 // tenancy answer 403 and 404.
 func TestDocumentUploadsThroughTheAPI(t *testing.T) {
 	t.Parallel()
-	each(t, map[string]string{"UPLOAD_MAX_BYTES": "200000", "WORKERS": "0"}, func(t *testing.T, in *apptest.Instance) {
+	// MAX_BODY_BYTES bounds JSON bodies only: an upload may be larger.
+	each(t, map[string]string{"UPLOAD_MAX_BYTES": "200000", "MAX_BODY_BYTES": "50000", "WORKERS": "0"}, func(t *testing.T, in *apptest.Instance) {
 		c := newDocClinic(t, in)
 		docs := c.path("/patients/" + c.patientID + "/documents")
 		png := documenttest.PNG(t, []string{"Carteirinha 123456"})
@@ -90,8 +91,15 @@ func TestDocumentUploadsThroughTheAPI(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, res.Status)
 		list := c.recep.Do("GET", docs, nil)
 		require.Equal(t, http.StatusOK, list.Status)
-		require.Empty(t, list.JSON(t)["items"])
+		require.Empty(t, list.JSON(t)["items"], "nothing stored for a refused upload")
+		var objects int
+		require.NoError(t, in.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM documents`).Scan(&objects))
+		require.Zero(t, objects)
 
+		padded := append(bytes.Clone(png), make([]byte, 150000)...) // over MAX_BODY_BYTES, within UPLOAD_MAX_BYTES
+		res = upload(t, c.recep, docs, "grande.png", "image/png", padded, nil)
+		require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
+		require.EqualValues(t, len(padded), res.JSON(t)["size_bytes"])
 		res = upload(t, c.recep, docs, "../../etc/passwd", "application/pdf", png, map[string]string{"kind": "insurance_card"})
 		require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
 		doc := res.JSON(t)
@@ -179,7 +187,18 @@ func TestDocumentOCRThroughTheAPI(t *testing.T) {
 			require.Equal(t, documenttest.ValidCPFDigits, found["cpf"], "%s: %v\n%s", id, found, state["text"])
 			require.Equal(t, "1985-05-14", found["birth_date"], "%v", found)
 		}
-		res := c.recep.Do("GET", c.path("/documents?q=unimed"), nil)
+		// Accepting the CPF of the first document sets it on the patient.
+		res := c.recep.Do("GET", c.path("/documents/"+ids[0]+"/suggestions"), nil)
+		for _, s := range res.JSON(t)["items"].([]any) {
+			if s := s.(map[string]any); s["field"] == "cpf" {
+				acc := c.recep.Do("POST", c.path("/documents/"+ids[0]+"/suggestions/"+s["id"].(string)+"/accept"), nil)
+				require.Equal(t, http.StatusOK, acc.Status, "%s", acc.Body)
+				require.Equal(t, true, acc.JSON(t)["same"])
+			}
+		}
+		pt := c.recep.Do("GET", c.path("/patients/"+c.patientID), nil)
+		require.Equal(t, documenttest.ValidCPF, pt.JSON(t)["cpf"], "the API writes the CPF formatted")
+		res = c.recep.Do("GET", c.path("/documents?q=unimed"), nil)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		var hits []string
 		for _, h := range res.JSON(t)["items"].([]any) {
