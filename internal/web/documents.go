@@ -53,7 +53,15 @@ type documentRow struct {
 
 func newDocumentRow(v *view, d document.Document) documentRow {
 	return documentRow{Document: d, KindLabel: v.L.T(documentsMsg("kind_", d.Kind)), StateLabel: v.L.T(documentsMsg("ocr.", d.OCR.State)),
-		StateBadge: stateBadge(d.OCR.State), Size: v.L.T("documents.size_kb", "kb", v.L.Number(max((d.SizeBytes+1023)/1024, 1)))}
+		StateBadge: stateBadge(d.OCR.State), Size: sizeShown(v, d.SizeBytes)}
+}
+
+// sizeShown writes a size in KB, or in MB from 1 MB on.
+func sizeShown(v *view, n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return v.L.T("documents.size_mb", "mb", v.L.Number(n>>20))
+	}
+	return v.L.T("documents.size_kb", "kb", v.L.Number(max((n+1023)/1024, 1)))
 }
 
 func stateBadge(state string) string {
@@ -69,10 +77,11 @@ func stateBadge(state string) string {
 }
 
 type documentsListData struct {
-	P        patient.Patient
-	Rows     []documentRow
-	Kinds    []documentKind
-	MaxMB    int64
+	P     patient.Patient
+	Rows  []documentRow
+	Kinds []documentKind
+	// Max is the upload limit, written for the form's help.
+	Max      string
 	Clinical bool // the user may attach clinical documents
 	Zone     *time.Location
 }
@@ -94,7 +103,7 @@ func (s *Server) documentsListData(r *http.Request) (documentsListData, error) {
 	if err != nil {
 		return documentsListData{}, err
 	}
-	d := documentsListData{P: p, MaxMB: s.Documents.MaxBytes() >> 20, Clinical: v.Can("owner", "professional"), Zone: loc}
+	d := documentsListData{P: p, Max: sizeShown(v, s.Documents.MaxBytes()), Clinical: v.Can("owner", "professional"), Zone: loc}
 	for _, doc := range docs {
 		d.Rows = append(d.Rows, newDocumentRow(v, doc))
 	}
@@ -141,7 +150,7 @@ func (s *Server) documentsUpload(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if e.Code == apperr.TooLarge {
-			f.Error = v.L.T("documents.too_large", "mb", s.Documents.MaxBytes()>>20)
+			f.Error = v.L.T("documents.too_large", "size", sizeShown(v, s.Documents.MaxBytes()))
 		} else {
 			msg, fields := i18n.Message(v.Locale, e)
 			for k, m := range fields {
