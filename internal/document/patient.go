@@ -46,9 +46,35 @@ func (s *Service) ExportPatient(ctx context.Context, p kernel.Principal, patient
 	if err != nil {
 		return nil, err
 	}
+	// Every suggestion of the patient's documents in one query.
+	sgs := map[string][]Suggestion{}
+	rows, err := s.db.QueryContext(ctx, `SELECT ds.document_id, ds.id, ds.field, ds.value, ds.accepted_at FROM document_suggestions ds
+		JOIN documents d ON d.id = ds.document_id WHERE d.clinic_id = $1 AND d.patient_id = $2 ORDER BY ds.created_at, ds.field, ds.value`,
+		p.ClinicID, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("document store: export suggestions: %w", err)
+	}
+	for rows.Next() {
+		var doc string
+		var sg Suggestion
+		var at sql.NullTime
+		if err := rows.Scan(&doc, &sg.ID, &sg.Field, &sg.Value, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("document store: export suggestions: %w", err)
+		}
+		sg.AcceptedAt, sg.Target = timePtr(at), target(sg.Field)
+		sgs[doc] = append(sgs[doc], sg)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("document store: export suggestions: %w", err)
+	}
 	out := make([]ExportDocument, 0, len(docs))
 	for _, d := range docs {
-		e := ExportDocument{Document: d, Text: d.OCR.Text, Suggestions: []Suggestion{}}
+		e := ExportDocument{Document: d, Text: d.OCR.Text, Suggestions: sgs[d.ID]}
+		if e.Suggestions == nil {
+			e.Suggestions = []Suggestion{}
+		}
 		e.OCR.Text = ""
 		if !d.Removed {
 			e.File = "documents/" + d.ID + "-" + d.FileName
@@ -62,22 +88,6 @@ func (s *Service) ExportPatient(ctx context.Context, p kernel.Principal, patient
 				return nil, fmt.Errorf("document: export %s: %w", d.ID, err)
 			}
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, field, value, accepted_at FROM document_suggestions WHERE clinic_id = $1 AND document_id = $2
-			ORDER BY created_at, field, value`, p.ClinicID, d.ID)
-		if err != nil {
-			return nil, fmt.Errorf("document store: export suggestions: %w", err)
-		}
-		for rows.Next() {
-			var sg Suggestion
-			var at sql.NullTime
-			if err := rows.Scan(&sg.ID, &sg.Field, &sg.Value, &at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("document store: export suggestions: %w", err)
-			}
-			sg.AcceptedAt, sg.Target = timePtr(at), target(sg.Field)
-			e.Suggestions = append(e.Suggestions, sg)
-		}
-		rows.Close()
 		if err := audit.Record(ctx, s.db, p.ClinicID, audit.ActionRead, Entity, d.ID, d.PatientID); err != nil {
 			return nil, err
 		}
