@@ -309,6 +309,7 @@ var tagDescriptions = map[string]string{
 	"public":       "The public booking page of a clinic: no login.",
 	"messages":     "Messages to patients: the messaging policy, the providers' accounts, templates, and the delivery ledger.",
 	"answers":      "Patients' answers to their messages through the signed link (no login), for a patient app.",
+	"documents":    "Patients' documents: multipart uploads (PDF, JPEG, PNG), downloads, OCR text, search and suggestions for the record.",
 	"webhooks": "The providers' calls (outside /api/v1): WhatsApp's webhook and the SMS status callback, " +
 		"each authenticated by the provider's signature with the clinic's credentials.",
 }
