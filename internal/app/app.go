@@ -24,6 +24,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/booking"
 	"clinic/internal/config"
+	"clinic/internal/document"
 	"clinic/internal/httpapi"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
@@ -80,6 +81,8 @@ type App struct {
 	PatientFiles *patientfile.Service
 	// Analytics is the clinic's indicators (reports).
 	Analytics *analytics.Service
+	// Documents keeps the patients' documents and reads them with OCR.
+	Documents *document.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -239,12 +242,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// once the services it reads are built.
 	remindersLate := &lateReminders{}
 	remindersLate.register(workers)
+	documentsLate := &lateDocuments{}
+	river.AddWorker(workers, &lateOCR{l: documentsLate})
 	for _, register := range o.workers {
 		register(workers)
 	}
 	a.Queue, err = queue.New(a.DB, queue.Config{
 		RunWorkers:   cfg.JobWorkers > 0,
-		Queues:       map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1), reminder.QueueMessages: max(cfg.MessageWorkers, 1)},
+		Queues:       withOCRQueue(cfg, map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1), reminder.QueueMessages: max(cfg.MessageWorkers, 1)}),
 		MaxAttempts:  cfg.JobMaxAttempts,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobRescueAfter,
@@ -283,7 +288,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	a.Records = record.NewService(a.DB, a.Patients, a.Appointments, a.Schedule, a.Accounts)
 
-	// (documents: a.Documents = document.NewService(...))
+	a.Documents = newDocuments(ctx, cfg, log, a, o.enqueueOnly)
+	documentsLate.s = a.Documents
 
 	// (billing: a.Billing = billing.NewService(...))
 
@@ -325,6 +331,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Records:      a.Records,
 		Files:        a.PatientFiles,
 		Analytics:    a.Analytics,
+		Documents:    a.Documents,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -349,6 +356,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Records:      a.Records,
 		Files:        a.PatientFiles,
 		Analytics:    a.Analytics,
+		Documents:    a.Documents,
 	})
 	if err != nil {
 		return nil, err

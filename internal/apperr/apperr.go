@@ -24,8 +24,11 @@ const (
 	Forbidden    Code = "forbidden"
 	RateLimited  Code = "rate_limited"
 	TooLarge     Code = "too_large"
-	Unavailable  Code = "unavailable"
-	Internal     Code = "internal"
+	// Unsupported is content of a type that is not accepted (an upload
+	// that is not a PDF, JPEG or PNG): HTTP 415.
+	Unsupported Code = "unsupported_media_type"
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal"
 )
 
 // Error is an error with a client-facing code and message.

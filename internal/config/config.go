@@ -78,6 +78,15 @@ type Config struct {
 	// MessageDispatchInterval is how often due messages are queued.
 	MessageDispatchInterval time.Duration
 
+	// UploadMaxBytes is the largest document upload (UPLOAD_MAX_BYTES).
+	UploadMaxBytes int64
+	// OCRWorkers is how many documents this process reads at once (queue ocr).
+	OCRWorkers int
+	// OCRLanguages are Tesseract's languages, joined by +.
+	OCRLanguages string
+	// OCRTimeout bounds one run of an OCR tool (one page).
+	OCRTimeout time.Duration
+
 	// SecretKey is SECRET_KEY; zero: a key generated into the data
 	// directory (see package secret).
 	SecretKey secret.Key
@@ -324,6 +333,30 @@ var Vars = []Var{
 	{Name: "MESSAGE_DISPATCH_INTERVAL", Default: "5s", Help: "How often messages coming due are queued for sending (a booking's confirmation leaves within about this long).", set: durationVar(func(c *Config) *time.Duration { return &c.MessageDispatchInterval })},
 	{Name: "RATE_LIMIT_RESET_IP", Default: "10/1h", Help: "Password reset requests allowed per client IP.", set: rateVar(func(c *Config) *Rate { return &c.RateResetIP })},
 	{Name: "RATE_LIMIT_RESET_EMAIL", Default: "3/1h", Help: "Password reset requests allowed per e-mail address.", set: rateVar(func(c *Config) *Rate { return &c.RateResetEmail })},
+	{Name: "UPLOAD_MAX_BYTES", Default: "20971520", Help: "Largest document upload (bytes, default 20 MiB); larger ones get 413 and nothing is stored.", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return errors.New("want a whole number of bytes above 0")
+		}
+		c.UploadMaxBytes = n
+		return nil
+	}},
+	{Name: "OCR_WORKERS", Default: "1", Help: "Documents a worker process reads with OCR at once (queue ocr; each takes about one core). 0 leaves OCR to other processes.", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		c.OCRWorkers = n
+		return nil
+	}},
+	{Name: "OCR_LANGUAGES", Default: "por+eng", Help: "Tesseract's languages for OCR, joined by + (each needs its tesseract-ocr-LANG package).", set: func(c *Config, v string) error {
+		if v == "" || strings.ContainsFunc(v, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || r == '+') }) {
+			return errors.New("want language codes joined by +, e.g. por+eng")
+		}
+		c.OCRLanguages = v
+		return nil
+	}},
+	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
 }

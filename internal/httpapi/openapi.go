@@ -120,6 +120,7 @@ var errorResponses = map[int]struct{ name, desc string }{
 	404: {"NotFound", "not_found: no such clinic or row (also for one the caller may not see)."},
 	409: {"Conflict", "conflict: the request conflicts with the current state (error.details says with what)."},
 	413: {"TooLarge", "too_large: the request body is larger than MAX_BODY_BYTES."},
+	415: {"Unsupported", "unsupported_media_type: the content is of a type the operation does not accept (sniffed from the bytes)."},
 	429: {"RateLimited", "rate_limited: too many requests; error.details.retry_after_seconds says when to try again."},
 	503: {"Unavailable", "unavailable: a dependency is down or the request ran past its deadline; try again."},
 }
@@ -129,7 +130,7 @@ var errorResponses = map[int]struct{ name, desc string }{
 // when it checks a password); 403
 // for any role check and for the cross-site check of every unsafe method;
 // 404 for a path naming a clinic or row; 409 when op says so; 413 with a
-// body; 429 when rate limited; 503 always (every operation uses a
+// body; 415 for a multipart upload (its content's type is sniffed); 429 when rate limited; 503 always (every operation uses a
 // dependency).
 func errorStatuses(op apiOp) []int {
 	params := strings.Contains(op.Path, "{")
@@ -145,7 +146,9 @@ func errorStatuses(op apiOp) []int {
 	add(op.Access != accessPublic && params || unsafe, 403)
 	add(params, 404)
 	add(op.Conflict != "", 409)
-	add(op.Body != nil, 413)
+	upload := op.BodyMedia != nil && op.BodyMedia.Type == "multipart/form-data"
+	add(op.Body != nil || upload, 413)
+	add(upload, 415)
 	add(op.RateLimited || strings.Contains(op.Path, "{clinic_id}"), 429)
 	add(true, 503)
 	return out
@@ -160,7 +163,7 @@ func buildOpenAPI(ops []apiOp) map[string]any {
 			"type": "object", "required": []string{"code", "message"},
 			"properties": map[string]any{
 				"code": map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized",
-					"forbidden", "rate_limited", "too_large", "unavailable", "internal"}},
+					"forbidden", "rate_limited", "too_large", "unsupported_media_type", "unavailable", "internal"}},
 				"message": map[string]any{"type": "string", "description": "Readable message, safe to show."},
 				"fields": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"},
 					"description": "Message per invalid field, by its JSON name as sent (nested: rules[0].start; query parameters by name)."},
@@ -306,6 +309,7 @@ var tagDescriptions = map[string]string{
 	"public":       "The public booking page of a clinic: no login.",
 	"messages":     "Messages to patients: the messaging policy, the providers' accounts, templates, and the delivery ledger.",
 	"answers":      "Patients' answers to their messages through the signed link (no login), for a patient app.",
+	"documents":    "Patients' documents: multipart uploads (PDF, JPEG, PNG), downloads, OCR text, search and suggestions for the record.",
 	"webhooks": "The providers' calls (outside /api/v1): WhatsApp's webhook and the SMS status callback, " +
 		"each authenticated by the provider's signature with the clinic's credentials.",
 }

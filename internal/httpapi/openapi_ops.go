@@ -48,7 +48,7 @@ func apiOps() []apiOp {
 
 	ops = append(ops, recordOps()...)
 
-	// (documents: ops = append(ops, documentOps()...))
+	ops = append(ops, documentOps()...)
 
 	ops = append(ops, patientFileOps()...)
 

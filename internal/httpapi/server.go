@@ -19,6 +19,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/booking"
 	"clinic/internal/config"
+	"clinic/internal/document"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
@@ -57,7 +58,7 @@ type Deps struct {
 	// prescriptions and note templates.
 	Records *record.Service
 
-	// (documents: Documents)
+	Documents *document.Service
 
 	// Files is the patient file: timeline, export, anonymise, search.
 	Files *patientfile.Service

@@ -125,11 +125,17 @@ func (s Stack) deadline(next http.Handler) http.Handler {
 }
 
 // limitBody caps every request body; the JSON decoder and the form parser
-// turn the overflow into 413.
+// turn the overflow into 413. A multipart body is an upload: it may be as
+// large as UPLOAD_MAX_BYTES and a little more for its parts' headers (the
+// upload's handler counts the file's own bytes).
 func (s Stack) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.Config.MaxBodyBytes {
-			s.Fail(w, r, apperr.New(apperr.TooLarge, "The request body is larger than %d bytes.", s.Config.MaxBodyBytes))
+		limit := s.Config.MaxBodyBytes
+		if IsMultipart(r) {
+			limit = max(limit, s.Config.UploadMaxBytes+MultipartSlack)
+		}
+		if r.ContentLength > limit {
+			s.Fail(w, r, apperr.New(apperr.TooLarge, "The request body is larger than %d bytes.", limit))
 			return
 		}
 		next.ServeHTTP(w, r)

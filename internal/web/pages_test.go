@@ -32,6 +32,8 @@ type site struct {
 	// messageID is one of the messages the demo clinic planned (its
 	// messages are on), answerToken its patient's link.
 	messageID, answerToken string
+	// documentID is a scanned card attached to patientID, its text read.
+	documentID string
 }
 
 func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
@@ -87,6 +89,7 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	st := &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
 		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
 	st.messagesOn(t)
+	st.documentID = demoDocument(t, st)
 	return st
 }
 
@@ -181,6 +184,8 @@ func pagesOf(s *site) []uiPage {
 		{name: "message-history", path: c + "/messages/" + s.messageID},
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
+		{name: "patient-documents", path: c + "/patients/" + s.patientID + "/documents", phone: true, en: true},
+		{name: "document", path: c + "/documents/" + s.documentID, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
 		{name: "records-patient", path: c + "/patients/" + s.demo.Encounter.PatientID + "/records"},
 		{name: "records-encounter", path: c + "/encounters/" + s.demo.Encounter.ID, phone: true, en: true},

@@ -20,6 +20,7 @@ import (
 	"clinic/internal/audit"
 	"clinic/internal/booking"
 	"clinic/internal/config"
+	"clinic/internal/document"
 	"clinic/internal/httpx"
 	"clinic/internal/jobs"
 	"clinic/internal/patient"
@@ -51,7 +52,7 @@ type Deps struct {
 	// Records is the clinical record (prontuário).
 	Records *record.Service
 
-	// (documents: Documents)
+	Documents *document.Service
 
 	// Files is the patient file: timeline, export, anonymisation, search.
 	Files *patientfile.Service
@@ -115,7 +116,7 @@ func (s *Server) routes() {
 
 	s.recordsRoutes(m)
 
-	// (documents: s.documentsRoutes(m))
+	s.documentsRoutes(m)
 
 	s.patientFileRoutes(m)
 

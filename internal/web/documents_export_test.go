@@ -1,0 +1,4 @@
+package web
+
+// DocumentsMessageIDs exports documentsMessageIDs for the catalogue test.
+var DocumentsMessageIDs = documentsMessageIDs
