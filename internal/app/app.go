@@ -303,8 +303,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.PatientFiles = patientfile.NewService(a.Patients, a.DB, patientfile.WithSources(
 		patientfile.Appointments{S: a.Appointments}, patientfile.Messages{S: a.Reminders},
 		patientfile.Waitlist{S: a.Waitlist}, patientfile.Accesses{S: audit.NewService(a.DB)},
-		patientfile.Encounters{S: a.Records}),
-		patientfile.WithSearchers(patientfile.Notes{S: a.Records}))
+		patientfile.Encounters{S: a.Records}, patientfile.Documents{S: a.Documents}),
+		patientfile.WithSearchers(patientfile.DocumentSearch{S: a.Documents}, patientfile.Notes{S: a.Records}))
 
 	// On PostgreSQL sessions are also kept in memory, told of the ones
 	// ended on any server (see session.NewManager).
