@@ -358,6 +358,14 @@ func checkMigrations(t *testing.T, o owners, engine, dir string) []string {
 			}
 			continue
 		}
+		// A table made only for a rebuild (CREATE TABLE t_copy AS …, then
+		// DROP TABLE t_copy) is gone at the end: it needs no owner.
+		if len(w) >= 3 && w[0] == "drop" && w[1] == "table" {
+			if i := slices.Index(tables, w[len(w)-1]); i >= 0 {
+				tables = slices.Delete(tables, i, i+1)
+			}
+			continue
+		}
 		if len(w) < 3 || w[0] != "create" {
 			continue
 		}

@@ -35,7 +35,7 @@ type Export struct {
 	Encounters []ExportEncounter `json:"encounters"`
 }
 
-var errOwnerOnly = apperr.New(apperr.Forbidden, "Only the clinic's owner can export or anonymise a patient's data.")
+var errOwnerOnly = apperr.New(apperr.Forbidden, "Only the clinic's owner can export or anonymise a patient's clinical record.")
 
 // ExportPatient returns every encounter of a patient with every note (and
 // each of its versions), diagnosis and prescription, and audits it. Owner
