@@ -21,6 +21,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpapi"
@@ -70,6 +71,9 @@ type App struct {
 	Waitlist     *waitlist.Service
 	Booking      *booking.Service
 	Reminders    *reminder.Service
+	// Billing is the clinic's money: plans, prices, charges, payments,
+	// payouts, cash flow.
+	Billing *billing.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -275,7 +279,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// (documents: a.Documents = document.NewService(...))
 
-	// (billing: a.Billing = billing.NewService(...))
+	// Billing charges completed appointments in the appointment's own
+	// transaction (a TxHook added to the appointment service built above).
+	a.Billing = billing.NewService(a.DB, a.Patients, a.Schedule, a.Accounts, billing.WithLogger(log))
+	appointment.WithTxHook(a.Billing.AppointmentTx)(a.Appointments)
 
 	// (analytics: a.Analytics = analytics.NewService(...))
 

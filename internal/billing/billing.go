@@ -154,15 +154,6 @@ func nullable(s string) any {
 	return s
 }
 
-// forUpdate locks the rows read on PostgreSQL (SQLite's write transactions
-// hold the database's lock from their start).
-func (s *Service) forUpdate() string {
-	if s.db.Dialect == db.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // zone returns the clinic's time zone.
 func (s *Service) zone(ctx context.Context, clinicID string) (*time.Location, error) {
 	if s.zones == nil {

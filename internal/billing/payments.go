@@ -96,7 +96,6 @@ func (s *Service) payments(ctx context.Context, q queryer, clinicID string, char
 		return nil, fmt.Errorf("billing: payments: %w", err)
 	}
 	defer rows.Close()
-	byID := map[string]*Payment{}
 	var order []string
 	all := map[string]Payment{}
 	for rows.Next() {
@@ -122,7 +121,6 @@ func (s *Service) payments(ctx context.Context, q queryer, clinicID string, char
 	for _, id := range order {
 		p := all[id]
 		out[p.ChargeID] = append(out[p.ChargeID], p)
-		byID[id] = &p
 	}
 	return out, nil
 }
