@@ -189,14 +189,32 @@ func TestAnotherClinicsMoneyIsNotFound(t *testing.T) {
 		plan, err := e.b.CreatePlan(ctx, e.owner, billing.PlanInput{Name: "Amil"})
 		require.NoError(t, err)
 		for name, call := range map[string]func() error{
-			"charge":  func() error { _, err := e.b.Charge(ctx, other.owner, c.ID); return err },
-			"payment": func() error { _, err := e.b.RecordPayment(ctx, other.owner, c.ID, billing.PaymentInput{Method: "cash", AmountCents: 1}); return err },
-			"refund":  func() error { _, err := e.b.Refund(ctx, other.owner, c.ID, pay.ID, billing.RefundInput{AmountCents: 1}); return err },
-			"reverse": func() error { _, err := e.b.Reverse(ctx, other.owner, c.ID, pay.ID, billing.ReverseInput{Reason: "x"}); return err },
-			"cancel":  func() error { _, err := e.b.CancelCharge(ctx, other.owner, c.ID, billing.CancelInput{Reason: "x"}); return err },
-			"plan":    func() error { _, err := e.b.UpdatePlan(ctx, other.owner, plan.ID, billing.PlanInput{Name: "x"}); return err },
-			"prices":  func() error { _, err := e.b.ProcedurePrices(ctx, other.owner, e.proc.ID); return err },
-			"payouts": func() error { _, err := e.b.Payouts(ctx, other.owner, e.prof.ID, "2026-01-01", "2026-01-31"); return err },
+			"charge": func() error { _, err := e.b.Charge(ctx, other.owner, c.ID); return err },
+			"payment": func() error {
+				_, err := e.b.RecordPayment(ctx, other.owner, c.ID, billing.PaymentInput{Method: "cash", AmountCents: 1})
+				return err
+			},
+			"refund": func() error {
+				_, err := e.b.Refund(ctx, other.owner, c.ID, pay.ID, billing.RefundInput{AmountCents: 1})
+				return err
+			},
+			"reverse": func() error {
+				_, err := e.b.Reverse(ctx, other.owner, c.ID, pay.ID, billing.ReverseInput{Reason: "x"})
+				return err
+			},
+			"cancel": func() error {
+				_, err := e.b.CancelCharge(ctx, other.owner, c.ID, billing.CancelInput{Reason: "x"})
+				return err
+			},
+			"plan": func() error {
+				_, err := e.b.UpdatePlan(ctx, other.owner, plan.ID, billing.PlanInput{Name: "x"})
+				return err
+			},
+			"prices": func() error { _, err := e.b.ProcedurePrices(ctx, other.owner, e.proc.ID); return err },
+			"payouts": func() error {
+				_, err := e.b.Payouts(ctx, other.owner, e.prof.ID, "2026-01-01", "2026-01-31")
+				return err
+			},
 			"revenue": func() error { _, err := e.b.Revenue(ctx, other.owner, e.clinicID, time.Now(), time.Now()); return err },
 		} {
 			require.Equal(t, apperr.NotFound, apperr.CodeOf(call()), name)
@@ -236,11 +254,17 @@ func TestRoleRules(t *testing.T) {
 			[]kernel.Role{kernel.RoleOwner, kernel.RoleFinancial, kernel.RoleAdmin, kernel.RoleReceptionist}},
 		{"cash flow", func(p kernel.Principal) error { _, err := e.b.CashFlow(ctx, p, today, today); return err },
 			[]kernel.Role{kernel.RoleOwner, kernel.RoleFinancial}},
-		{"plans", func(p kernel.Principal) error { _, err := e.b.CreatePlan(ctx, p, billing.PlanInput{Name: "P " + string(p.Role)}); return err },
+		{"plans", func(p kernel.Principal) error {
+			_, err := e.b.CreatePlan(ctx, p, billing.PlanInput{Name: "P " + string(p.Role)})
+			return err
+		},
 			[]kernel.Role{kernel.RoleOwner, kernel.RoleFinancial, kernel.RoleAdmin}},
 		{"payout report (all)", func(p kernel.Principal) error { _, err := e.b.Payouts(ctx, p, "", today, today); return err },
 			[]kernel.Role{kernel.RoleOwner, kernel.RoleFinancial, kernel.RoleProfessional}},
-		{"revenue", func(p kernel.Principal) error { _, err := e.b.Revenue(ctx, p, e.clinicID, time.Now(), time.Now()); return err },
+		{"revenue", func(p kernel.Principal) error {
+			_, err := e.b.Revenue(ctx, p, e.clinicID, time.Now(), time.Now())
+			return err
+		},
 			[]kernel.Role{kernel.RoleOwner, kernel.RoleFinancial}},
 	}
 	for _, op := range ops {

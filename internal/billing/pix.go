@@ -28,7 +28,9 @@ type Settings struct {
 }
 
 // PixReady reports whether a Pix code can be made.
-func (st Settings) PixReady() bool { return st.PixKey != "" && st.MerchantName != "" && st.MerchantCity != "" }
+func (st Settings) PixReady() bool {
+	return st.PixKey != "" && st.MerchantName != "" && st.MerchantCity != ""
+}
 
 // Settings returns the clinic's billing settings (staff who see charges;
 // empty when never saved).
