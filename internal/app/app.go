@@ -310,6 +310,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Booking:      a.Booking,
 		Jobs:         jobsSvc,
 		Reminders:    a.Reminders,
+		Billing:      a.Billing,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),

@@ -16,6 +16,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpx"
@@ -56,7 +57,9 @@ type Deps struct {
 
 	// (patient file: Files — timeline, export, anonymise, search)
 
-	// (billing: Billing)
+	// Billing is the clinic's money: plans, prices, charges, payments,
+	// Pix codes, payouts, cash flow.
+	Billing *billing.Service
 
 	// (analytics: Analytics)
 
