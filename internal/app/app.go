@@ -332,6 +332,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Jobs:         jobsSvc,
 		PubSub:       a.PubSub,
 		Reminders:    a.Reminders,
+		Billing:      a.Billing,
 	})
 	if err != nil {
 		return nil, err

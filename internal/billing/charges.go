@@ -475,7 +475,7 @@ type DiscountInput struct {
 }
 
 // SetDiscount sets the discount of an open charge (owner, financial); the
-// discounted amount may not fall below what was paid (422).
+// discounted amount may not fall below what was paid (invalid).
 func (s *Service) SetDiscount(ctx context.Context, p kernel.Principal, id string, in DiscountInput) (Charge, error) {
 	if !ManagesMoney(p.Role) {
 		return Charge{}, errMoneyRole

@@ -139,7 +139,7 @@ type PaymentInput struct {
 
 // RecordPayment records a (possibly partial) payment of an open charge
 // (owner, financial, admin, receptionist). More than the balance is
-// refused (422): the clinic keeps no credit.
+// refused (invalid): the clinic keeps no credit.
 func (s *Service) RecordPayment(ctx context.Context, p kernel.Principal, chargeID string, in PaymentInput) (Payment, error) {
 	if !SeesCharges(p.Role) {
 		return Payment{}, errChargeRole
@@ -225,7 +225,7 @@ type RefundInput struct {
 }
 
 // Refund records a refund (estorno) of a payment, by the payment's method
-// (owner, financial): at most what is left of the payment (422).
+// (owner, financial): at most what is left of the payment (invalid).
 func (s *Service) Refund(ctx context.Context, p kernel.Principal, chargeID, paymentID string, in RefundInput) (Payment, error) {
 	if !ManagesMoney(p.Role) {
 		return Payment{}, errMoneyRole

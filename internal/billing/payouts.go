@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"clinic/internal/apperr"
@@ -26,6 +28,16 @@ type PayoutRule struct {
 	ProcedureID string `json:"procedure_id"`
 	Kind        string `json:"kind"`
 	Value       int64  `json:"value"`
+}
+
+// Percent writes a percent rule's value as a percentage: 4000 → "40",
+// 1250 → "12.5".
+func (r PayoutRule) Percent() string {
+	s := strconv.FormatInt(r.Value/100, 10)
+	if frac := r.Value % 100; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%02d", frac), "0")
+	}
+	return s
 }
 
 // owed applies the rule to a charge's base (cents, after discount);
@@ -82,7 +94,7 @@ func (s *Service) SetPayoutRules(ctx context.Context, p kernel.Principal, profes
 		case seen[r.ProcedureID]:
 			bad[k+".procedure_id"] = "One rule per procedure."
 		case r.Kind != RulePercent && r.Kind != RuleFixed:
-			bad[k+".kind"] = "percent or fixed."
+			bad[k+".kind"] = "Must be percent or fixed."
 		case r.Kind == RulePercent && (r.Value < 0 || r.Value > 10000):
 			bad[k+".value"] = "A percentage in basis points, 0 to 10000."
 		case r.Kind == RuleFixed && (r.Value < 0 || r.Value > maxCents):

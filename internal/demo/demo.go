@@ -16,6 +16,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/billing"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
 	"clinic/internal/patient"
@@ -33,6 +34,9 @@ type Services struct {
 	// the server's own mail: the log unless SMTP_URL is set), so that the
 	// appointments of the next days show their messages.
 	Reminders *reminder.Service
+	// Billing, when set, gives the procedures prices, adds an insurance
+	// plan, a Pix key and a few charges with payments (see billing.go).
+	Billing *billing.Service
 }
 
 // Options size the demo.
@@ -54,6 +58,8 @@ type Result struct {
 	Password     string
 	Patients     int
 	Appointments int
+	// ChargeID is a charge with a partial payment ("" without Billing).
+	ChargeID string
 }
 
 type pro struct {
@@ -255,6 +261,11 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 					return Result{}, fmt.Errorf("demo: status: %w", err)
 				}
 			}
+		}
+	}
+	if s.Billing != nil {
+		if res.ChargeID, err = seedBilling(ctx, s.Billing, p, procedureIDs, patients); err != nil {
+			return Result{}, err
 		}
 	}
 	return res, nil

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"clinic/internal/apperr"
 	"clinic/internal/billing"
@@ -384,5 +385,5 @@ func writeCashFlowCSV(w http.ResponseWriter, r *http.Request, cf billing.CashFlo
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="fluxo-de-caixa-`+cf.From+`-`+cf.To+`.csv"`)
 	w.WriteHeader(http.StatusOK)
-	return billing.WriteCashFlowCSV(w, cf, func(key string) string { return l.T("billing.csv." + key) })
+	return billing.WriteCashFlowCSV(w, cf, func(key string) string { return l.T("billing.csv." + strings.Replace(key, ".", "_", 1)) })
 }

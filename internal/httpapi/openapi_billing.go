@@ -16,7 +16,7 @@ const (
 		"plan, else the private price; once per appointment). status is derived: open while a balance is left, paid when " +
 		"none, cancelled. balance_cents = amount − discount − paid + refunded." + billingRoles
 	paymentRules = "method is pix, cash, debit_card, credit_card (installments 1–12), bank_transfer or insurance. Partial " +
-		"payments are welcome; more than the balance answers 422 (no credit is kept)." + billingRoles
+		"payments are welcome; more than the balance answers 400 invalid (no credit is kept)." + billingRoles
 	refundRules = "A refund (estorno) is its own entry, by the payment's method, of at most what is left of the payment " +
 		"(owner, financial)."
 	reverseRules = "An entry recorded by mistake is reversed, never deleted: it stays with reversed_at and counts for " +
@@ -96,7 +96,7 @@ func billingOps() []apiOp {
 			Status: 200, Response: billing.Prices{}, ResponseExample: examplePrices},
 		{Method: "PUT", Path: c + "/procedures/{id}/prices", Handler: (*Server).putProcedurePrices, Tag: "billing", Summary: "Replace a procedure's prices (owner, financial, admin).",
 			Description: "private_cents null: no private price. Each plan at most once. Charges made keep their amounts.",
-			Body: billing.PricesInput{}, BodyExample: examplePricesInput, Status: 200, Response: billing.Prices{}, ResponseExample: examplePrices},
+			Body:        billing.PricesInput{}, BodyExample: examplePricesInput, Status: 200, Response: billing.Prices{}, ResponseExample: examplePrices},
 		{Method: "GET", Path: c + "/insurance-plans", Handler: (*Server).listInsurancePlans, Tag: "billing", Summary: "The clinic's insurance plans (convênios), by name.",
 			Query: []apiParam{{Name: "active", Description: "true: only the active ones."}}, Status: 200, Response: listOf[billing.Plan]{},
 			ResponseExample: listOf[billing.Plan]{Items: []billing.Plan{examplePlan}}},
@@ -171,7 +171,7 @@ func billingOps() []apiOp {
 			Status: 200, Response: payoutRulesJSON{}, ResponseExample: payoutRulesJSON{Rules: []billing.PayoutRule{examplePayoutRule}}},
 		{Method: "PUT", Path: c + "/professionals/{id}/payout-rules", Handler: (*Server).putPayoutRules, Tag: "billing", Summary: "Replace a professional's payout rules (owner, financial).",
 			Description: "procedure_id \"\" is the default rule; kind percent (value in basis points, 0–10000) or fixed (value in cents).",
-			Body: payoutRulesJSON{}, BodyExample: payoutRulesJSON{Rules: []billing.PayoutRule{examplePayoutRule, {ProcedureID: exampleProcID, Kind: "fixed", Value: 8000}}},
+			Body:        payoutRulesJSON{}, BodyExample: payoutRulesJSON{Rules: []billing.PayoutRule{examplePayoutRule, {ProcedureID: exampleProcID, Kind: "fixed", Value: 8000}}},
 			Status: 200, Response: payoutRulesJSON{}, ResponseExample: payoutRulesJSON{Rules: []billing.PayoutRule{examplePayoutRule}}},
 		{Method: "GET", Path: c + "/reports/cash-flow", Handler: (*Server).getCashFlow, Tag: "billing", Summary: "Cash flow: receipts per day and method, receivables.",
 			Description: cashFlowRules, Query: []apiParam{{Name: "from", Required: true, Description: "YYYY-MM-DD, clinic-local."},

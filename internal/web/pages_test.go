@@ -32,13 +32,16 @@ type site struct {
 	// messageID is one of the messages the demo clinic planned (its
 	// messages are on), answerToken its patient's link.
 	messageID, answerToken string
+	// chargeID is the demo's half-paid charge; paymentID its payment.
+	chargeID, paymentID string
 }
 
 func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	t.Helper()
 	in := apptest.New(t, dbURL, env)
 	a := in.App
-	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments}, demo.Options{})
+	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments,
+		Billing: a.Billing}, demo.Options{})
 	require.NoError(t, err)
 	owner := in.Client(t)
 	res2, err := owner.HTTP.PostForm(owner.Base+"/login", url.Values{"email": {res.Email}, "password": {res.Password}})
@@ -86,6 +89,7 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	st := &site{in: in, demo: res, owner: owner, patientID: patients.Items[0].ID, procedureID: clinic.Procedures[0].ID,
 		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
 	st.messagesOn(t)
+	st.billingIDs(t)
 	return st
 }
 
@@ -171,6 +175,14 @@ func pagesOf(s *site) []uiPage {
 		{name: "public-booking", path: "/c/" + s.demo.Slug, anonymous: true, phone: true},
 		{name: "answer", path: "/m/" + s.answerToken, anonymous: true, phone: true, en: true},
 		{name: "public-slots", path: "/c/" + s.demo.Slug + "?procedure=" + s.procedureID, anonymous: true, phone: true},
+		{name: "billing-charges", path: c + "/billing", phone: true},
+		{name: "billing-charge", path: c + "/billing/charges/" + s.chargeID, phone: true, en: true},
+		{name: "billing-receipt", path: c + "/billing/charges/" + s.chargeID + "/payments/" + s.paymentID + "/receipt", phone: true},
+		{name: "billing-cashflow", path: c + "/billing/cash-flow", phone: true},
+		{name: "billing-payouts", path: c + "/billing/payouts"},
+		{name: "billing-settings", path: c + "/billing/settings", phone: true},
+		{name: "billing-prices", path: c + "/billing/procedures/" + s.procedureID + "/prices"},
+		{name: "billing-patient", path: c + "/patients/" + s.patientID + "/billing", phone: true},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/httpx"
@@ -51,7 +52,8 @@ type Deps struct {
 
 	// (patient file: Files)
 
-	// (billing: Billing)
+	// Billing is the clinic's money (the "Financeiro" pages).
+	Billing *billing.Service
 
 	// (analytics: Analytics)
 }
@@ -113,7 +115,7 @@ func (s *Server) routes() {
 
 	// (patient file: s.patientFileRoutes(m))
 
-	// (billing: s.billingRoutes(m))
+	s.billingRoutes(m)
 
 	// (analytics: s.analyticsRoutes(m))
 
