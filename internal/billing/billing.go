@@ -27,9 +27,11 @@
 // # Tables
 //
 // Tables: insurance_plans, procedure_prices, billing_settings, charges,
-// payments, payout_rules, payouts, payout_items; the column
-// patients.insurance_plan_id is written through package patient.
-// Reads the read models patient_refs and professional_refs.
+// payments, payout_rules, payouts, payout_items.
+//
+// The patient's linked plan (a column of package patient's table) is read
+// and written through package patient; the read models patient_refs and
+// professional_refs give names.
 package billing
 
 import (

@@ -62,6 +62,12 @@ type Charge struct {
 // NetPaid is what the clinic kept of the payments.
 func (c Charge) NetPaid() int64 { return c.PaidCents - c.RefundedCents }
 
+// DueOn returns the due date as a time (midnight UTC of that date).
+func (c Charge) DueOn() time.Time {
+	t, _ := ParseDate(c.DueDate)
+	return t
+}
+
 // Due is what the charge asks for after its discount.
 func (c Charge) Due() int64 { return c.AmountCents - c.DiscountCents }
 
