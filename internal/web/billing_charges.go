@@ -404,11 +404,14 @@ func (s *Server) billingReceipt(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// keyTypePrefix prefixes the catalogue ids of the Pix key types.
+const keyTypePrefix = "billing.keytype."
+
 // pixKeyTypes lists the key types for the settings form.
 func pixKeyTypes(v *view) []option {
 	out := make([]option, 0, len(pix.KeyTypes))
 	for _, t := range pix.KeyTypes {
-		out = append(out, option{Value: string(t), Label: v.L.T("billing.keytype." + string(t))})
+		out = append(out, option{Value: string(t), Label: v.L.T(keyTypePrefix + string(t))})
 	}
 	return out
 }

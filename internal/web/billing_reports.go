@@ -87,8 +87,11 @@ func (s *Server) billingCashFlowCSV(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="fluxo-de-caixa-`+from+`-`+to+`.csv"`)
-	return billing.WriteCashFlowCSV(w, cf, func(key string) string { return v.L.T("billing.csv." + strings.Replace(key, ".", "_", 1)) })
+	return billing.WriteCashFlowCSV(w, cf, func(key string) string { return v.L.T(csvPrefix + strings.Replace(key, ".", "_", 1)) })
 }
+
+// csvPrefix prefixes the catalogue ids of the CSV's headers and methods.
+const csvPrefix = "billing.csv."
 
 type billingPayoutsData struct {
 	zoned
