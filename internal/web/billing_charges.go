@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,31 +60,38 @@ func (s *Server) billingDone(w http.ResponseWriter, r *http.Request, path, flash
 	return nil
 }
 
+// moneyFormats are the ways an amount in reais may be typed: with the
+// Brazilian or the English separators, with or without thousands.
+var moneyFormats = []struct {
+	re                *regexp.Regexp
+	thousands, decimal string
+}{
+	{regexp.MustCompile(`^\d{1,3}(\.\d{3})*(,\d{1,2})?$`), ".", ","},
+	{regexp.MustCompile(`^\d+(,\d{1,2})?$`), "", ","},
+	{regexp.MustCompile(`^\d+(\.\d{1,2})?$`), "", "."},
+	{regexp.MustCompile(`^\d{1,3}(,\d{3})*(\.\d{1,2})?$`), ",", "."},
+}
+
 // formCents reads a money field typed as reais ("150", "150,00",
-// "1.234,56" or "150.00") as cents; ok is false for anything else.
+// "1.234,56", "150.00", "R$ 10") as cents; ok is false for anything else.
 func formCents(s string) (int64, bool) {
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "R$"))
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	if i := strings.LastIndexAny(s, ",."); i >= 0 && len(s)-i-1 <= 2 && len(s)-i-1 > 0 {
-		whole, frac := strings.NewReplacer(".", "", ",", "").Replace(s[:i]), s[i+1:]
-		if len(frac) == 1 {
-			frac += "0"
+	for _, f := range moneyFormats {
+		if !f.re.MatchString(s) {
+			continue
 		}
-		s = whole + frac
-	} else {
-		s = strings.NewReplacer(".", "", ",", "").Replace(s) + "00"
+		if f.thousands != "" {
+			s = strings.ReplaceAll(s, f.thousands, "")
+		}
+		whole, frac, _ := strings.Cut(s, f.decimal)
+		frac = (frac + "00")[:2]
+		if len(whole) > 10 {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(whole+frac, 10, 64)
+		return n, err == nil
 	}
-	if len(s) > 12 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
+	return 0, false
 }
 
 // moneyField reads the money field name of f into cents, recording a
