@@ -63,7 +63,7 @@ func (s *Server) billingDone(w http.ResponseWriter, r *http.Request, path, flash
 // moneyFormats are the ways an amount in reais may be typed: with the
 // Brazilian or the English separators, with or without thousands.
 var moneyFormats = []struct {
-	re                *regexp.Regexp
+	re                 *regexp.Regexp
 	thousands, decimal string
 }{
 	{regexp.MustCompile(`^\d{1,3}(\.\d{3})*(,\d{1,2})?$`), ".", ","},
