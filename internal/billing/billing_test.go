@@ -403,3 +403,35 @@ func TestPatientExportAndAnonymise(t *testing.T) {
 	require.Equal(t, int64(600), got.BalanceCents, "money records are kept")
 	require.Empty(t, got.Payments[0].Note)
 }
+
+// Two desks recording the whole balance at once: one payment is taken, the
+// other refused; the charge is never paid twice.
+func TestConcurrentPaymentsNeverOverpay(t *testing.T) {
+	t.Parallel()
+	dbtest.EachURL(t, func(t *testing.T, url string) {
+		e := newEnv(t, newApp(t, url))
+		ctx := context.Background()
+		c := e.charge(10000)
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := e.b.RecordPayment(ctx, e.recep, c.ID, billing.PaymentInput{Method: billing.MethodCash, AmountCents: 10000})
+				errs <- err
+			}()
+		}
+		ok := 0
+		for range n {
+			if err := <-errs; err == nil {
+				ok++
+			} else {
+				require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%v", err)
+			}
+		}
+		require.Equal(t, 1, ok)
+		got, err := e.b.Charge(ctx, e.owner, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(0), got.BalanceCents)
+		require.Len(t, got.Payments, 1)
+	})
+}
