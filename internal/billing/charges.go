@@ -402,8 +402,9 @@ func (s *Service) Charges(ctx context.Context, p kernel.Principal, f ChargeFilte
 	if curID != "" {
 		add("(c.created_at < ? OR (c.created_at = ? AND c.id < ?))", db.Time(curAt), db.Time(curAt), curID)
 	}
-	// The status filters that depend on the balance are applied here: the
-	// page is read in chunks until it is full.
+	// The status filters that depend on the balance (open, paid, overdue)
+	// are applied to the rows read: such a page may hold fewer items than
+	// the limit, and next_cursor goes on from the last row read.
 	out := ChargePage{Items: []Charge{}}
 	args = append(args, f.Limit+1)
 	q += ` ORDER BY c.created_at DESC, c.id DESC LIMIT $` + strconv.Itoa(len(args))

@@ -14,7 +14,8 @@ const (
 		"charges and balances and record payments; professionals see their own payouts. Amounts are integer cents (BRL)."
 	chargeRules = "A completed appointment creates its charge by itself (the procedure's price for the patient's active " +
 		"plan, else the private price; once per appointment). status is derived: open while a balance is left, paid when " +
-		"none, cancelled. balance_cents = amount − discount − paid + refunded." + billingRoles
+		"none, cancelled. balance_cents = amount − discount − paid + refunded. With status open, paid or overdue a page may hold " +
+		"fewer items than limit: follow next_cursor." + billingRoles
 	paymentRules = "method is pix, cash, debit_card, credit_card (installments 1–12), bank_transfer or insurance. Partial " +
 		"payments are welcome; more than the balance answers 400 invalid (no credit is kept)." + billingRoles
 	refundRules = "A refund (estorno) is its own entry, by the payment's method, of at most what is left of the payment " +
