@@ -93,6 +93,11 @@ func TestBillingCompletedAppointmentToPartialPixPayment(t *testing.T) {
 
 	p.Navigate(s.in.URL + "/clinics/" + s.demo.ClinicID + "/patients/" + pat.ID + "/billing")
 	p.WaitText("[data-patient-balance]", "210,00")
+	// The appointment's page names its charge and what is left.
+	p.Navigate(s.in.URL + "/clinics/" + s.demo.ClinicID + "/appointments/" + appt.ID)
+	p.WaitText("#appointment-charge-title", "Cobrança")
+	p.WaitText("[data-appointment-charge]", "210,00")
+	p.Axe()
 
 	got, err := a.Billing.AppointmentCharge(ctx, owner, appt.ID)
 	require.NoError(t, err)

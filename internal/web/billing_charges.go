@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clinic/internal/apperr"
+	"clinic/internal/appointment"
 	"clinic/internal/billing"
 	"clinic/internal/httpx"
 	"clinic/internal/pix"
@@ -422,4 +423,21 @@ func pixKeyTypes(v *view) []option {
 		out = append(out, option{Value: string(t), Label: v.L.T(keyTypePrefix + string(t))})
 	}
 	return out
+}
+
+// appointmentCharge returns the charge of a completed appointment for its
+// page: nil when it has none or the role does not see charges.
+func (s *Server) appointmentCharge(r *http.Request, a appointment.Appointment) (*billing.Charge, error) {
+	p := httpx.PrincipalOf(r.Context())
+	if s.Billing == nil || a.Status != appointment.StatusCompleted || !billing.SeesCharges(p.Role) {
+		return nil, nil
+	}
+	c, err := s.Billing.AppointmentCharge(r.Context(), p, a.ID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
