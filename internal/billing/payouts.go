@@ -76,6 +76,30 @@ func (s *Service) rules(ctx context.Context, clinicID, professionalID string) ([
 	return out, rows.Err()
 }
 
+// AllPayoutRules returns every professional's rules, by professional id,
+// in one query (owner, financial).
+func (s *Service) AllPayoutRules(ctx context.Context, p kernel.Principal) (map[string][]PayoutRule, error) {
+	if !ManagesMoney(p.Role) {
+		return nil, errReportRole
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT professional_id, procedure_id, kind, value FROM payout_rules WHERE clinic_id = $1
+		ORDER BY professional_id, procedure_id`, p.ClinicID)
+	if err != nil {
+		return nil, fmt.Errorf("billing: payout rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]PayoutRule{}
+	for rows.Next() {
+		var prof string
+		var r PayoutRule
+		if err := rows.Scan(&prof, &r.ProcedureID, &r.Kind, &r.Value); err != nil {
+			return nil, err
+		}
+		out[prof] = append(out[prof], r)
+	}
+	return out, rows.Err()
+}
+
 // SetPayoutRules replaces the professional's rules (owner, financial).
 func (s *Service) SetPayoutRules(ctx context.Context, p kernel.Principal, professionalID string, in []PayoutRule) ([]PayoutRule, error) {
 	if !ManagesMoney(p.Role) {

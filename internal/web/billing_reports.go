@@ -135,26 +135,20 @@ func (s *Server) billingPayoutsPage(w http.ResponseWriter, r *http.Request, stat
 		if d.Profs, err = s.Schedule.Professionals(r.Context(), p.ClinicID, schedule.ProfessionalFilter{}); err != nil {
 			return err
 		}
-		for _, pf := range d.Profs {
-			rules, err := s.Billing.PayoutRules(r.Context(), p, pf.ID)
-			if err != nil {
-				return err
-			}
+		all, err := s.Billing.AllPayoutRules(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		for prof, rules := range all {
 			for _, ru := range rules {
 				if ru.ProcedureID == "" && ru.Kind == billing.RulePercent {
-					d.Rules[pf.ID] = percentText(ru.Value)
+					d.Rules[prof] = ru.Percent()
 				}
 			}
 		}
 	}
 	s.render(w, r, status, "billing-payouts", pageOf(v, v.L.T("billing.payouts.title"), f, d))
 	return nil
-}
-
-// percentText writes basis points as a percentage (4000 → "40", 1250 → "12.5").
-func percentText(bp int64) string {
-	s := strconv.FormatFloat(float64(bp)/100, 'f', -1, 64)
-	return s
 }
 
 func (s *Server) billingPayoutPaid(w http.ResponseWriter, r *http.Request) error {
