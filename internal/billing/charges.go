@@ -217,7 +217,7 @@ func (s *Service) AppointmentTx(ctx context.Context, w appointment.Writer, c app
 		return nil
 	}
 	planID, err := s.patients.InsurancePlanID(ctx, c.ClinicID, c.PatientID)
-	if err != nil {
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
 	cents, usedPlan, ok, err := s.price(ctx, c.ClinicID, c.ProcedureID, planID)
@@ -225,6 +225,9 @@ func (s *Service) AppointmentTx(ctx context.Context, w appointment.Writer, c app
 		return err
 	}
 	name, err := s.procedure(ctx, c.ClinicID, c.ProcedureID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil // a procedure gone meanwhile: nothing to name the charge by
+	}
 	if err != nil {
 		return err
 	}
