@@ -108,7 +108,7 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	defer a.Close()
 	log.Info("demo: creating a demo clinic (professionals, working hours, patients, appointments)…")
 	res, err := demo.Seed(ctx, demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments,
-		Reminders: a.Reminders, Records: a.Records}, demo.Options{})
+		Reminders: a.Reminders, Records: a.Records, Billing: a.Billing}, demo.Options{})
 	if err != nil {
 		return err
 	}

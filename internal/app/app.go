@@ -22,6 +22,7 @@ import (
 	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/document"
@@ -83,6 +84,9 @@ type App struct {
 	Analytics *analytics.Service
 	// Documents keeps the patients' documents and reads them with OCR.
 	Documents *document.Service
+	// Billing is the clinic's money: plans, prices, charges, payments,
+	// payouts, cash flow.
+	Billing *billing.Service
 	// Secrets seals stored credentials and signs patients' links
 	// (SECRET_KEY, or the key generated into the data directory).
 	Secrets *secret.Keyring
@@ -278,6 +282,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return a.Reminders.Plan(ctx, w, c)
 		}), appointment.WithTxHook(func(ctx context.Context, w appointment.Writer, c appointment.Change) error {
 			return a.Waitlist.BookingTx(ctx, w, c)
+		}), appointment.WithTxHook(func(ctx context.Context, w appointment.Writer, c appointment.Change) error {
+			// Billing charges completed appointments in their own transaction.
+			return a.Billing.AppointmentTx(ctx, w, c)
 		}))
 	a.Reminders = reminder.NewService(a.DB, a.Cache, a.Secrets, a.Appointments, a.Patients, a.Accounts, a.Queue, reminder.Config{
 		BaseURL: cfg.BaseURL, WhatsAppBaseURL: cfg.WhatsAppBaseURL, SMSBaseURL: cfg.SMSBaseURL, Mailer: mail,
@@ -291,11 +298,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.Documents = newDocuments(ctx, cfg, log, a, o.enqueueOnly)
 	documentsLate.s = a.Documents
 
-	// (billing: a.Billing = billing.NewService(...))
+	// Billing charges completed appointments in the appointment's own
+	// transaction (its TxHook on the appointment service above).
+	// A charge's Pix goes to the patient as a message (billing.go).
+	a.Billing = billing.NewService(a.DB, a.Patients, a.Schedule, a.Accounts, billing.WithLogger(log), billing.WithPixMessenger(a.sendPix))
 
-	// Revenue comes from billing once it lands: add
-	// analytics.WithRevenue(a.billingRevenue) (see the analytics package).
-	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(analytics.ReminderStats(a.Reminders)))
+	// The indicators: appointments, capacity and confirmations from their
+	// owners, revenue from billing (billing.go).
+	a.Analytics = analytics.NewService(a.Appointments, a.Schedule, analytics.WithReminders(analytics.ReminderStats(a.Reminders)),
+		analytics.WithRevenue(a.revenue))
 
 	// The patient file: timeline, LGPD export, anonymisation and search,
 	// composed of the parts each package holds (records, documents and
@@ -303,7 +314,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.PatientFiles = patientfile.NewService(a.Patients, a.DB, patientfile.WithSources(
 		patientfile.Appointments{S: a.Appointments}, patientfile.Messages{S: a.Reminders},
 		patientfile.Waitlist{S: a.Waitlist}, patientfile.Accesses{S: audit.NewService(a.DB)},
-		patientfile.Encounters{S: a.Records}, patientfile.Documents{S: a.Documents}),
+		patientfile.Encounters{S: a.Records}, patientfile.Documents{S: a.Documents},
+		patientfile.Charges{S: a.Billing}),
 		patientfile.WithSearchers(patientfile.DocumentSearch{S: a.Documents}, patientfile.Notes{S: a.Records}))
 
 	// On PostgreSQL sessions are also kept in memory, told of the ones
@@ -332,6 +344,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Files:        a.PatientFiles,
 		Analytics:    a.Analytics,
 		Documents:    a.Documents,
+		Billing:      a.Billing,
 		Auth:         auth,
 		Registry:     a.Registry,
 		Checks:       a.checks(),
@@ -357,6 +370,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Files:        a.PatientFiles,
 		Analytics:    a.Analytics,
 		Documents:    a.Documents,
+		Billing:      a.Billing,
 	})
 	if err != nil {
 		return nil, err

@@ -41,9 +41,12 @@ type Change struct {
 	// occurrence and EndsAt the end of the last: every occurrence lies
 	// between them.
 	ProfessionalID string
-	StartsAt       time.Time
-	EndsAt         time.Time
-	Status         Status
+	// ProcedureID is the appointment's procedure after the write ("" for a
+	// free-text procedure); package billing prices the completed visit.
+	ProcedureID string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	Status      Status
 	// OldProfessionalID, OldStartsAt and OldEndsAt are where a rescheduled
 	// appointment was (ChangeRescheduled only).
 	OldProfessionalID string
@@ -102,5 +105,5 @@ func AgendaTopic(clinicID string) string { return "agenda:" + clinicID }
 // changeOf returns the Change of kind for a written appointment.
 func changeOf(kind ChangeKind, a Appointment) Change {
 	return Change{Kind: kind, ClinicID: a.ClinicID, AppointmentID: a.ID, SeriesID: a.SeriesID, PatientID: a.PatientID,
-		ProfessionalID: a.ProfessionalID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: a.Status}
+		ProfessionalID: a.ProfessionalID, ProcedureID: a.ProcedureID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: a.Status}
 }

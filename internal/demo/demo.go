@@ -16,6 +16,7 @@ import (
 	"clinic/internal/account"
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/billing"
 	"clinic/internal/kernel"
 	"clinic/internal/notify"
 	"clinic/internal/patient"
@@ -38,6 +39,9 @@ type Services struct {
 	// signed (and once amended) note, a diagnosis and a prescription
 	// (records.go).
 	Records *record.Service
+	// Billing, when set, gives the procedures prices, adds an insurance
+	// plan, a Pix key and a few charges with payments (see billing.go).
+	Billing *billing.Service
 }
 
 // Options size the demo.
@@ -62,6 +66,8 @@ type Result struct {
 	// Encounter is one of the encounters Records made (zero without
 	// Records).
 	Encounter RecordsResult
+	// ChargeID is a charge with a partial payment ("" without Billing).
+	ChargeID string
 }
 
 type pro struct {
@@ -269,6 +275,11 @@ func Seed(ctx context.Context, s Services, o Options) (Result, error) {
 	}
 	if s.Records != nil {
 		if res.Encounter, err = seedRecords(ctx, s.Records, p, booked); err != nil {
+			return Result{}, err
+		}
+	}
+	if s.Billing != nil {
+		if res.ChargeID, err = seedBilling(ctx, s.Billing, p, procedureIDs, patients); err != nil {
 			return Result{}, err
 		}
 	}

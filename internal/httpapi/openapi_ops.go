@@ -52,7 +52,7 @@ func apiOps() []apiOp {
 
 	ops = append(ops, patientFileOps()...)
 
-	// (billing: ops = append(ops, billingOps()...))
+	ops = append(ops, billingOps()...)
 
 	// (pix: ops = append(ops, pixOps()...))
 

@@ -17,6 +17,7 @@ import (
 	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/document"
@@ -63,7 +64,9 @@ type Deps struct {
 	// Files is the patient file: timeline, export, anonymise, search.
 	Files *patientfile.Service
 
-	// (billing: Billing)
+	// Billing is the clinic's money: plans, prices, charges, payments,
+	// Pix codes, payouts, cash flow.
+	Billing *billing.Service
 
 	// Analytics is the clinic's indicators (reports).
 	Analytics *analytics.Service

@@ -8,6 +8,7 @@ import (
 
 	"clinic/internal/apperr"
 	"clinic/internal/appointment"
+	"clinic/internal/billing"
 	"clinic/internal/httpx"
 	"clinic/internal/i18n"
 	"clinic/internal/kernel"
@@ -47,6 +48,9 @@ type appointmentData struct {
 	// "Abrir atendimento" when EncounterID is set (records.go).
 	ShowEncounter bool
 	EncounterID   string
+	// Charge is the charge of a completed appointment (nil when none, or
+	// when the role may not see charges).
+	Charge *billing.Charge
 }
 
 // agendaHistoryItem is one line of an appointment's history.
@@ -107,6 +111,9 @@ func (s *Server) appointmentData(r *http.Request, p kernel.Principal, id string)
 	}
 	if d.Messages, err = s.messages(r, loc, reminder.Filter{AppointmentID: a.ID, Limit: 20}, "appointment-messages",
 		"/clinics/"+p.ClinicID+"/appointments/"+a.ID); err != nil {
+		return appointmentData{}, err
+	}
+	if d.Charge, err = s.appointmentCharge(r, a); err != nil {
 		return appointmentData{}, err
 	}
 	for _, e := range a.Events {

@@ -34,6 +34,8 @@ type site struct {
 	messageID, answerToken string
 	// documentID is a scanned card attached to patientID, its text read.
 	documentID string
+	// chargeID is the demo's half-paid charge; paymentID its payment.
+	chargeID, paymentID string
 }
 
 func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
@@ -41,7 +43,7 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 	in := apptest.New(t, dbURL, env)
 	a := in.App
 	res, err := demo.Seed(context.Background(), demo.Services{Accounts: a.Accounts, Patients: a.Patients, Schedule: a.Schedule, Appointments: a.Appointments,
-		Records: a.Records}, demo.Options{})
+		Records: a.Records, Billing: a.Billing}, demo.Options{})
 	require.NoError(t, err)
 	owner := in.Client(t)
 	res2, err := owner.HTTP.PostForm(owner.Base+"/login", url.Values{"email": {res.Email}, "password": {res.Password}})
@@ -90,6 +92,7 @@ func demoSite(t testing.TB, dbURL string, env map[string]string) *site {
 		professionalID: professionals.Items[0].ID, appointmentID: appointments.Items[0].ID}
 	st.messagesOn(t)
 	st.documentID = demoDocument(t, st)
+	st.billingIDs(t)
 	return st
 }
 
@@ -197,6 +200,14 @@ func pagesOf(s *site) []uiPage {
 		{name: "search", path: c + "/search?q=ana", phone: true, en: true},
 		{name: "analytics-demo", path: c + "/analytics?" + url.Values{"from": {time.Now().Format(time.DateOnly)},
 			"to": {time.Now().AddDate(0, 0, 20).Format(time.DateOnly)}}.Encode()},
+		{name: "billing-charges", path: c + "/billing", phone: true},
+		{name: "billing-charge", path: c + "/billing/charges/" + s.chargeID, phone: true, en: true},
+		{name: "billing-receipt", path: c + "/billing/charges/" + s.chargeID + "/payments/" + s.paymentID + "/receipt", phone: true},
+		{name: "billing-cashflow", path: c + "/billing/cash-flow", phone: true},
+		{name: "billing-payouts", path: c + "/billing/payouts"},
+		{name: "billing-settings", path: c + "/billing/settings", phone: true},
+		{name: "billing-prices", path: c + "/billing/procedures/" + s.procedureID + "/prices"},
+		{name: "billing-patient", path: c + "/patients/" + s.patientID + "/billing", phone: true},
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"clinic/internal/apperr"
@@ -72,6 +73,32 @@ func newTimelineRow(v *view, e patientfile.Entry, loc *time.Location) timelineRo
 		}
 	case "waitlist":
 		if t, ok := known(v, "patientfile.waitlist.", e.Status); ok {
+			row.Status = t
+		}
+	case "encounter":
+		if t, ok := known(v, "records.status.", e.Status); ok {
+			row.Status = t
+		}
+	case "document":
+		if t, ok := known(v, "documents.kind_", e.Detail); ok {
+			row.Detail = t
+		}
+		if t, ok := known(v, "documents.ocr.", e.Status); ok {
+			row.Status = t
+		}
+	case "charge", "payment":
+		// Detail is the amount in cents.
+		if cents, err := strconv.ParseInt(e.Detail, 10, 64); err == nil {
+			row.Detail = v.L.Money(cents)
+		}
+		if e.Kind == "payment" {
+			if t, ok := known(v, "billing.method.", e.Title); ok {
+				row.Title = t
+			}
+			if t, ok := known(v, "patientfile.payment.", e.Status); ok {
+				row.Status = t
+			}
+		} else if t, ok := known(v, "billing.status.", e.Status); ok {
 			row.Status = t
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"clinic/internal/analytics"
 	"clinic/internal/appointment"
 	"clinic/internal/audit"
+	"clinic/internal/billing"
 	"clinic/internal/booking"
 	"clinic/internal/config"
 	"clinic/internal/document"
@@ -57,7 +58,8 @@ type Deps struct {
 	// Files is the patient file: timeline, export, anonymisation, search.
 	Files *patientfile.Service
 
-	// (billing: Billing)
+	// Billing is the clinic's money (the "Financeiro" pages).
+	Billing *billing.Service
 
 	// Analytics is the clinic's indicators (reports).
 	Analytics *analytics.Service
@@ -120,7 +122,7 @@ func (s *Server) routes() {
 
 	s.patientFileRoutes(m)
 
-	// (billing: s.billingRoutes(m))
+	s.billingRoutes(m)
 
 	s.analyticsRoutes(m)
 
