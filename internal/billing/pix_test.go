@@ -60,8 +60,10 @@ func TestPixCodeIsForTheOpenBalance(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(svg), "<svg")
 
-	// Sending needs a messenger; with one it carries the code.
-	require.Equal(t, apperr.Unavailable, apperr.CodeOf(e.b.SendPix(ctx, e.recep, c.ID)))
+	// Sending needs a messenger (the app wires the reminder service's);
+	// with one it carries the code.
+	plain := billing.NewService(e.a.DB, e.a.Patients, e.a.Schedule, e.a.Accounts)
+	require.Equal(t, apperr.Unavailable, apperr.CodeOf(plain.SendPix(ctx, e.recep, c.ID)))
 	var got billing.PixMessage
 	b := billing.NewService(e.a.DB, e.a.Patients, e.a.Schedule, e.a.Accounts, billing.WithPixMessenger(func(_ context.Context, _ kernel.Principal, m billing.PixMessage) error {
 		got = m

@@ -41,7 +41,9 @@ func TestAnalyticsAPI(t *testing.T) {
 		require.EqualValues(t, 4, sum["appointments"])
 		require.Len(t, rep["days"], 7)
 		require.EqualValues(t, 1, rep["days"].([]any)[0].(map[string]any)["appointments"], "23:30 local counts on its local day")
-		require.Nil(t, rep["revenue"], "no billing: no revenue")
+		rev, ok := rep["revenue"].(map[string]any)
+		require.True(t, ok, "the owner sees revenue (billing's): %v", rep["revenue"])
+		require.EqualValues(t, 0, rev["charged_cents"], "appointments written straight to the table were never completed through the service: no charge")
 
 		// The CSV is read as a browser downloads it (apptest's Do checks
 		// JSON answers against the OpenAPI document).
@@ -55,9 +57,18 @@ func TestAnalyticsAPI(t *testing.T) {
 		require.Contains(t, raw.Header.Get("Content-Disposition"), "indicadores-rates-2025-03-03-2025-03-09.csv")
 		require.Contains(t, string(body), "2025-03-04,1,1,1,1.0000,0,0.0000\n", "the no-show on Tuesday")
 
-		for _, c := range []string{"/analytics/nope.csv", "/analytics/rates", "/analytics/revenue-professionals.csv"} {
+		for _, c := range []string{"/analytics/nope.csv", "/analytics/rates"} {
 			require.Equal(t, http.StatusNotFound, a.owner.Do("GET", a.path(c+q), nil).Status, c)
 		}
+		// Revenue's CSV: the owner's, not a professional's.
+		raw, err = a.owner.HTTP.Get(a.owner.Base + a.path("/analytics/revenue-professionals.csv"+q))
+		require.NoError(t, err)
+		require.NoError(t, raw.Body.Close())
+		require.Equal(t, http.StatusOK, raw.StatusCode)
+		raw, err = a.pro.HTTP.Get(a.pro.Base + a.path("/analytics/revenue-professionals.csv"+q))
+		require.NoError(t, err)
+		require.NoError(t, raw.Body.Close())
+		require.Equal(t, http.StatusNotFound, raw.StatusCode, "no revenue for a professional")
 
 		res = a.recep.Do("GET", a.path("/analytics"+q), nil)
 		require.Equal(t, http.StatusForbidden, res.Status)
