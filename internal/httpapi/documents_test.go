@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"io"
 	"mime/multipart"
@@ -208,5 +209,59 @@ func TestDocumentOCRThroughTheAPI(t *testing.T) {
 		res = c.outsider.Do("GET", "/api/v1/clinics/"+c.otherID+"/documents?q=unimed", nil)
 		require.Equal(t, http.StatusOK, res.Status)
 		require.Empty(t, res.JSON(t)["items"], "another clinic finds nothing")
+
+		// The clinic's one search box finds them by the same word: the
+		// receptionist reads administrative documents, and gets no notes.
+		res = c.recep.Do("GET", c.path("/search?q=unimed"), nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		groups := map[string][]string{}
+		for _, g := range res.JSON(t)["groups"].([]any) {
+			g := g.(map[string]any)
+			for _, h := range g["hits"].([]any) {
+				groups[g["kind"].(string)] = append(groups[g["kind"].(string)], h.(map[string]any)["id"].(string))
+			}
+		}
+		require.ElementsMatch(t, ids, groups["documents"], "%v", groups)
+		require.NotContains(t, groups, "notes")
+
+		// The owner's LGPD export carries both files, named in documents.json.
+		zres, err := c.owner.Raw("GET", c.path("/patients/"+c.patientID+"/export"), nil)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, zres.Status, "%s", zres.Body)
+		zr, err := zip.NewReader(bytes.NewReader(zres.Body), int64(len(zres.Body)))
+		require.NoError(t, err)
+		var files []string
+		var meta []byte
+		for _, f := range zr.File {
+			if strings.HasPrefix(f.Name, "files/documents/") {
+				files = append(files, f.Name)
+			}
+			if f.Name == "documents.json" {
+				rc, err := f.Open()
+				require.NoError(t, err)
+				meta, err = io.ReadAll(rc)
+				require.NoError(t, err)
+				require.NoError(t, rc.Close())
+			}
+		}
+		require.Len(t, files, 2, "%v", files)
+		for _, f := range files {
+			require.Contains(t, string(meta), `"file": "`+f+`"`, "documents.json names each file by its place in the zip")
+		}
+
+		// Anonymised: the administrative documents lose their files and
+		// words, so neither the name nor a word of the card finds anything.
+		res = c.owner.Do("POST", c.path("/patients/"+c.patientID+"/anonymise"), map[string]any{"confirm": "Maria José da Silva"})
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		for _, q := range []string{"unimed", "Maria", "52998224725"} {
+			res = c.owner.Do("GET", c.path("/search?q="+q), nil)
+			require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+			for _, g := range res.JSON(t)["groups"].([]any) {
+				require.Empty(t, g.(map[string]any)["hits"], "q=%s finds nothing after anonymisation: %v", q, g)
+			}
+		}
+		res = c.recep.Do("GET", c.path("/documents/"+ids[0]), nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		require.Equal(t, true, res.JSON(t)["removed"], "the tombstone stays")
 	})
 }
