@@ -310,6 +310,10 @@ var tagDescriptions = map[string]string{
 	"messages":     "Messages to patients: the messaging policy, the providers' accounts, templates, and the delivery ledger.",
 	"answers":      "Patients' answers to their messages through the signed link (no login), for a patient app.",
 	"documents":    "Patients' documents: multipart uploads (PDF, JPEG, PNG), downloads, OCR text, search and suggestions for the record.",
+	"records":      "The clinical record (prontuário): encounters, notes from templates with signed versions and amendments, CID-10 diagnoses, prescriptions; owner and the patient's professional only.",
+	"patient file": "A patient's whole file: the timeline, the LGPD export and anonymisation, and the clinic-wide search.",
+	"billing":      "Money: insurance plans and prices, charges, payments, refunds and reversals, Pix codes, payouts and the cash flow.",
+	"analytics":    "The clinic's indicators over a range of local days, with a CSV per chart.",
 	"webhooks": "The providers' calls (outside /api/v1): WhatsApp's webhook and the SMS status callback, " +
 		"each authenticated by the provider's signature with the clinic's credentials.",
 }

@@ -174,3 +174,17 @@ func closeObjects(v any) {
 		}
 	}
 }
+
+// TestEveryTagIsDescribed: a tag without a description is a lint warning
+// (redocly's tag-description), caught here without redocly too.
+func TestEveryTagIsDescribed(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Tags []struct{ Name, Description string }
+	}
+	require.NoError(t, json.Unmarshal(httpapi.OpenAPIDocument(), &doc))
+	require.NotEmpty(t, doc.Tags)
+	for _, tag := range doc.Tags {
+		require.NotEmpty(t, tag.Description, "tag %q has no description (httpapi's tagDescriptions)", tag.Name)
+	}
+}
