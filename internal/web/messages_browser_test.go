@@ -169,11 +169,13 @@ func (s *site) messagesPatient(t *testing.T, name, phone, mail string) string {
 	return res.JSON(t)["id"].(string)
 }
 
-// messagesBook books patientID three days from now at 22:00 clinic time
-// (outside the working hours, so that nothing is in the way) and returns
-// the appointment's id.
+// messagesBook books patientID three days from now at hour, clinic time
+// (outside the working hours, so that nothing is in the way), with the
+// quiet hours lifted so that its notice goes now, and returns the
+// appointment's id.
 func (s *site) messagesBook(t *testing.T, patientID string, hour int) string {
 	t.Helper()
+	s.messagesAnyHour(t)
 	loc, err := time.LoadLocation("America/Sao_Paulo")
 	require.NoError(t, err)
 	d := time.Now().In(loc).AddDate(0, 0, 3)
@@ -182,6 +184,19 @@ func (s *site) messagesBook(t *testing.T, patientID string, hour int) string {
 		"professional_id": s.professionalID, "starts_at": start.Format(time.RFC3339), "duration_minutes": 30, "override_working_hours": true})
 	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
 	return res.JSON(t)["id"].(string)
+}
+
+// messagesAnyHour lifts the clinic's quiet hours (21:00 to 08:00 in the
+// demo's policy), so that a booking's notice goes at once whatever the hour
+// the test runs at.
+func (s *site) messagesAnyHour(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	p, err := s.in.App.Reminders.Policy(ctx, s.ownerPrincipal(t))
+	require.NoError(t, err)
+	p.QuietStart, p.QuietEnd = 0, 0
+	_, err = s.in.App.Reminders.SavePolicy(ctx, s.ownerPrincipal(t), p)
+	require.NoError(t, err)
 }
 
 // fillChannel types the settings of a channel's card and saves it.

@@ -344,13 +344,16 @@ func (p *Page) Text(selector string) string {
 }
 
 // WaitText waits until the visible text of the first element that the CSS
-// selector matches contains substr; it goes on waiting across navigations
+// selector matches contains substr (with an empty substr: until that
+// element exists); it goes on waiting across navigations
 // and htmx swaps. On timeout the failure shows the text that was there.
 func (p *Page) WaitText(selector, substr string) {
 	p.t.Helper()
 	get := fmt.Sprintf(`(document.querySelector(%s) || {}).innerText`, jsString(selector))
+	// The element must be there: an empty substr waits for it to exist
+	// rather than passing on the page before it.
 	p.waitFor(fmt.Sprintf("WaitText %s %q", selector, substr),
-		fmt.Sprintf(`(%s || "").includes(%s)`, get, jsString(substr)), get)
+		fmt.Sprintf(`(t => typeof t === "string" && t.includes(%s))(%s)`, jsString(substr), get), get)
 }
 
 // waitFor evaluates the JavaScript condition until it is true or the step
