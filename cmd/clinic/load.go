@@ -48,7 +48,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		duration      = fs.Duration("duration", 30*time.Second, "how long the mix runs")
 		timeout       = fs.Duration("timeout", 10*time.Second, "longest wait for one answer (past it: an error and a timeout)")
 		mixFlag       = fs.String("mix", loadgen.DefaultMix.String(), "weights of the endpoints (those not named keep their default; 0 leaves one out)")
-		seed          = fs.Uint64("seed", 1, "seed of the mix's draws")
+		seed          = fs.Uint64("rand-seed", 1, "seed of the random draws (endpoints, clinics, users, patients): the same seed draws the same sequence")
 		asJSON        = fs.Bool("json", false, "print the report as JSON")
 		histogram     = fs.String("histogram", "", "write a latency histogram of the run to this .svg file")
 	)
