@@ -23,15 +23,20 @@ var loadEnv = map[string]string{
 }
 
 // TestARunAgainstARealServerHasEveryEndpointAndNoError seeds a real server
-// (SQLite) through its API and runs the mix for two seconds at a low rate in
-// both modes: every endpoint is drawn and answered, none fails.
+// (SQLite, then PostgreSQL) through its API and runs the mix for two seconds
+// at a low rate in both modes: every endpoint is drawn and answered, none
+// fails.
 func TestARunAgainstARealServerHasEveryEndpointAndNoError(t *testing.T) {
 	t.Parallel()
+	dbtest.EachURL(t, testRun)
+}
+
+func testRun(t *testing.T, dbURL string) {
 	env := map[string]string{"FILES_URL": "file://" + t.TempDir()}
 	for k, v := range loadEnv {
 		env[k] = v
 	}
-	srv := apptest.New(t, dbtest.SQLiteURL(t), env)
+	srv := apptest.New(t, dbURL, env)
 	ctx := context.Background()
 	st, err := loadgen.Seed(ctx, srv.URL, loadgen.HTTPClient(), loadgen.SeedOptions{Clinics: 2, Professionals: 2, Patients: 30, Appointments: 8, Users: 2})
 	require.NoError(t, err)
