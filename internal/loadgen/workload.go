@@ -41,7 +41,7 @@ type liveClinic struct {
 	// scheduled and confirmed are appointments in these statuses, which
 	// status changes and moves take (and give back when done).
 	scheduled, confirmed []Appointment
-	moves                int // even: the next move reschedules; odd: it cancels
+	moves                int // moves drawn so far: odd ones reschedule, even ones cancel
 }
 
 // op is one request in flight.
