@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "clinic", buildVersion())
 		return nil
 	case "serve", "worker", "migrate", "demo":
+	case "load":
+		return runLoad(ctx, args, stdout, stderr)
 	default:
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -196,6 +198,7 @@ Commands:
   migrate up       Apply pending database migrations (serve does this by itself).
   migrate status   List migrations and when each was applied.
   demo             Create a demo clinic with professionals, patients and a living agenda; print its login.
+  load             Load generator: seed clinics through the API of -url and run the request mix (clinic load -h).
   version          Print the version.
   help             Show this help.
 
