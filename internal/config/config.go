@@ -21,20 +21,20 @@ import (
 
 // Config is clinic's whole configuration.
 type Config struct {
-	Addr            string
-	BaseURL         string
-	DatabaseURL     string
-	RedisURL        string
-	RedisPrefix     string
+	Addr        string
+	BaseURL     string
+	DatabaseURL string
+	RedisURL    string
+	RedisPrefix string
 	// RedisClusterAddrs are the seed nodes of a Redis Cluster
 	// (REDIS_CLUSTER_ADDRS); empty: REDIS_URL names one server.
 	RedisClusterAddrs []string
-	LogFormat       string
-	LogLevel        slog.Level
-	ShutdownTimeout time.Duration
-	RequestTimeout  time.Duration
-	MaxBodyBytes    int64
-	TrustProxy      bool
+	LogFormat         string
+	LogLevel          slog.Level
+	ShutdownTimeout   time.Duration
+	RequestTimeout    time.Duration
+	MaxBodyBytes      int64
+	TrustProxy        bool
 
 	SessionBackend         string
 	SessionIdleTimeout     time.Duration
@@ -492,7 +492,9 @@ func (c *Config) Session() string { return pick(c.SessionBackend, c.RedisEnabled
 func (c *Config) Cache() string { return pick(c.CacheBackend, c.RedisEnabled(), "redis", "memory") }
 
 // RateLimit returns the rate limit backend in effect.
-func (c *Config) RateLimit() string { return pick(c.RateLimitBackend, c.RedisEnabled(), "redis", "memory") }
+func (c *Config) RateLimit() string {
+	return pick(c.RateLimitBackend, c.RedisEnabled(), "redis", "memory")
+}
 
 // PubSub returns the pub/sub backend in effect (live agenda updates).
 func (c *Config) PubSub() string { return pick(c.PubSubBackend, c.RedisEnabled(), "redis", "memory") }

@@ -18,7 +18,9 @@
 //     a cluster (pipelined, go-redis groups them by node);
 //   - rate limits: one key per limited subject, one Lua script with one KEY;
 //   - pub/sub and the tiered cache's invalidations: PUBLISH and SUBSCRIBE,
-//     which a cluster delivers to subscribers on every node.
+//     which a cluster delivers to subscribers on every node; Publish sends
+//     the messages of related channels through one node, the one their
+//     subscribers connect to, which keeps the guarantees of one server.
 //
 // Keys are therefore not hash-tagged, so one clinic's keys spread over every
 // master rather than loading one. Code added later that needs several keys in
@@ -159,6 +161,32 @@ func universalOptions(opts *redis.Options) *redis.UniversalOptions {
 		MinRetryBackoff: 8 * time.Millisecond,
 		MaxRetryBackoff: 64 * time.Millisecond,
 	}
+}
+
+// Publish sends message on channel with PUBLISH.
+//
+// A Redis Cluster forwards every PUBLISH to the subscribers of every node,
+// over its cluster bus, and go-redis would send each one to any node: two
+// messages published one after the other could then arrive swapped, and a
+// message published just before a SUBSCRIBE was confirmed on another node
+// could still arrive after it. So on a cluster Publish sends it through one
+// node, the master of the hash slot of home (a key name: the channel itself,
+// or a prefix shared by several channels). A subscriber whose connection is on
+// that node too sees the messages as on one server: in order, and none that
+// was published before its SUBSCRIBE was confirmed. go-redis opens a cluster
+// subscription on the master of its first channel's slot, so subscribing to
+// a channel named home first puts it there. On other clients home is unused.
+//
+// Errors are returned as they come (pass them to Err).
+func Publish(ctx context.Context, rdb redis.UniversalClient, home, channel string, message any) error {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		node, err := cc.MasterForKey(ctx, home)
+		if err != nil {
+			return err
+		}
+		return node.Publish(ctx, channel, message).Err()
+	}
+	return rdb.Publish(ctx, channel, message).Err()
 }
 
 // Err maps a Redis failure to a client-facing error: a connection problem
