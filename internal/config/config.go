@@ -21,20 +21,17 @@ import (
 
 // Config is clinic's whole configuration.
 type Config struct {
-	Addr        string
-	BaseURL     string
-	DatabaseURL string
-	RedisURL    string
-	RedisPrefix string
-	// RedisClusterAddrs are the seed nodes of a Redis Cluster
-	// (REDIS_CLUSTER_ADDRS); empty: REDIS_URL names one server.
-	RedisClusterAddrs []string
-	LogFormat         string
-	LogLevel          slog.Level
-	ShutdownTimeout   time.Duration
-	RequestTimeout    time.Duration
-	MaxBodyBytes      int64
-	TrustProxy        bool
+	Addr            string
+	BaseURL         string
+	DatabaseURL     string
+	RedisURL        string
+	RedisPrefix     string
+	LogFormat       string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration
+	MaxBodyBytes    int64
+	TrustProxy      bool
 
 	SessionBackend         string
 	SessionIdleTimeout     time.Duration
@@ -95,6 +92,10 @@ type Config struct {
 	SecretKey secret.Key
 	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
 	SecretKeyPrevious secret.Key
+
+	// RedisClusterAddrs are the seed nodes of a Redis Cluster
+	// (REDIS_CLUSTER_ADDRS); empty: REDIS_URL names one server.
+	RedisClusterAddrs []string
 
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
@@ -364,7 +365,7 @@ var Vars = []Var{
 	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
-	{Name: "REDIS_CLUSTER_ADDRS", Default: "", Help: "Comma-separated host:port nodes of a Redis Cluster (one reachable node is enough; list every master). When set it wins over REDIS_URL's host: clinic uses the cluster for everything REDIS_URL would, and REDIS_URL may be left unset or carry only the password and TLS, such as rediss://:secret@ (database 0 only; a host in it is one more node).", set: func(c *Config, v string) error {
+	{Name: "REDIS_CLUSTER_ADDRS", Default: "", Help: "Comma-separated host:port nodes of a Redis Cluster (one reachable node is enough; list every master). When set, clinic uses that cluster for everything REDIS_URL would (sessions, cache, rate limits, live updates), and REDIS_URL may be left unset or carry only the password and TLS, such as rediss://:secret@; a host in REDIS_URL is then one more node, and its database must be 0.", set: func(c *Config, v string) error {
 		c.RedisClusterAddrs = nil
 		for _, a := range strings.Split(v, ",") {
 			if a = strings.TrimSpace(a); a == "" {
