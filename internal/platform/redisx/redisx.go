@@ -203,7 +203,8 @@ func Err(op string, err error) error {
 	return fmt.Errorf("redis %s: %w", op, err)
 }
 
-// IsConnErr reports whether err means Redis could not be reached.
+// IsConnErr reports whether err means Redis could not be reached, or (on a
+// Redis Cluster) cannot serve the key's slot for now.
 func IsConnErr(err error) bool {
 	if err == nil || errors.Is(err, redis.Nil) {
 		return false
@@ -223,7 +224,10 @@ func IsConnErr(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "connection refused") || strings.Contains(s, "i/o timeout") ||
 		strings.Contains(s, "EOF") || strings.Contains(s, "broken pipe") ||
-		strings.Contains(s, "LOADING")
+		strings.Contains(s, "LOADING") ||
+		// A Redis Cluster that lost a master (no replica took over yet), or
+		// whose slots are moving, after go-redis's own retries.
+		strings.HasPrefix(s, "CLUSTERDOWN") || strings.HasPrefix(s, "TRYAGAIN")
 }
 
 // QuietLogs sends go-redis's own log lines (a "failed to dial" per attempt

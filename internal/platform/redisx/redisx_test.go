@@ -1,16 +1,47 @@
 package redisx_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"clinic/internal/apperr"
 	"clinic/internal/platform/redisx"
 	"clinic/internal/platform/redisx/redistest"
 	"clinic/internal/platform/testenv"
 )
+
+func TestErrMakesUnreachableRedisUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		err         error
+		unavailable bool
+	}{
+		{"connection refused", errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), true},
+		{"pool timeout", redis.ErrPoolTimeout, true},
+		{"cluster lost a master", errors.New("CLUSTERDOWN The cluster is down"), true},
+		{"slot moving", errors.New("TRYAGAIN Multiple keys request during rehashing of slot"), true},
+		{"keys in different slots", errors.New("CROSSSLOT Keys in request don't hash to the same slot"), false},
+		{"wrong type", errors.New("WRONGTYPE Operation against a key holding the wrong kind of value"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.unavailable, redisx.IsConnErr(tt.err))
+			want := apperr.Internal
+			if tt.unavailable {
+				want = apperr.Unavailable
+			}
+			err := redisx.Err("GET", tt.err)
+			require.Equal(t, want, apperr.CodeOf(err), "%v", err)
+			require.ErrorIs(t, err, tt.err)
+		})
+	}
+}
 
 func TestNewPicksTheClientByURL(t *testing.T) {
 	t.Parallel()
