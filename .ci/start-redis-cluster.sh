@@ -72,8 +72,14 @@ if all_healthy; then
 	exit 0
 fi
 
-# Clear the ports: stop our earlier servers, refuse foreign ones.
+# Clear the ports: refuse foreign servers (before touching anything), then
+# stop our earlier ones.
 mkdir -p "$state"
+for p in "${ports[@]}"; do
+	if ! our_pid "$p" >/dev/null && answers "$p"; then
+		die "another Redis answers on port $p; set REDIS_CLUSTER_PORTS to three free ports"
+	fi
+done
 for p in "${ports[@]}"; do
 	if pid=$(our_pid "$p"); then
 		log "stopping our earlier server on port $p (pid $pid)"
@@ -81,9 +87,7 @@ for p in "${ports[@]}"; do
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -0 "$pid" 2>/dev/null && die "server pid $pid did not stop"
 	fi
-	if answers "$p"; then
-		die "another Redis answers on port $p; set REDIS_CLUSTER_PORTS to three free ports"
-	fi
+	if answers "$p"; then die "port $p still answers after stopping our server"; fi
 done
 
 for p in "${ports[@]}"; do
