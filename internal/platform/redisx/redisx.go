@@ -27,7 +27,8 @@
 // one command must put a common hash tag in their names (for example
 // "clinic:{session:<id>}:…"), or split the command per key. No backend uses
 // KEYS, SCAN or FLUSH; a SCAN on a cluster must run on every master
-// (ClusterClient.ForEachMaster), since each one holds only its own slots.
+// (ClusterClient.ForEachMaster), since each one holds only its own slots, as
+// the tests' redistest.DeletePrefix does.
 package redisx
 
 import (
