@@ -158,11 +158,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info("database: migrations applied", "count", len(applied), "latest", applied[len(applied)-1].Version)
 	}
 
-	if cfg.RedisURL != "" {
+	if cfg.RedisEnabled() {
 		redisx.QuietLogs(log)
-		a.Redis, err = redisx.New(cfg.RedisURL)
+		if len(cfg.RedisClusterAddrs) > 0 {
+			a.Redis, err = redisx.NewCluster(cfg.RedisClusterAddrs, cfg.RedisURL)
+		} else {
+			a.Redis, err = redisx.New(cfg.RedisURL)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, fmt.Errorf("REDIS_URL/REDIS_CLUSTER_ADDRS: %w", err)
 		}
 		a.closers = append(a.closers, a.Redis)
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -10,12 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"clinic/internal/app/apptest"
+	"clinic/internal/kernel"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/platform/testenv"
+	"clinic/internal/schedule"
 )
 
 const password = "correct horse battery"
@@ -26,14 +30,33 @@ func email(prefix string) string { return testenv.RandomName(prefix) + "@example
 // Redis, as behind a load balancer.
 func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	t.Parallel()
+	testTwoInstancesBehaveAsOne(t, map[string]string{"REDIS_URL": testenv.RedisURL(t)})
+}
+
+// TestTwoInstancesOnARedisClusterBehaveAsOne is the same with
+// REDIS_CLUSTER_ADDRS: sessions, rate limits, cache and live updates on a
+// Redis Cluster of three masters.
+func TestTwoInstancesOnARedisClusterBehaveAsOne(t *testing.T) {
+	t.Parallel()
+	testTwoInstancesBehaveAsOne(t, map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(testenv.RedisClusterAddrs(t), ",")})
+}
+
+// testTwoInstancesBehaveAsOne starts two servers on one PostgreSQL and the
+// Redis that redisEnv configures, and checks that they behave as one.
+func testTwoInstancesBehaveAsOne(t *testing.T, redisEnv map[string]string) {
 	pg := dbtest.PostgresURL(t)
 	env := map[string]string{
-		"REDIS_URL":              testenv.RedisURL(t),
 		"REDIS_PREFIX":           testenv.RandomName("t") + ":",
 		"RATE_LIMIT_LOGIN_EMAIL": "4/1m",
 	}
+	maps.Copy(env, redisEnv)
 	a := apptest.New(t, pg, env)
 	b := apptest.New(t, pg, env)
+	_, cluster := a.Redis.(*redis.ClusterClient)
+	require.Equal(t, redisEnv["REDIS_CLUSTER_ADDRS"] != "", cluster, "Redis client %T", a.Redis)
+	for _, backend := range []string{a.Config.Session(), a.Config.RateLimit(), a.Config.Cache(), a.Config.PubSub()} {
+		require.Equal(t, "redis", backend)
+	}
 
 	t.Run("a login made on one server is accepted by the other", func(t *testing.T) {
 		addr := email("owner")
@@ -93,6 +116,16 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		for _, c := range []*apptest.Client{owner, onB} {
 			require.Equal(t, "After", c.Do("GET", "/api/v1/clinics/"+clinicID, nil).JSON(t)["name"])
 		}
+	})
+
+	t.Run("a change made through one server reaches the open agendas of the other", func(t *testing.T) {
+		clinicID, userID := a.Client(t).Signup("Live", email("owner"))
+		agendaOnB := listen(t, b.PubSub, clinicID)
+		owner := kernel.Principal{UserID: userID, ClinicID: clinicID, Role: kernel.RoleOwner}
+		pr, err := a.Schedule.CreateProfessional(context.Background(), owner, schedule.ProfessionalInput{Name: "Dra. Ana", DefaultDurationMinutes: 30})
+		require.NoError(t, err)
+		e := nextEvent(t, agendaOnB)
+		require.Equal(t, pr.ID, e.ProfessionalID, "event %+v", e)
 	})
 }
 

@@ -33,7 +33,7 @@ func openSecrets(ctx context.Context, cfg config.Config, d *db.DB, log *slog.Log
 		msg = "secret: key generated"
 	}
 	level := slog.LevelInfo
-	if d.Dialect != db.SQLite || cfg.RedisURL != "" {
+	if d.Dialect != db.SQLite || cfg.RedisEnabled() {
 		level = slog.LevelWarn
 	}
 	log.Log(ctx, level, msg+" (embedded)", "path", src.Path, "to_share", "set SECRET_KEY on every server to share it")

@@ -93,6 +93,10 @@ type Config struct {
 	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
 	SecretKeyPrevious secret.Key
 
+	// RedisClusterAddrs are the seed nodes of a Redis Cluster
+	// (REDIS_CLUSTER_ADDRS); empty: REDIS_URL names one server.
+	RedisClusterAddrs []string
+
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
 }
@@ -163,10 +167,12 @@ var Vars = []Var{
 		c.DatabaseURL = v
 		return nil
 	}},
-	{Name: "REDIS_URL", Default: "", Secret: true, Help: "redis:// or rediss:// URL. When set, sessions, cache, rate limits and live agenda updates default to Redis (shared by all servers).", set: func(c *Config, v string) error {
+	{Name: "REDIS_URL", Default: "", Secret: true, Help: "redis:// or rediss:// URL. When set, sessions, cache, rate limits and live agenda updates default to Redis (shared by all servers). For a Redis Cluster see REDIS_CLUSTER_ADDRS.", set: func(c *Config, v string) error {
 		if v != "" {
 			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			// A URL without a host (credentials and TLS only) is checked
+			// against REDIS_CLUSTER_ADDRS in validate.
+			if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || (u.Host == "" && u.User == nil) {
 				return errors.New("want redis://host:port[/db] or rediss://…")
 			}
 		}
@@ -359,6 +365,19 @@ var Vars = []Var{
 	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
+	{Name: "REDIS_CLUSTER_ADDRS", Default: "", Help: "Comma-separated host:port nodes of a Redis Cluster (one reachable node is enough; list every master). When set, clinic uses that cluster for everything REDIS_URL would (sessions, cache, rate limits, live updates), and REDIS_URL may be left unset or carry only the password and TLS, such as rediss://:secret@; a host in REDIS_URL is then one more node, and its database must be 0.", set: func(c *Config, v string) error {
+		c.RedisClusterAddrs = nil
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a == "" {
+				continue
+			}
+			if host, port, err := splitHostPort(a); err != nil || host == "" || port == 0 {
+				return fmt.Errorf("%q: want HOST:PORT[,HOST:PORT…]", a)
+			}
+			c.RedisClusterAddrs = append(c.RedisClusterAddrs, a)
+		}
+		return nil
+	}},
 }
 
 // Load reads the configuration from the process environment.
@@ -429,11 +448,21 @@ func lookup(getenv func(string) string, v Var) (val string, fromFile bool, err e
 // validate checks rules that involve more than one variable.
 func (c *Config) validate() []error {
 	var errs []error
-	if c.RedisURL == "" {
+	if !c.RedisEnabled() {
 		for name, v := range map[string]string{"SESSION_BACKEND": c.SessionBackend, "CACHE_BACKEND": c.CacheBackend, "RATE_LIMIT_BACKEND": c.RateLimitBackend, "PUBSUB_BACKEND": c.PubSubBackend} {
 			if v == "redis" || v == "tiered" {
-				errs = append(errs, fmt.Errorf("%s=%q: needs REDIS_URL, which is not set", name, v))
+				errs = append(errs, fmt.Errorf("%s=%q: needs REDIS_URL or REDIS_CLUSTER_ADDRS, neither is set", name, v))
 			}
+		}
+	}
+	if u, err := url.Parse(c.RedisURL); c.RedisURL != "" && err == nil {
+		switch {
+		case len(c.RedisClusterAddrs) == 0 && u.Host == "":
+			errs = append(errs, errors.New("REDIS_URL=(secret): has no host, which only REDIS_CLUSTER_ADDRS may supply, and it is not set"))
+		case len(c.RedisClusterAddrs) > 0 && u.RawQuery != "":
+			errs = append(errs, errors.New("REDIS_URL=(secret): with REDIS_CLUSTER_ADDRS it carries only credentials, TLS and a host, no ?query"))
+		case len(c.RedisClusterAddrs) > 0 && strings.Trim(u.Path, "/") != "" && strings.Trim(u.Path, "/") != "0":
+			errs = append(errs, errors.New("REDIS_URL=(secret): names a database other than 0, which a Redis Cluster (REDIS_CLUSTER_ADDRS) does not have"))
 		}
 	}
 	if strings.HasPrefix(c.FilesURL, "s3://") && c.S3Endpoint == "" {
@@ -458,16 +487,22 @@ func (c *Config) validate() []error {
 }
 
 // Session returns the session backend in effect.
-func (c *Config) Session() string { return pick(c.SessionBackend, c.RedisURL, "redis", "db") }
+func (c *Config) Session() string { return pick(c.SessionBackend, c.RedisEnabled(), "redis", "db") }
 
 // Cache returns the cache backend in effect.
-func (c *Config) Cache() string { return pick(c.CacheBackend, c.RedisURL, "redis", "memory") }
+func (c *Config) Cache() string { return pick(c.CacheBackend, c.RedisEnabled(), "redis", "memory") }
 
 // RateLimit returns the rate limit backend in effect.
-func (c *Config) RateLimit() string { return pick(c.RateLimitBackend, c.RedisURL, "redis", "memory") }
+func (c *Config) RateLimit() string {
+	return pick(c.RateLimitBackend, c.RedisEnabled(), "redis", "memory")
+}
 
 // PubSub returns the pub/sub backend in effect (live agenda updates).
-func (c *Config) PubSub() string { return pick(c.PubSubBackend, c.RedisURL, "redis", "memory") }
+func (c *Config) PubSub() string { return pick(c.PubSubBackend, c.RedisEnabled(), "redis", "memory") }
+
+// RedisEnabled reports whether a Redis is configured: one server
+// (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_ADDRS).
+func (c *Config) RedisEnabled() bool { return c.RedisURL != "" || len(c.RedisClusterAddrs) > 0 }
 
 // Source names where the secret variable name was read from: name, or
 // name+"_FILE" when it came from that file.
@@ -483,11 +518,11 @@ func (c *Config) Source(name string) string {
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
-func pick(set, redisURL, shared, embedded string) string {
+func pick(set string, redis bool, shared, embedded string) string {
 	switch {
 	case set != "":
 		return set
-	case redisURL != "":
+	case redis:
 		return shared
 	default:
 		return embedded

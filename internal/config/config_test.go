@@ -200,3 +200,53 @@ func TestSecretKeyIsASecret(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisClusterAddrs(t *testing.T) {
+	t.Parallel()
+	addrs := "10.0.0.1:7001, 10.0.0.2:7002,10.0.0.3:7003"
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantAddrs []string
+		wantURL   string
+		wantErr   []string
+	}{
+		{"cluster alone moves the shared subsystems", map[string]string{"REDIS_CLUSTER_ADDRS": addrs},
+			[]string{"10.0.0.1:7001", "10.0.0.2:7002", "10.0.0.3:7003"}, "", nil},
+		{"credentials and TLS only", map[string]string{"REDIS_CLUSTER_ADDRS": addrs, "REDIS_URL": "rediss://:hunter2@"},
+			[]string{"10.0.0.1:7001", "10.0.0.2:7002", "10.0.0.3:7003"}, "rediss://:hunter2@", nil},
+		{"url with a host and database 0", map[string]string{"REDIS_CLUSTER_ADDRS": "10.0.0.1:7001", "REDIS_URL": "redis://:hunter2@10.0.0.9:7009/0"},
+			[]string{"10.0.0.1:7001"}, "redis://:hunter2@10.0.0.9:7009/0", nil},
+		{"address without a port", map[string]string{"REDIS_CLUSTER_ADDRS": "10.0.0.1:7001,10.0.0.2"},
+			nil, "", []string{"REDIS_CLUSTER_ADDRS=", `"10.0.0.2": want HOST:PORT`}},
+		{"address without a host", map[string]string{"REDIS_CLUSTER_ADDRS": ":7001"},
+			nil, "", []string{"REDIS_CLUSTER_ADDRS=", "want HOST:PORT"}},
+		{"credentials only, without a cluster", map[string]string{"REDIS_URL": "rediss://:hunter2@"},
+			nil, "", []string{"REDIS_URL=(secret)", "no host", "REDIS_CLUSTER_ADDRS"}},
+		{"a database other than 0", map[string]string{"REDIS_CLUSTER_ADDRS": addrs, "REDIS_URL": "redis://:hunter2@10.0.0.9:7009/3"},
+			nil, "", []string{"REDIS_URL=(secret)", "database other than 0"}},
+		{"a query", map[string]string{"REDIS_CLUSTER_ADDRS": addrs, "REDIS_URL": "redis://:hunter2@10.0.0.9:7009?addr=10.0.0.8:7008"},
+			nil, "", []string{"REDIS_URL=(secret)", "no ?query"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.LoadFrom(env(tt.env))
+			if tt.wantErr != nil {
+				require.Error(t, err)
+				for _, w := range tt.wantErr {
+					require.Contains(t, err.Error(), w)
+				}
+				require.NotContains(t, err.Error(), "hunter2")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantAddrs, c.RedisClusterAddrs)
+			require.Equal(t, tt.wantURL, c.RedisURL)
+			require.True(t, c.RedisEnabled())
+			for name, got := range map[string]string{"session": c.Session(), "cache": c.Cache(), "rate limit": c.RateLimit(), "pubsub": c.PubSub()} {
+				require.Equal(t, "redis", got, "%s backend", name)
+			}
+		})
+	}
+}

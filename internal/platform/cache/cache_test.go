@@ -19,6 +19,7 @@ import (
 	"clinic/internal/platform/cache"
 	"clinic/internal/platform/cache/cachetest"
 	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/redisx/redistest"
 	"clinic/internal/platform/testenv"
 )
 
@@ -65,6 +66,75 @@ func TestTieredShared(t *testing.T) {
 		cfg := cache.Config{Backend: cache.BackendTiered, KeyPrefix: randomPrefix(), LocalTTL: time.Minute}
 		return newTiered(t, cfg, newClient(t, url, "")), newTiered(t, cfg, newClient(t, url, ""))
 	}, cachetest.Propagation(2*time.Second))
+}
+
+// The Redis Cluster runs: every cache key is one Redis key, GET and PTTL
+// are of one key, Delete sends one DEL per key, and the tiered
+// invalidations are PUBLISHed, which a cluster delivers on every node.
+
+func TestRedisCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	cachetest.Run(t, func(t *testing.T) cache.Cache {
+		return newCache(t, cache.Config{Backend: cache.BackendRedis, KeyPrefix: randomPrefix()}, rdb)
+	})
+}
+
+func TestRedisClusterShared(t *testing.T) {
+	t.Parallel()
+	redistest.Cluster(t)
+	cachetest.RunShared(t, func(t *testing.T) (a, b cache.Cache) {
+		cfg := cache.Config{Backend: cache.BackendRedis, KeyPrefix: randomPrefix()}
+		return newCache(t, cfg, redistest.Cluster(t)), newCache(t, cfg, redistest.Cluster(t))
+	})
+}
+
+func TestTieredCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	cachetest.Run(t, func(t *testing.T) cache.Cache {
+		return newTiered(t, cache.Config{Backend: cache.BackendTiered, KeyPrefix: randomPrefix()}, rdb)
+	})
+}
+
+func TestTieredClusterShared(t *testing.T) {
+	t.Parallel()
+	redistest.Cluster(t)
+	cachetest.RunShared(t, func(t *testing.T) (a, b cache.Cache) {
+		// The two instances' subscriptions are on whichever nodes their
+		// clients picked: b passes only if invalidations cross nodes.
+		cfg := cache.Config{Backend: cache.BackendTiered, KeyPrefix: randomPrefix(), LocalTTL: time.Minute}
+		return newTiered(t, cfg, redistest.Cluster(t)), newTiered(t, cfg, redistest.Cluster(t))
+	}, cachetest.Propagation(2*time.Second))
+}
+
+// TestRedisClusterDeletesKeysOfManySlots: one Delete of keys that hash to
+// many slots (a single DEL of them would fail with CROSSSLOT) removes them
+// all, through a tenant view as the app uses it.
+func TestRedisClusterDeletesKeysOfManySlots(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	prefix := randomPrefix()
+	c := cache.ForTenant(newCache(t, cache.Config{Backend: cache.BackendRedis, KeyPrefix: prefix}, rdb), "clinic-1")
+	ctx := t.Context()
+	keys := make([]string, 40)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("agenda:%d", i)
+		require.NoError(t, c.Set(ctx, keys[i], []byte("v"), time.Minute))
+	}
+	slots := map[int64]bool{}
+	for _, k := range keys {
+		slot, err := rdb.ClusterKeySlot(ctx, prefix+"t:clinic-1:"+k).Result()
+		require.NoError(t, err)
+		slots[slot] = true
+	}
+	require.Greater(t, len(slots), 1, "the keys are in one slot: the test would prove nothing")
+
+	require.NoError(t, c.Delete(ctx, keys...))
+	for _, k := range keys {
+		_, err := c.Get(ctx, k)
+		require.ErrorIs(t, err, cache.ErrMiss, "key %s", k)
+	}
 }
 
 // tieredPair returns two tiered instances on one Redis with their own

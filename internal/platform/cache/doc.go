@@ -16,6 +16,12 @@
 //     Config.LocalTTL, and while the subscription is down the local layer is
 //     flushed and bypassed.
 //
+// Both Redis backends work on a Redis Cluster too (a client from
+// redisx.NewCluster): an entry is one key, GET and PTTL are of that one key,
+// and a Delete of several keys, which may be in different hash slots, sends
+// one DEL per key. Keys carry no hash tag, so entries spread over every
+// master; see package redisx for the key rules.
+//
 // # Decorators
 //
 // WithPrefix confines a Cache to a key prefix (for example a tenant prefix

@@ -174,7 +174,7 @@ func (t *Tiered) invalidate(keys ...string) {
 }
 
 func (t *Tiered) publish(ctx context.Context, keys ...string) error {
-	if err := t.rdb.Publish(ctx, t.channel, encodeKeys(keys)).Err(); err != nil {
+	if err := redisx.Publish(ctx, t.rdb, t.channel, t.channel, encodeKeys(keys)); err != nil {
 		return fmt.Errorf("cache tiered: publish: %w", redisx.Err("PUBLISH", err))
 	}
 	return nil

@@ -17,7 +17,11 @@
 //   - "redis": PUBLISH and SUBSCRIBE on a shared Redis client; every
 //     subscriber of every server using the same Redis and prefix receives
 //     what any of them publishes. Each PubSub holds one subscription
-//     connection whatever the number of topics and subscribers.
+//     connection whatever the number of topics and subscribers. On a Redis
+//     Cluster, which forwards PUBLISH to the subscribers of every node, all
+//     of a prefix's messages go through one node, the one the subscription
+//     connections are on, so the guarantees above hold there too (see
+//     redisx.Publish).
 package pubsub
 
 import (

@@ -13,6 +13,7 @@ import (
 	"clinic/internal/platform/pubsub"
 	"clinic/internal/platform/pubsub/pubsubtest"
 	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/redisx/redistest"
 	"clinic/internal/platform/testenv"
 )
 
@@ -38,6 +39,47 @@ func TestRedisShared(t *testing.T) {
 		cfg := pubsub.Config{Backend: pubsub.BackendRedis, Prefix: randomPrefix()}
 		return newPubSub(t, cfg, newClient(t, url, "")), newPubSub(t, cfg, newClient(t, url, ""))
 	})
+}
+
+// The Redis Cluster runs: plain SUBSCRIBE and PUBLISH, which a cluster
+// forwards to the subscribers of every node (go-redis sends each PUBLISH to
+// any node), so one subscription connection serves every topic.
+
+func TestRedisCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	pubsubtest.Run(t, func(t *testing.T) pubsub.PubSub {
+		return newPubSub(t, pubsub.Config{Backend: pubsub.BackendRedis, Prefix: randomPrefix()}, rdb)
+	})
+}
+
+func TestRedisClusterShared(t *testing.T) {
+	t.Parallel()
+	redistest.Cluster(t)
+	pubsubtest.RunShared(t, func(t *testing.T) (a, b pubsub.PubSub) {
+		cfg := pubsub.Config{Backend: pubsub.BackendRedis, Prefix: randomPrefix()}
+		return newPubSub(t, cfg, redistest.Cluster(t)), newPubSub(t, cfg, redistest.Cluster(t))
+	})
+}
+
+// TestRedisClusterDeliversWhatAnyMasterPublishes: a subscriber, whichever
+// node its connection is on, receives a message PUBLISHed on each master.
+func TestRedisClusterDeliversWhatAnyMasterPublishes(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	prefix := randomPrefix()
+	ps := newPubSub(t, pubsub.Config{Backend: pubsub.BackendRedis, Prefix: prefix}, rdb)
+	s, err := ps.Subscribe(t.Context(), "agenda")
+	require.NoError(t, err)
+	masters, err := redistest.Masters(t.Context(), rdb.(*redis.ClusterClient))
+	require.NoError(t, err)
+	for _, addr := range masters {
+		node := redis.NewClient(&redis.Options{Addr: addr})
+		err := node.Publish(t.Context(), prefix+"agenda", "from "+addr).Err()
+		_ = node.Close()
+		require.NoError(t, err)
+		require.Equal(t, pubsub.Message{Topic: "agenda", Payload: []byte("from " + addr)}, pubsubtest.Receive(t, s))
+	}
 }
 
 func TestNewPicksTheBackendByName(t *testing.T) {

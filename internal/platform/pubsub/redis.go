@@ -33,6 +33,12 @@ const subscribeTimeout = 3 * time.Second
 // a new one, so each SUBSCRIBE is followed by a PING with a unique payload
 // on the same connection; Redis answers in order, so its PONG means the
 // SUBSCRIBE before it is in effect.
+//
+// Redis Cluster: every PUBLISH goes through the master of the prefix's hash
+// slot, and each session's connection is opened there (by subscribing first
+// to the channel named by the prefix alone), so messages keep the order and
+// the "nothing from before Subscribe" guarantees of one server; the cluster
+// forwards them to the subscribers of the other nodes.
 type redisPubSub struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -79,8 +85,10 @@ func newRedis(rdb redis.UniversalClient, prefix string, buffer int) *redisPubSub
 	return r
 }
 
-// Publish sends payload with PUBLISH; local subscribers receive it back from
-// Redis like every other server's.
+// Publish sends payload with PUBLISH (on a Redis Cluster, through the master
+// of the prefix's slot, the node every session's connection is on, see
+// redisx.Publish); local subscribers receive it back from Redis like every
+// other server's.
 func (r *redisPubSub) Publish(ctx context.Context, topic string, payload []byte) error {
 	if err := checkTopic("redis", "publish", topic); err != nil {
 		return err
@@ -88,7 +96,7 @@ func (r *redisPubSub) Publish(ctx context.Context, topic string, payload []byte)
 	if r.ctx.Err() != nil {
 		return ErrClosed
 	}
-	if err := r.rdb.Publish(ctx, r.prefix+topic, payload).Err(); err != nil {
+	if err := redisx.Publish(ctx, r.rdb, r.prefix, r.prefix+topic, payload); err != nil {
 		return fmt.Errorf("pubsub redis: publish %q: %w", topic, redisx.Err("PUBLISH", err))
 	}
 	return nil
@@ -206,7 +214,10 @@ func (r *redisPubSub) run() {
 // session runs one session (see redisPubSub) and reports whether Redis
 // answered during it.
 func (r *redisPubSub) session() (answered bool) {
-	ps := r.rdb.Subscribe(r.ctx) // no channel yet: nothing is sent
+	// The channel named by the prefix alone (no topic is empty, so nothing
+	// is published on it) puts the connection, on a Redis Cluster, on the
+	// node that Publish sends every topic through (see redisx.Publish).
+	ps := r.rdb.Subscribe(r.ctx, r.prefix)
 	if !r.start(ps) {
 		_ = ps.Close()
 		return false
@@ -240,7 +251,7 @@ func (r *redisPubSub) session() (answered bool) {
 			r.confirmed(m.Payload)
 		case *redis.Message:
 			topic, ok := strings.CutPrefix(m.Channel, r.prefix)
-			if !ok {
+			if !ok || topic == "" {
 				continue
 			}
 			r.hub.deliver(Message{Topic: topic, Payload: []byte(m.Payload)})

@@ -9,6 +9,9 @@
 //
 // Two backends implement Limiter: Memory (one process) and Redis (global
 // across app servers). New picks one by name; WithPrefix namespaces keys.
+// Redis keeps one key per limited subject and decides with a Lua script of
+// that one KEY, so it works unchanged on a Redis Cluster, where each key's
+// script runs on the master of its hash slot (see package redisx).
 package ratelimit
 
 import (

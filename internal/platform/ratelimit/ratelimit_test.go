@@ -19,6 +19,7 @@ import (
 	"clinic/internal/platform/ratelimit"
 	"clinic/internal/platform/ratelimit/ratelimittest"
 	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/redisx/redistest"
 	"clinic/internal/platform/testenv"
 )
 
@@ -65,6 +66,28 @@ func TestRedisSharedAcrossServers(t *testing.T) {
 		prefix := testenv.RandomName("test:") + ":"
 		a := ratelimit.WithPrefix(ratelimit.NewRedis(newRedisClient(t)), prefix)
 		b := ratelimit.WithPrefix(ratelimit.NewRedis(newRedisClient(t)), prefix)
+		return a, b
+	})
+}
+
+// The Redis Cluster runs: each decision is one Lua script with one KEY, so
+// it runs on the master of that key's slot, whatever the key.
+
+func TestRedisCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	ratelimittest.Run(t, func(t *testing.T) ratelimit.Limiter {
+		return ratelimit.WithPrefix(ratelimit.NewRedis(rdb), testenv.RandomName("test:")+":")
+	})
+}
+
+func TestRedisClusterSharedAcrossServers(t *testing.T) {
+	t.Parallel()
+	redistest.Cluster(t)
+	ratelimittest.RunShared(t, func(t *testing.T) (ratelimit.Limiter, ratelimit.Limiter) {
+		prefix := testenv.RandomName("test:") + ":"
+		a := ratelimit.WithPrefix(ratelimit.NewRedis(redistest.Cluster(t)), prefix)
+		b := ratelimit.WithPrefix(ratelimit.NewRedis(redistest.Cluster(t)), prefix)
 		return a, b
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"clinic/internal/platform/db"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/platform/redisx"
+	"clinic/internal/platform/redisx/redistest"
 	"clinic/internal/platform/session"
 	"clinic/internal/platform/session/sessiontest"
 	"clinic/internal/platform/testenv"
@@ -59,6 +60,25 @@ func TestRedisShared(t *testing.T) {
 	sessiontest.RunShared(t, func(t *testing.T) (session.Store, session.Store) {
 		prefix := redisPrefix(t)
 		return session.NewRedis(redisClient(t), prefix), session.NewRedis(redisClient(t), prefix)
+	})
+}
+
+// TestRedisCluster runs the contract on a Redis Cluster: each session is
+// one key, so every command stays in one slot wherever the key lands.
+func TestRedisCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Cluster(t)
+	sessiontest.Run(t, func(t *testing.T) session.Store {
+		return session.NewRedis(rdb, clusterPrefix(t, rdb))
+	})
+}
+
+func TestRedisClusterShared(t *testing.T) {
+	t.Parallel()
+	raw := redistest.Cluster(t)
+	sessiontest.RunShared(t, func(t *testing.T) (session.Store, session.Store) {
+		prefix := clusterPrefix(t, raw)
+		return session.NewRedis(redistest.Cluster(t), prefix), session.NewRedis(redistest.Cluster(t), prefix)
 	})
 }
 
@@ -128,6 +148,19 @@ func redisPrefix(tb testing.TB) string {
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
+	})
+	return prefix
+}
+
+// clusterPrefix returns a key prefix no other test uses and deletes its keys
+// from every master of the cluster rdb (which must outlive t) when t ends.
+func clusterPrefix(t *testing.T, rdb redis.UniversalClient) string {
+	t.Helper()
+	prefix := testenv.RandomName("test:session:") + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = redistest.DeletePrefix(ctx, rdb, prefix)
 	})
 	return prefix
 }

@@ -11,7 +11,8 @@
 //   - "db": the sessions table of clinic's database, SQLite or PostgreSQL,
 //     shared by every server using that database (DB);
 //   - "redis": Redis keys with an absolute expiry, shared by every server
-//     using that Redis (Redis).
+//     using that Redis (Redis). Every command is of one session's one key,
+//     so it works unchanged on a Redis Cluster (see package redisx).
 //
 // Memory and DB keep expired rows until something deletes them: they
 // implement Cleaner, and RunCleaner calls it periodically. Redis expires keys

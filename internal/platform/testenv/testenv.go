@@ -1,5 +1,6 @@
 // Package testenv gives integration tests the addresses of the real services
-// they run against (PostgreSQL, Redis, S3) from the environment.
+// they run against (PostgreSQL, Redis, a Redis Cluster, S3) from the
+// environment.
 //
 // When a variable is unset a test is skipped with a message naming it, except
 // under CI=true, where the test fails instead: CI must never pass by skipping.
@@ -9,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +41,24 @@ func DatabaseURL(t testing.TB) string {
 func RedisURL(t testing.TB) string {
 	t.Helper()
 	return Require(t, "TEST_REDIS_URL", "Redis")
+}
+
+// RedisClusterAddrs returns the seed addresses (host:port) in
+// TEST_REDIS_CLUSTER_ADDRS, a comma-separated list naming the nodes of a Redis
+// Cluster of three masters (.ci/start-redis-cluster.sh starts one).
+func RedisClusterAddrs(t testing.TB) []string {
+	t.Helper()
+	v := Require(t, "TEST_REDIS_CLUSTER_ADDRS", "a Redis Cluster")
+	var addrs []string
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		t.Fatalf("TEST_REDIS_CLUSTER_ADDRS=%q names no address", v)
+	}
+	return addrs
 }
 
 // RandomName returns prefix followed by 12 random hex characters, for a
