@@ -93,6 +93,13 @@ type Config struct {
 	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
 	SecretKeyPrevious secret.Key
 
+	// DatabaseReplicaURLs are PostgreSQL streaming replicas that read-only
+	// queries go to (DATABASE_REPLICA_URLS).
+	DatabaseReplicaURLs []string
+	// DatabaseReplicaMaxLag is how far behind the primary a replica may be
+	// and still serve reads.
+	DatabaseReplicaMaxLag time.Duration
+
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
 }
@@ -359,6 +366,21 @@ var Vars = []Var{
 	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
+	{Name: "DATABASE_REPLICA_URLS", Default: "", Secret: true, Help: "Comma-separated postgres:// URLs of streaming replicas of DATABASE_URL (PostgreSQL only): the agenda, availability and patient reads go to a replica that is up and at most DATABASE_REPLICA_MAX_LAG behind, else to the primary; a user's reads after their own write wait for a replica that has it (clinic_lsn cookie).", set: func(c *Config, v string) error {
+		c.DatabaseReplicaURLs = nil
+		for _, raw := range strings.Split(v, ",") {
+			if raw = strings.TrimSpace(raw); raw == "" {
+				continue
+			}
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+				return errors.New("want comma-separated postgres://host:port/db URLs")
+			}
+			c.DatabaseReplicaURLs = append(c.DatabaseReplicaURLs, raw)
+		}
+		return nil
+	}},
+	{Name: "DATABASE_REPLICA_MAX_LAG", Default: "2s", Help: "How far behind the primary a read replica may be and still serve reads; one further behind (or down) is skipped until it catches up.", set: durationVar(func(c *Config) *time.Duration { return &c.DatabaseReplicaMaxLag })},
 }
 
 // Load reads the configuration from the process environment.
@@ -450,6 +472,9 @@ func (c *Config) validate() []error {
 	}
 	if !c.SecretKey.IsZero() && c.SecretKeyPrevious == c.SecretKey {
 		errs = append(errs, errors.New("SECRET_KEY_PREVIOUS=(secret): is the same key as SECRET_KEY"))
+	}
+	if len(c.DatabaseReplicaURLs) > 0 && !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		errs = append(errs, errors.New("DATABASE_REPLICA_URLS=(secret): read replicas need DATABASE_URL=postgres://… (SQLite has none)"))
 	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("JOB_RESCUE_AFTER=%q: must exceed JOB_TIMEOUT (%s)", c.JobRescueAfter, c.JobTimeout))
