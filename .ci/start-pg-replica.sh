@@ -45,6 +45,8 @@ pg_isready -q -h 127.0.0.1 -p 5432 || die "the primary at 127.0.0.1:5432 is down
 
 if [[ "$(psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc 'SELECT pg_is_in_recovery()' 2>/dev/null || true)" == t ]]; then
 	log "replica already running on port $port"
+	# A test run that died with the replay paused would leave it paused.
+	psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc 'SELECT pg_wal_replay_resume()' >/dev/null
 	echo "export TEST_DATABASE_REPLICA_URL=$url"
 	exit 0
 fi
