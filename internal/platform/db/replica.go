@@ -3,8 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -280,9 +283,11 @@ func (db *DB) HasReplicas() bool { return db.replicas != nil }
 // Reader returns where a read outside a transaction should go: a replica
 // that is up, at most the replica lag bound behind the primary, and caught
 // up with the context's WithMinLSN; the primary itself when there is none,
-// without replicas, or when ctx says Primary. A query that cannot reach the
-// replica it was sent to runs on the primary instead (Query and
-// QueryContext; a QueryRow's error comes with its Scan, so it is returned).
+// without replicas, or when ctx says Primary. A read that cannot reach the
+// replica it was sent to (down since the last poll) runs on the primary
+// instead, and the replica is skipped until the next poll finds it up
+// (Query, QueryRow and QueryContext; QueryRowContext's *sql.Row cannot, so
+// its Scan returns the error).
 func (db *DB) Reader(ctx context.Context) Querier {
 	if db.replicas == nil {
 		return db
@@ -329,37 +334,111 @@ type replicaReader struct {
 	primary *DB
 }
 
-// unreachable reports whether err says the query never reached a server
-// (so it is safe to run elsewhere).
-func unreachable(err error) bool {
-	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || pgconn.SafeToRetry(err)
+// failedOver reports whether a read that failed with err on a replica
+// should run on the primary instead: when the replica could not be reached
+// or the connection broke (not when the server answered with an error, nor
+// when the caller's context ended). A read has no effect, so running it
+// again is harmless.
+func failedOver(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn)
 }
 
 func (q replicaReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	rows, err := q.r.db.QueryContext(ctx, query, args...)
-	if err != nil && unreachable(err) && ctx.Err() == nil {
+	if failedOver(ctx, err) {
 		q.r.markDown(err)
 		return q.primary.QueryContext(ctx, query, args...)
 	}
 	return rows, err
 }
 
+// QueryRowContext has no fallback: a *sql.Row's error comes with its Scan.
 func (q replicaReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return q.r.db.QueryRowContext(ctx, query, args...)
 }
 
 func (q replicaReader) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	rows, err := q.r.db.Query(ctx, query, args...)
-	if err != nil && unreachable(err) && ctx.Err() == nil {
+	if failedOver(ctx, err) {
 		q.r.markDown(err)
 		return q.primary.Query(ctx, query, args...)
 	}
-	return rows, err
+	if err != nil {
+		return nil, err
+	}
+	return &fallbackRows{Rows: rows, q: q, ctx: ctx, query: query, args: args}, nil
 }
 
+// fallbackRows are a replica's rows that, when the replica fails before
+// the first row (pgx reports a lost connection there, not from Query), are
+// read on the primary instead.
+type fallbackRows struct {
+	Rows
+	q     replicaReader
+	ctx   context.Context
+	query string
+	args  []any
+	begun bool
+}
+
+func (r *fallbackRows) Next() bool {
+	if r.begun {
+		return r.Rows.Next()
+	}
+	r.begun = true
+	if r.Rows.Next() {
+		return true
+	}
+	err := r.Rows.Err()
+	if !failedOver(r.ctx, err) {
+		return false
+	}
+	_ = r.Rows.Close()
+	r.q.r.markDown(err)
+	rows, perr := r.q.primary.Query(r.ctx, r.query, r.args...)
+	if perr != nil {
+		r.Rows = errRows{perr}
+		return false
+	}
+	r.Rows = rows
+	return r.Rows.Next()
+}
+
+// errRows are no rows and an error.
+type errRows struct{ err error }
+
+func (errRows) Next() bool          { return false }
+func (r errRows) Scan(...any) error { return r.err }
+func (r errRows) Err() error        { return r.err }
+func (r errRows) Close() error      { return r.err }
+
 func (q replicaReader) QueryRow(ctx context.Context, query string, args ...any) Row {
-	return q.r.db.QueryRow(ctx, query, args...)
+	return fallbackRow{q: q, ctx: ctx, query: query, args: args, row: q.r.db.QueryRow(ctx, query, args...)}
+}
+
+// fallbackRow is a replica's row that its Scan reads on the primary when
+// the replica could not answer.
+type fallbackRow struct {
+	q     replicaReader
+	ctx   context.Context
+	query string
+	args  []any
+	row   Row
+}
+
+func (r fallbackRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if failedOver(r.ctx, err) {
+		r.q.r.markDown(err)
+		return r.q.primary.QueryRow(r.ctx, r.query, r.args...).Scan(dest...)
+	}
+	return err
 }
 
 // ReplicaStatus is what the last poll learnt of one replica.

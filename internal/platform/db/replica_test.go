@@ -2,9 +2,13 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +223,109 @@ func TestParseLSN(t *testing.T) {
 		require.NoError(t, err, tc.in)
 		require.Equal(t, tc.want, got, tc.in)
 		require.Equal(t, tc.in, got.String())
+	}
+}
+
+// proxy forwards TCP connections to target until closed; Close also cuts
+// the connections it carries, as a replica that dies does.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+// startProxy listens on addr (127.0.0.1:0 for any port).
+func startProxy(t *testing.T, addr, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	p := &proxy{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); _ = u.Close() }()
+			go func() { _, _ = io.Copy(c, u); _ = c.Close() }()
+		}
+	}()
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *proxy) Close() {
+	_ = p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+// A replica that dies between two polls costs no error: the reads sent to
+// it run on the primary.
+func TestReplicaLostBetweenPollsReadsOnThePrimary(t *testing.T) {
+	t.Parallel()
+	primaryURL := dbtest.PostgresURL(t)
+	replicaURL, err := url.Parse(dbtest.ReplicaURL(t, primaryURL))
+	require.NoError(t, err)
+	dbtest.ReplayRunning(t)
+	p := startProxy(t, "127.0.0.1:0", replicaURL.Host)
+	replicaURL.Host = p.ln.Addr().String()
+	ctx := context.Background()
+	d, err := db.Open(ctx, primaryURL, db.Options{MaxConns: 4, ReplicaURLs: []string{replicaURL.String()}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	waitOnReplica(t, d, ctx)
+
+	for _, read := range []struct {
+		name string
+		run  func(q db.Querier) (bool, error)
+	}{
+		{"Query", func(q db.Querier) (bool, error) {
+			rows, err := q.Query(ctx, `SELECT pg_is_in_recovery()`)
+			if err != nil {
+				return false, err
+			}
+			var v bool
+			rows.Next()
+			err = rows.Scan(&v)
+			return v, errors.Join(err, rows.Close())
+		}},
+		{"QueryContext", func(q db.Querier) (bool, error) {
+			rows, err := q.QueryContext(ctx, `SELECT pg_is_in_recovery()`)
+			if err != nil {
+				return false, err
+			}
+			var v bool
+			rows.Next()
+			err = rows.Scan(&v)
+			return v, errors.Join(err, rows.Close())
+		}},
+		{"QueryRow", func(q db.Querier) (bool, error) {
+			var v bool
+			err := q.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&v)
+			return v, err
+		}},
+	} {
+		waitOnReplica(t, d, ctx)
+		q := d.Reader(ctx) // the replica, still up as far as the poll knows
+		p.Close()
+		inRecovery, err := read.run(q)
+		require.NoError(t, err, read.name)
+		require.False(t, inRecovery, "%s: read on a replica that is gone", read.name)
+		require.False(t, onReplica(t, d, ctx), "%s: the lost replica was picked again", read.name)
+		p = startProxy(t, p.ln.Addr().String(), p.target) // back up
 	}
 }
