@@ -320,6 +320,9 @@ func (db *DB) Fresh(ctx context.Context) context.Context {
 	if db.replicas == nil {
 		return ctx
 	}
+	if db.replicas.pick(0) == nil {
+		return Primary(ctx) // no replica could serve: spare the round trip
+	}
 	lsn, err := db.CurrentLSN(ctx)
 	if err != nil {
 		return Primary(ctx)
