@@ -136,7 +136,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{StatementTimeout: cfg.RequestTimeout})
+	a.DB, err = db.Open(ctx, cfg.DatabaseURL, db.Options{StatementTimeout: cfg.RequestTimeout,
+		ReplicaURLs: cfg.DatabaseReplicaURLs, ReplicaMaxLag: cfg.DatabaseReplicaMaxLag})
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +146,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log.Info("database: sqlite (embedded)", "path", a.DB.Path, "to_share", "set DATABASE_URL=postgres://… to use PostgreSQL")
 	} else {
 		log.Info("database: postgres", "url", db.Redact(cfg.DatabaseURL))
+	}
+	for _, r := range a.DB.Replicas() {
+		log.Info("database: read replica", "replica", r.Name, "up", r.Up, "max_lag", cfg.DatabaseReplicaMaxLag)
 	}
 	a.Registry.MustRegister(a.DB.Collector())
 	if a.Secrets, err = openSecrets(ctx, cfg, a.DB, log); err != nil {
@@ -408,7 +412,7 @@ func (a *App) handler() (http.Handler, error) {
 			a.Web.WriteError(w, r, err)
 		},
 		Stream: web.IsStream,
-	}.Wrap(mux)
+	}.Wrap(httpx.ReadYourWrites(a.DB, a.Config.SecureCookies(), a.Config.DatabaseReplicaMaxLag)(mux))
 }
 
 // migrate applies clinic's and River's migrations. On PostgreSQL they run on

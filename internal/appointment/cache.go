@@ -139,7 +139,14 @@ func (s *Service) ListJSON(ctx context.Context, p kernel.Principal, f ListFilter
 			}
 		}
 	}
-	page, err := s.list(ctx, p, q)
+	lctx := ctx
+	if key != "" {
+		// Cached for everyone: read from a replica only once it holds
+		// every write committed before (the one that ended the previous
+		// generation included).
+		lctx = s.db.Fresh(ctx)
+	}
+	page, err := s.list(lctx, p, q)
 	if err != nil {
 		return nil, "", err
 	}

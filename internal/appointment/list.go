@@ -126,7 +126,7 @@ func (s *Service) list(ctx context.Context, p kernel.Principal, f listQuery) (Pa
 	}
 	q.WriteString(` ORDER BY a.starts_at, a.id LIMIT ` + arg(f.Limit+1))
 
-	rows, err := s.db.Query(ctx, q.String(), args...)
+	rows, err := s.db.Reader(ctx).Query(ctx, q.String(), args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("appointment: list: %w", err)
 	}

@@ -96,6 +96,12 @@ type Config struct {
 	// RedisClusterAddrs are the seed nodes of a Redis Cluster
 	// (REDIS_CLUSTER_ADDRS); empty: REDIS_URL names one server.
 	RedisClusterAddrs []string
+	// DatabaseReplicaURLs are PostgreSQL streaming replicas that read-only
+	// queries go to (DATABASE_REPLICA_URLS).
+	DatabaseReplicaURLs []string
+	// DatabaseReplicaMaxLag is how far behind the primary a replica may be
+	// and still serve reads.
+	DatabaseReplicaMaxLag time.Duration
 
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
@@ -378,6 +384,21 @@ var Vars = []Var{
 		}
 		return nil
 	}},
+	{Name: "DATABASE_REPLICA_URLS", Default: "", Secret: true, Help: "Comma-separated postgres:// URLs of streaming replicas of DATABASE_URL (PostgreSQL only): the agenda, availability and patient reads go to a replica that is up and at most DATABASE_REPLICA_MAX_LAG behind, else to the primary; a user's reads after their own write wait for a replica that has it (clinic_lsn cookie).", set: func(c *Config, v string) error {
+		c.DatabaseReplicaURLs = nil
+		for _, raw := range strings.Split(v, ",") {
+			if raw = strings.TrimSpace(raw); raw == "" {
+				continue
+			}
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+				return errors.New("want comma-separated postgres://host:port/db URLs")
+			}
+			c.DatabaseReplicaURLs = append(c.DatabaseReplicaURLs, raw)
+		}
+		return nil
+	}},
+	{Name: "DATABASE_REPLICA_MAX_LAG", Default: "2s", Help: "How far behind the primary a read replica may be and still serve reads; one further behind (or down) is skipped until it catches up.", set: durationVar(func(c *Config) *time.Duration { return &c.DatabaseReplicaMaxLag })},
 }
 
 // Load reads the configuration from the process environment.
@@ -479,6 +500,9 @@ func (c *Config) validate() []error {
 	}
 	if !c.SecretKey.IsZero() && c.SecretKeyPrevious == c.SecretKey {
 		errs = append(errs, errors.New("SECRET_KEY_PREVIOUS=(secret): is the same key as SECRET_KEY"))
+	}
+	if len(c.DatabaseReplicaURLs) > 0 && !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		errs = append(errs, errors.New("DATABASE_REPLICA_URLS=(secret): read replicas need DATABASE_URL=postgres://… (SQLite has none)"))
 	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("JOB_RESCUE_AFTER=%q: must exceed JOB_TIMEOUT (%s)", c.JobRescueAfter, c.JobTimeout))

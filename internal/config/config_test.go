@@ -250,3 +250,36 @@ func TestRedisClusterAddrs(t *testing.T) {
 		})
 	}
 }
+
+func TestDatabaseReplicas(t *testing.T) {
+	t.Parallel()
+	const primary = "postgres://db.example/clinic"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    []string
+		wantErr string
+	}{
+		{"none by default", map[string]string{"DATABASE_URL": primary}, nil, ""},
+		{"two, spaces trimmed", map[string]string{"DATABASE_URL": primary, "DATABASE_REPLICA_URLS": "postgres://r1:5432/clinic, postgresql://r2/clinic?sslmode=require"},
+			[]string{"postgres://r1:5432/clinic", "postgresql://r2/clinic?sslmode=require"}, ""},
+		{"refused on SQLite", map[string]string{"DATABASE_REPLICA_URLS": "postgres://r1/clinic"}, nil, "read replicas need DATABASE_URL=postgres://"},
+		{"refused on a SQLite file", map[string]string{"DATABASE_URL": "sqlite:/tmp/x.db", "DATABASE_REPLICA_URLS": "postgres://r1/clinic"}, nil, "SQLite has none"},
+		{"not postgres", map[string]string{"DATABASE_URL": primary, "DATABASE_REPLICA_URLS": "mysql://r1/clinic"}, nil, "DATABASE_REPLICA_URLS=(secret): want comma-separated postgres://"},
+		{"bad lag", map[string]string{"DATABASE_URL": primary, "DATABASE_REPLICA_MAX_LAG": "0s"}, nil, `DATABASE_REPLICA_MAX_LAG="0s"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.LoadFrom(env(tc.env))
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				require.NotContains(t, err.Error(), "r1", "the secret URL was echoed")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, c.DatabaseReplicaURLs)
+			require.Equal(t, 2*time.Second, c.DatabaseReplicaMaxLag)
+		})
+	}
+}

@@ -124,7 +124,7 @@ func (s *Service) List(ctx context.Context, pr kernel.Principal, q ListQuery) (P
 		// scans the table instead of using the trigram index.
 		qargs = append([]any{pgx.QueryExecModeExec}, a...)
 	}
-	rows, err := s.db.QueryContext(ctx, query, qargs...)
+	rows, err := s.db.Reader(ctx).QueryContext(ctx, query, qargs...)
 	if err != nil {
 		return Page{}, fmt.Errorf("patient store: list: %w", err)
 	}

@@ -121,7 +121,7 @@ func (s *Service) Get(ctx context.Context, pr kernel.Principal, id string) (Pati
 	if !kernel.IsID(id) {
 		return Patient{}, errNotFound
 	}
-	p, err := s.get(ctx, s.db, scopeOf(pr), id, false)
+	p, err := s.get(ctx, s.db.Reader(ctx), scopeOf(pr), id, false)
 	if err != nil {
 		return Patient{}, err
 	}

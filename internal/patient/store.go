@@ -15,9 +15,14 @@ import (
 
 // queryer is a *sql.DB, *sql.Tx or *db.DB.
 type queryer interface {
+	reader
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// reader is a queryer or what db.DB.Reader returns (perhaps a replica).
+type reader interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // args numbers query parameters ($1, $2…) as they are added.
@@ -89,7 +94,7 @@ var errNotFound = apperr.New(apperr.NotFound, "Patient not found.")
 
 // get returns one active patient in scope; forUpdate locks the row
 // (PostgreSQL; SQLite transactions hold the write lock already).
-func (s *Service) get(ctx context.Context, q queryer, sc scope, id string, forUpdate bool) (Patient, error) {
+func (s *Service) get(ctx context.Context, q reader, sc scope, id string, forUpdate bool) (Patient, error) {
 	var a args
 	query := `SELECT ` + columns + ` FROM patients p WHERE ` + sc.where(&a) + ` AND p.id = ` + a.add(id)
 	if forUpdate && s.db.Dialect == db.Postgres {

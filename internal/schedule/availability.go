@@ -125,7 +125,10 @@ func (s *Service) cachedAvailability(ctx context.Context, clinicID, gen string, 
 	tc := s.tenantCache(clinicID)
 	key := fmt.Sprintf("avail:%s:%s:%d:%d:%d:%s", gen, q.ProfessionalID, q.From.UnixNano(), q.To.UnixNano(), q.Duration/time.Minute, q.RoomID)
 	b, err := cache.Load(ctx, tc, key, availabilityTTL, func(ctx context.Context) ([]byte, error) {
-		p, err := s.computeAvailability(ctx, clinicID, loc, q)
+		// Cached for everyone: read from a replica only once it holds
+		// every write committed before (the one that ended the previous
+		// generation included).
+		p, err := s.computeAvailability(s.db.Fresh(ctx), clinicID, loc, q)
 		if err != nil {
 			return nil, err
 		}
@@ -324,9 +327,10 @@ func (b busy) normalize() busy {
 // appointments of the whole range and the inactive rooms; the rest is
 // computed in memory.
 func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc *time.Location, q AvailabilityQuery) (packedSlots, error) {
+	rd := s.db.Reader(ctx) // reads only, outside any transaction
 	var pros []Professional
 	if q.ProfessionalID != "" {
-		pr, err := professional(ctx, s.db, clinicID, q.ProfessionalID)
+		pr, err := professional(ctx, rd, clinicID, q.ProfessionalID)
 		if err != nil {
 			return packedSlots{}, err
 		}
@@ -335,13 +339,13 @@ func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc 
 		}
 	} else {
 		var err error
-		pros, err = queryProfessionals(ctx, s.db, `SELECT `+professionalColumns+` FROM professionals WHERE clinic_id = $1 AND active = $2 ORDER BY name, id`, clinicID, true)
+		pros, err = queryProfessionals(ctx, rd, `SELECT `+professionalColumns+` FROM professionals WHERE clinic_id = $1 AND active = $2 ORDER BY name, id`, clinicID, true)
 		if err != nil {
 			return packedSlots{}, err
 		}
 	}
 	if q.RoomID != "" {
-		r, err := room(ctx, s.db, clinicID, q.RoomID)
+		r, err := room(ctx, rd, clinicID, q.RoomID)
 		if err != nil {
 			return packedSlots{}, err
 		}
@@ -353,21 +357,21 @@ func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc 
 	if len(pros) == 0 {
 		return out, nil
 	}
-	rules, err := loadRules(ctx, s.db, clinicID, q.ProfessionalID)
+	rules, err := loadRules(ctx, rd, clinicID, q.ProfessionalID)
 	if err != nil {
 		return packedSlots{}, err
 	}
-	excs, err := loadExceptions(ctx, s.db, clinicID, q.ProfessionalID, q.From.In(loc).Format(DateLayout), q.To.In(loc).Format(DateLayout))
+	excs, err := loadExceptions(ctx, rd, clinicID, q.ProfessionalID, q.From.In(loc).Format(DateLayout), q.To.In(loc).Format(DateLayout))
 	if err != nil {
 		return packedSlots{}, err
 	}
-	byPro, byRoom, err := s.loadBusy(ctx, clinicID, q.ProfessionalID, q.From, q.To)
+	byPro, byRoom, err := s.loadBusy(ctx, rd, clinicID, q.ProfessionalID, q.From, q.To)
 	if err != nil {
 		return packedSlots{}, err
 	}
 	// Working hours in a room out of use count as working hours without a
 	// room (as WorkingIntervals reads them for a booking).
-	inactive, err := inactiveRooms(ctx, s.db, clinicID)
+	inactive, err := inactiveRooms(ctx, rd, clinicID)
 	if err != nil {
 		return packedSlots{}, err
 	}
@@ -436,7 +440,7 @@ func (s *Service) computeAvailability(ctx context.Context, clinicID string, loc 
 // loadBusy returns the active appointments overlapping [from, to) by
 // professional and by room, each normalized. With professionalID, only that
 // professional's appointments and those with a room are read.
-func (s *Service) loadBusy(ctx context.Context, clinicID, professionalID string, from, to time.Time) (map[string]busy, map[string]busy, error) {
+func (s *Service) loadBusy(ctx context.Context, rd reader, clinicID, professionalID string, from, to time.Time) (map[string]busy, map[string]busy, error) {
 	cols := `starts_at, ends_at`
 	if s.db.Dialect == db.SQLite {
 		// Text, parsed once with the one layout the driver writes: faster
@@ -451,7 +455,7 @@ func (s *Service) loadBusy(ctx context.Context, clinicID, professionalID string,
 		query += ` AND (professional_id = $5 OR room_id IS NOT NULL)`
 		args = append(args, professionalID)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := rd.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("schedule: load appointments: %w", err)
 	}

@@ -201,7 +201,7 @@ func (s *Service) SetWorkingHours(ctx context.Context, p kernel.Principal, profe
 
 // loadRules returns the rules of one professional, or of every professional
 // of the clinic when professionalID is "", by professional id (one query).
-func loadRules(ctx context.Context, q queryer, clinicID, professionalID string) (map[string][]Rule, error) {
+func loadRules(ctx context.Context, q reader, clinicID, professionalID string) (map[string][]Rule, error) {
 	query := `SELECT id, professional_id, weekday, start_minute, end_minute, room_id FROM working_hours WHERE clinic_id = $1`
 	args := []any{clinicID}
 	if professionalID != "" {
@@ -457,7 +457,7 @@ func (s *Service) Exceptions(ctx context.Context, clinicID, professionalID strin
 // loadExceptions returns the exceptions between two dates (inclusive, ""
 // unbounded) of one professional, or of every professional of the clinic
 // when professionalID is "", by professional id (one query).
-func loadExceptions(ctx context.Context, q queryer, clinicID, professionalID, from, to string) (map[string][]Exception, error) {
+func loadExceptions(ctx context.Context, q reader, clinicID, professionalID, from, to string) (map[string][]Exception, error) {
 	query := `SELECT id, clinic_id, professional_id, date, kind, start_minute, end_minute, room_id, reason, created_at
 		FROM schedule_exceptions WHERE clinic_id = $1`
 	args := []any{clinicID}

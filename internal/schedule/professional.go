@@ -261,7 +261,7 @@ func scanProfessional(row interface{ Scan(...any) error }) (Professional, error)
 	return p, err
 }
 
-func professional(ctx context.Context, q queryer, clinicID, id string) (Professional, error) {
+func professional(ctx context.Context, q reader, clinicID, id string) (Professional, error) {
 	if !kernel.IsID(id) {
 		return Professional{}, errProfessionalNotFound
 	}
@@ -313,7 +313,7 @@ func (s *Service) Professionals(ctx context.Context, clinicID string, f Professi
 	return queryProfessionals(ctx, s.db, q+` ORDER BY name, id`, args...)
 }
 
-func queryProfessionals(ctx context.Context, q queryer, query string, args ...any) ([]Professional, error) {
+func queryProfessionals(ctx context.Context, q reader, query string, args ...any) ([]Professional, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: list professionals: %w", err)

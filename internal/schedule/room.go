@@ -131,7 +131,7 @@ func (s *Service) Room(ctx context.Context, clinicID, id string) (Room, error) {
 	return room(ctx, s.db, clinicID, id)
 }
 
-func room(ctx context.Context, q queryer, clinicID, id string) (Room, error) {
+func room(ctx context.Context, q reader, clinicID, id string) (Room, error) {
 	if !kernel.IsID(id) {
 		return Room{}, errRoomNotFound
 	}
@@ -231,7 +231,7 @@ func checkRooms(ctx context.Context, q queryer, clinicID, field string, ids []st
 const errRoomInactive = "This room is inactive."
 
 // inactiveRooms returns the ids of the clinic's inactive rooms.
-func inactiveRooms(ctx context.Context, q queryer, clinicID string) (map[string]bool, error) {
+func inactiveRooms(ctx context.Context, q reader, clinicID string) (map[string]bool, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id FROM rooms WHERE clinic_id = $1 AND NOT active`, clinicID)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: inactive rooms: %w", err)

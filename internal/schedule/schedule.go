@@ -168,9 +168,14 @@ func forbidden(msg string) error { return apperr.New(apperr.Forbidden, "%s", msg
 
 // queryer is a *sql.DB, *sql.Tx or *db.DB.
 type queryer interface {
+	reader
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// reader is a queryer or what db.DB.Reader returns (perhaps a replica).
+type reader interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 func nullable(s string) any {

@@ -4,6 +4,28 @@
 // Queries are written once with $1, $2… placeholders, which both engines
 // accept. Times are stored in UTC (see Time).
 //
+// # Read replicas
+//
+// On PostgreSQL, Options.ReplicaURLs (DATABASE_REPLICA_URLS) names
+// streaming replicas; DB.Reader picks where a read outside a transaction
+// goes. A background poll (every 250 ms) reads the primary's
+// pg_current_wal_lsn() and each replica's pg_is_in_recovery() and
+// pg_last_wal_replay_lsn(): a replica that has replayed what the primary had
+// at time t holds every write committed before t, and its lag is the time
+// since the latest such t. A replica that is down, not in recovery, or
+// lagging more than Options.ReplicaMaxLag is skipped; with none left, reads
+// go to the primary. No query pays for the checks.
+//
+// Read-your-writes is exact, by WAL position rather than by time: after a
+// request that wrote, the HTTP layer reads the primary's position
+// (CurrentLSN) and gives it back to the user (a cookie); the user's next
+// requests carry it in their context (WithMinLSN), and Reader uses a replica
+// only once its replayed position is at or past it, so a user always sees
+// their own writes, even on a replica that lags or is paused. Primary sends
+// a context's reads to the primary outright. A read whose answer is cached
+// for everyone uses Fresh (the primary's position now), so a cache never
+// keeps a page older than the write that invalidated it.
+//
 // Tables: schema_migrations.
 package db
 
@@ -47,6 +69,8 @@ type DB struct {
 	Pool    *pgxpool.Pool
 	// Path is the SQLite file path (empty on PostgreSQL).
 	Path string
+	// replicas are the read replicas (nil: none; see Reader).
+	replicas *replicaSet
 }
 
 // Options tunes Open.
@@ -62,6 +86,12 @@ type Options struct {
 	// Tracer sees every query and batch sent to PostgreSQL (nil: none); a
 	// pgx.BatchTracer sees batches too. Ignored on SQLite.
 	Tracer pgx.QueryTracer
+	// ReplicaURLs are PostgreSQL streaming replicas of the primary that
+	// Reader sends reads to (see replica.go); refused on SQLite.
+	ReplicaURLs []string
+	// ReplicaMaxLag is how far behind the primary a replica may be and
+	// still serve reads (0: DefaultReplicaMaxLag).
+	ReplicaMaxLag time.Duration
 }
 
 // DefaultSQLitePath is where the embedded database lives when no URL is set.
@@ -86,6 +116,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
+	if len(opts.ReplicaURLs) > 0 {
+		return nil, errors.New("db: read replicas need PostgreSQL (DATABASE_URL=postgres://…)")
+	}
 	if path == "" {
 		path = DefaultSQLitePath
 	}
@@ -124,6 +157,31 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	cfg, err := poolConfig(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: connect postgres %s: %w", Redact(rawURL), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: ping postgres %s: %w", Redact(rawURL), err)
+	}
+	sdb := stdlib.OpenDBFromPool(pool)
+	d := &DB{DB: sdb, Dialect: Postgres, Pool: pool}
+	if len(opts.ReplicaURLs) > 0 {
+		if d.replicas, err = openReplicas(d, opts.ReplicaURLs, opts.ReplicaMaxLag, opts); err != nil {
+			_ = d.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// poolConfig is the pgx pool configuration of rawURL with opts.
+func poolConfig(rawURL string, opts Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse postgres url %s: %w", Redact(rawURL), err)
@@ -153,20 +211,14 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 	if opts.Tracer != nil {
 		cfg.ConnConfig.Tracer = opts.Tracer
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("db: connect postgres %s: %w", Redact(rawURL), err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("db: ping postgres %s: %w", Redact(rawURL), err)
-	}
-	sdb := stdlib.OpenDBFromPool(pool)
-	return &DB{DB: sdb, Dialect: Postgres, Pool: pool}, nil
+	return cfg, nil
 }
 
-// Close closes the database and, on PostgreSQL, its pool.
+// Close closes the database and, on PostgreSQL, its pool and replicas.
 func (db *DB) Close() error {
+	if db.replicas != nil {
+		db.replicas.close()
+	}
 	err := db.DB.Close()
 	if db.Pool != nil {
 		db.Pool.Close()
