@@ -93,6 +93,13 @@ type Config struct {
 	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
 	SecretKeyPrevious secret.Key
 
+	// BackupDir is where periodic backups go (BACKUP_DIR; "": none).
+	BackupDir string
+	// BackupInterval is how often a periodic backup is taken.
+	BackupInterval time.Duration
+	// BackupKeep is how many periodic backups are kept (0: all).
+	BackupKeep int
+
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
 }
@@ -359,6 +366,19 @@ var Vars = []Var{
 	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
+	{Name: "BACKUP_DIR", Default: "", Help: "Directory the job workers write a periodic backup (database and files, one .tar.gz) into; empty: no periodic backups (`clinic backup` takes one at any time).", set: func(c *Config, v string) error {
+		c.BackupDir = v
+		return nil
+	}},
+	{Name: "BACKUP_INTERVAL", Default: "24h", Help: "How often the periodic backup is taken (once per interval across all workers).", set: durationVar(func(c *Config) *time.Duration { return &c.BackupInterval })},
+	{Name: "BACKUP_KEEP", Default: "7", Help: "How many periodic backups BACKUP_DIR keeps: older ones are deleted after each backup; 0 keeps all.", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		c.BackupKeep = n
+		return nil
+	}},
 }
 
 // Load reads the configuration from the process environment.
