@@ -334,9 +334,9 @@ func Prune(dir string, keep int) ([]string, error) {
 
 // schemaVersion is the highest applied migration.
 func schemaVersion(ctx context.Context, d *db.DB) (int, error) {
-	var v int
-	if err := d.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("backup: read schema_migrations (is this clinic's database?): %w", err)
+	v, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("backup: is this clinic's database? %w", err)
 	}
 	return v, nil
 }

@@ -89,10 +89,25 @@ func firstSchema(searchPath string) string {
 // quoteIdent quotes a PostgreSQL identifier.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// Find returns t with the paths of pg_dump and pg_restore filled in, or an
+// error wrapping ErrNoTool that says how to install them.
+func (t Tools) Find() (Tools, error) {
+	var err error
+	if t.PgDump, err = tool(t.PgDump, "pg_dump"); err != nil {
+		return t, err
+	}
+	t.PgRestore, err = tool(t.PgRestore, "pg_restore")
+	return t, err
+}
+
 // tool finds a PostgreSQL client program.
 func tool(set, name string) (string, error) {
 	if set != "" {
-		return set, nil
+		p, err := exec.LookPath(set)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %v: install PostgreSQL's client programs of the server's major version (Debian: apt-get install postgresql-client-15)", ErrNoTool, set, err)
+		}
+		return p, nil
 	}
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil

@@ -52,3 +52,11 @@ func TestWithoutSchemaEntryKeepsEverythingButCreateSchema(t *testing.T) {
 		"3513; 1259 17136 INDEX test_ab12 t_s_idx postgres\n"
 	require.Equal(t, want, string(withoutSchemaEntry([]byte(toc))))
 }
+
+func TestAMissingClientProgramSaysHowToInstallIt(t *testing.T) {
+	t.Parallel()
+	_, err := Tools{PgDump: "/nonexistent/pg_dump"}.Find()
+	require.ErrorIs(t, err, ErrNoTool)
+	require.ErrorContains(t, err, "/nonexistent/pg_dump")
+	require.ErrorContains(t, err, "apt-get install postgresql-client-15")
+}

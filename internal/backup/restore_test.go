@@ -276,6 +276,7 @@ func TestPostgresWholeDatabaseRestoresIntoANewDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	src := newDatabase(t)
+	requirePgTools(t)
 	d, err := db.Open(ctx, src, db.Options{MaxConns: 2})
 	require.NoError(t, err)
 	defer d.Close()
