@@ -229,7 +229,9 @@ func restorePostgres(ctx context.Context, d *db.DB, rawURL, dump string, m Manif
 	if err != nil {
 		return err
 	}
-	args := []string{"--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname=" + c.url}
+	// No comments: clinic's schema has none, and a whole database's dump
+	// carries COMMENT ON EXTENSION, which only a superuser may restore.
+	args := []string{"--no-owner", "--no-privileges", "--no-comments", "--exit-on-error", "--single-transaction", "--dbname=" + c.url}
 	if m.Schema != "" {
 		for _, e := range m.Extensions {
 			if _, err := d.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS `+quoteIdent(e.Name)+` WITH SCHEMA `+quoteIdent(e.Schema)); err != nil && !db.IsUniqueViolation(err) {
