@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -74,6 +75,10 @@ func (w *backupWorker) Timeout(*river.Job[backupArgs]) time.Duration {
 // Work takes a backup into BACKUP_DIR, then deletes all but the newest
 // BACKUP_KEEP.
 func (w *backupWorker) Work(ctx context.Context, _ *river.Job[backupArgs]) error {
+	if w.cfg.BackupDir == "" {
+		// Enqueued by a process with BACKUP_DIR; retried, perhaps on another worker.
+		return errors.New("backup: BACKUP_DIR is not set in this worker process: set it on every worker")
+	}
 	path, m, err := backup.Create(ctx, w.cfg.BackupDir+string(filepath.Separator),
 		backup.Source{DB: w.db, URL: w.cfg.DatabaseURL, Files: w.files}, backup.Options{Log: w.log})
 	if err != nil {
