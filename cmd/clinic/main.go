@@ -1,6 +1,6 @@
 // Command clinic runs the clinic-management server.
 //
-// Usage: clinic [serve|worker|migrate up|migrate status|version|help]
+// Usage: clinic [serve|worker|migrate up|migrate status|demo|backup|restore|version|help]
 package main
 
 import (
@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve", "worker", "migrate", "demo":
 	case "load":
 		return runLoad(ctx, args, stdout, stderr)
+	case "backup", "restore":
 	default:
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -67,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return work(ctx, cfg, log)
 	case "demo":
 		return seedDemo(ctx, cfg, log, stdout)
+	case "backup":
+		return backupCmd(ctx, cfg, log, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, log, args, stdout, stderr)
 	default:
 		sub := "up"
 		if len(args) > 0 {
@@ -199,6 +204,8 @@ Commands:
   migrate status   List migrations and when each was applied.
   demo             Create a demo clinic with professionals, patients and a living agenda; print its login.
   load             Load generator: seed clinics through the API of -url and run the request mix (clinic load -h).
+  backup [-o DIR]  Write one backup (database and files, one .tar.gz) into DIR (default BACKUP_DIR, else .); -o FILE names it.
+  restore FILE     Restore a backup into an empty database and file store (DATABASE_URL, FILES_URL).
   version          Print the version.
   help             Show this help.
 

@@ -256,6 +256,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	remindersLate.register(workers)
 	documentsLate := &lateDocuments{}
 	river.AddWorker(workers, &lateOCR{l: documentsLate})
+	river.AddWorker(workers, &backupWorker{cfg: cfg, db: a.DB, files: a.Files, log: log})
 	for _, register := range o.workers {
 		register(workers)
 	}
@@ -265,7 +266,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		MaxAttempts:  cfg.JobMaxAttempts,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobRescueAfter,
-		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval)),
+		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval), backupJob(cfg)),
 	}, workers, a.Registry, log)
 	if err != nil {
 		return nil, err
@@ -278,6 +279,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	default:
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
+	logBackups(log, cfg)
 
 	// The services' listeners (effects.go) use services built here, after
 	// them: they run only on writes, once New has returned.
@@ -510,10 +512,17 @@ func (a *App) Close() error {
 // jobs returns the job enqueuer for services (the durable queue).
 func (a *App) jobs() appointment.Enqueuer { return a.Queue }
 
-// periodic returns the periodic jobs when this process runs workers.
+// periodic returns the periodic jobs when this process runs workers (nil
+// jobs, those turned off, left out).
 func periodic(cfg config.Config, jobs ...*river.PeriodicJob) []*river.PeriodicJob {
 	if cfg.JobWorkers == 0 {
 		return nil
 	}
-	return jobs
+	var on []*river.PeriodicJob
+	for _, j := range jobs {
+		if j != nil {
+			on = append(on, j)
+		}
+	}
+	return on
 }

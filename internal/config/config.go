@@ -102,6 +102,12 @@ type Config struct {
 	// DatabaseReplicaMaxLag is how far behind the primary a replica may be
 	// and still serve reads.
 	DatabaseReplicaMaxLag time.Duration
+	// BackupDir is where periodic backups go (BACKUP_DIR; "": none).
+	BackupDir string
+	// BackupInterval is how often a periodic backup is taken.
+	BackupInterval time.Duration
+	// BackupKeep is how many periodic backups are kept (0: all).
+	BackupKeep int
 
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
@@ -399,6 +405,19 @@ var Vars = []Var{
 		return nil
 	}},
 	{Name: "DATABASE_REPLICA_MAX_LAG", Default: "2s", Help: "How far behind the primary a read replica may be and still serve reads; one further behind (or down) is skipped until it catches up.", set: durationVar(func(c *Config) *time.Duration { return &c.DatabaseReplicaMaxLag })},
+	{Name: "BACKUP_DIR", Default: "", Help: "Directory the job workers write a periodic backup (database and files, one .tar.gz) into; empty: no periodic backups (`clinic backup` takes one at any time).", set: func(c *Config, v string) error {
+		c.BackupDir = v
+		return nil
+	}},
+	{Name: "BACKUP_INTERVAL", Default: "24h", Help: "How often the periodic backup is taken (once per interval across all workers).", set: durationVar(func(c *Config) *time.Duration { return &c.BackupInterval })},
+	{Name: "BACKUP_KEEP", Default: "7", Help: "How many periodic backups BACKUP_DIR keeps: older ones are deleted after each backup; 0 keeps all.", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errors.New("want a whole number, 0 or more")
+		}
+		c.BackupKeep = n
+		return nil
+	}},
 }
 
 // Load reads the configuration from the process environment.

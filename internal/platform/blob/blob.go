@@ -102,6 +102,17 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Lister is implemented by stores that can enumerate their objects, for
+// backups.
+type Lister interface {
+	// List calls fn with the Info of every object whose key starts with
+	// prefix ("" for every object), in no particular order. Info.ContentType
+	// is empty (Open and Stat sniff it). List stops at the first error fn
+	// returns and returns it. An object put or deleted while List runs may or
+	// may not be seen; an object seen may be gone by the time it is opened.
+	List(ctx context.Context, prefix string, fn func(Info) error) error
+}
+
 // Config selects and configures a Store.
 type Config struct {
 	// URL picks the backend: file:///abs/dir, file://./rel/dir or

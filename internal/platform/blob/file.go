@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -32,6 +33,7 @@ type File struct {
 var (
 	_ Store  = (*File)(nil)
 	_ Pinger = (*File)(nil)
+	_ Lister = (*File)(nil)
 )
 
 // NewFile returns a File store in dir, creating it if needed. A relative dir
@@ -225,6 +227,58 @@ func (f *File) Ping(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("blob file: ping: write to %s: %w", f.dir, err)
+	}
+	return nil
+}
+
+// List implements Lister: it walks the directory. Names starting with a dot
+// (uploads in progress, ping files) are no keys and are skipped.
+func (f *File) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	err := filepath.WalkDir(f.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p != f.dir && isMissing(err) {
+				return nil // removed while walking
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == f.dir {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(f.dir, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if d.IsDir() {
+			// Skip a directory no key under prefix can be in.
+			if !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		st, err := d.Info()
+		if err != nil {
+			if isMissing(err) {
+				return nil
+			}
+			return err
+		}
+		return fn(Info{Key: key, Size: st.Size(), ModTime: st.ModTime()})
+	})
+	if err != nil {
+		return fmt.Errorf("blob file: list %q: %w", prefix, err)
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ type S3 struct {
 var (
 	_ Store  = (*S3)(nil)
 	_ Pinger = (*S3)(nil)
+	_ Lister = (*S3)(nil)
 )
 
 // S3Options configures NewS3.
@@ -244,6 +245,27 @@ func (s *S3) Ping(ctx context.Context) error {
 		return fmt.Errorf("blob s3: ping: bucket %q does not exist", s.bucket)
 	}
 	return nil
+}
+
+// List implements Lister with ListObjects (V2) under the store's prefix.
+// Objects whose names are no valid keys (folder markers ending in "/",
+// objects written by other tools) are skipped.
+func (s *S3) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	ctx, cancel := context.WithCancel(ctx) // stops the listing when fn fails
+	defer cancel()
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return s3Err("list", "", obj.Err)
+		}
+		key := strings.TrimPrefix(obj.Key, s.prefix)
+		if keyProblem(key) != "" {
+			continue
+		}
+		if err := fn(Info{Key: key, Size: obj.Size, ModTime: obj.LastModified}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 func (s *S3) info(key string, oi minio.ObjectInfo) Info {

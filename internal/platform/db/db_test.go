@@ -142,3 +142,19 @@ func TestPostgresStatementTimeoutAndCancelKeepTheConnection(t *testing.T) {
 		})
 	}
 }
+
+func TestSchemaVersionIsTheHighestAppliedMigration(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ms, err := db.Migrations(d.Dialect)
+		require.NoError(t, err)
+		v, err := d.SchemaVersion(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, ms[len(ms)-1].Version, v)
+		_, err = d.ExecContext(t.Context(), `DELETE FROM schema_migrations WHERE version > 3`)
+		require.NoError(t, err)
+		v, err = d.SchemaVersion(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, 3, v)
+	})
+}

@@ -150,3 +150,13 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	}
 	return out, nil
 }
+
+// SchemaVersion returns the version of the highest applied migration (0 when
+// none is), the schema a backup of the database is of.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("db: read schema_migrations: %w", err)
+	}
+	return v, nil
+}

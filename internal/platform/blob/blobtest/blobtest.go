@@ -421,6 +421,54 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		require.NoError(t, err)
 		requireContent(t, b.store, key, Text)
 	})
+
+	t.Run("ListFindsEveryObjectUnderThePrefixAndStopsAtTheFirstError", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		lister, ok := b.store.(blob.Lister)
+		if !ok {
+			t.Skipf("%T does not implement blob.Lister", b.store)
+		}
+		dir := b.key()
+		want := map[string]int64{}
+		for i, content := range [][]byte{Text, PNG, PDF} {
+			key := blob.NewKey(fmt.Sprintf("%s/sub%d", dir, i%2))
+			_, err := b.store.Put(b.ctx, key, bytes.NewReader(content), blob.PutOptions{})
+			require.NoError(t, err)
+			want[key] = int64(len(content))
+		}
+		other := b.key() // beside dir, not under it
+		_, err := b.store.Put(b.ctx, other, bytes.NewReader(Text), blob.PutOptions{})
+		require.NoError(t, err)
+
+		got := map[string]int64{}
+		require.NoError(t, lister.List(b.ctx, dir+"/", func(info blob.Info) error {
+			require.NotContains(t, got, info.Key, "listed twice")
+			require.False(t, info.ModTime.IsZero(), "%s has no ModTime", info.Key)
+			got[info.Key] = info.Size
+			return nil
+		}))
+		require.Equal(t, want, got)
+
+		all := map[string]bool{}
+		require.NoError(t, lister.List(b.ctx, "", func(info blob.Info) error {
+			all[info.Key] = true
+			return nil
+		}))
+		for key := range want {
+			require.True(t, all[key], "List with no prefix misses %s", key)
+		}
+		require.True(t, all[other], "List with no prefix misses %s", other)
+
+		stop := errors.New("stop")
+		calls := 0
+		err = lister.List(b.ctx, dir+"/", func(blob.Info) error {
+			calls++
+			return stop
+		})
+		require.ErrorIs(t, err, stop)
+		require.Equal(t, 1, calls)
+	})
 }
 
 // InvalidKeys returns keys every backend must reject, by name.
