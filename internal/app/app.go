@@ -251,13 +251,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, register := range o.workers {
 		register(workers)
 	}
+	queues, err := riverQueues(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.Queue, err = queue.New(a.DB, queue.Config{
-		RunWorkers:   cfg.JobWorkers > 0,
-		Queues:       withOCRQueue(cfg, map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1), reminder.QueueMessages: max(cfg.MessageWorkers, 1)}),
-		MaxAttempts:  cfg.JobMaxAttempts,
-		JobTimeout:   cfg.JobTimeout,
-		RescueAfter:  cfg.JobRescueAfter,
-		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval)),
+		RunWorkers:    cfg.JobWorkers > 0,
+		Queues:        queues,
+		MaxAttempts:   cfg.JobMaxAttempts,
+		JobTimeout:    cfg.JobTimeout,
+		RescueAfter:   cfg.JobRescueAfter,
+		PeriodicJobs:  periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval)),
+		NoMaintenance: cfg.JobWorkers > 0 && !maintains(cfg),
 	}, workers, a.Registry, log)
 	if err != nil {
 		return nil, err
@@ -265,8 +270,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	switch {
 	case o.enqueueOnly:
 		log.Info(fmt.Sprintf("jobs: %s queue, enqueue only (the server works the jobs)", a.DB.Dialect))
+	case cfg.JobWorkers > 0 && !maintains(cfg):
+		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true,
+			"queues", queueNames(queues), "maintenance", "off: another process must run the maintenance queue")
 	case cfg.JobWorkers > 0:
-		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true)
+		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true, "queues", queueNames(queues))
 	default:
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
@@ -502,9 +510,10 @@ func (a *App) Close() error {
 // jobs returns the job enqueuer for services (the durable queue).
 func (a *App) jobs() appointment.Enqueuer { return a.Queue }
 
-// periodic returns the periodic jobs when this process runs workers.
+// periodic returns the periodic jobs when this process runs the
+// maintenance queue's workers.
 func periodic(cfg config.Config, jobs ...*river.PeriodicJob) []*river.PeriodicJob {
-	if cfg.JobWorkers == 0 {
+	if !maintains(cfg) {
 		return nil
 	}
 	return jobs

@@ -93,6 +93,10 @@ type Config struct {
 	// SecretKeyPrevious is SECRET_KEY_PREVIOUS (zero: none).
 	SecretKeyPrevious secret.Key
 
+	// WorkerQueues are the job queues this process's workers run (names of
+	// Queues); nil: all of them.
+	WorkerQueues []string
+
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
 }
@@ -359,6 +363,11 @@ var Vars = []Var{
 	{Name: "OCR_TIMEOUT", Default: "2m", Help: "Longest one OCR tool may run on one page before the document's OCR fails.", set: durationVar(func(c *Config) *time.Duration { return &c.OCRTimeout })},
 	{Name: "SECRET_KEY", Default: "", Secret: true, Help: "32 random bytes as base64 or hex (openssl rand -base64 32): encrypts stored channel credentials and signs the links sent to patients. Empty: generated once into secret.key in the data directory (next to the SQLite file, else ./data) and reused, which suits one machine only: several servers must all set the same SECRET_KEY.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKey })},
 	{Name: "SECRET_KEY_PREVIOUS", Default: "", Secret: true, Help: "The SECRET_KEY before a rotation: still decrypts the credentials it encrypted (saved again, they move to the new key); links it signed stop working.", set: keyVar(func(c *Config) *secret.Key { return &c.SecretKeyPrevious })},
+	{Name: "WORKER_QUEUES", Default: "", Help: "Job queues this process's workers run, comma-separated: reminders, ocr, maintenance (`clinic worker --queues` overrides it). Empty: all. One process of the deployment must run maintenance.", set: func(c *Config, v string) error {
+		q, err := ParseQueues(v)
+		c.WorkerQueues = q
+		return err
+	}},
 }
 
 // Load reads the configuration from the process environment.
