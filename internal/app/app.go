@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -386,6 +387,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if a.Handler, err = a.handler(); err != nil {
 		return nil, err
 	}
+	// Monitoring (metrics.go): the dependencies' health and the memory limit.
+	a.Registry.MustRegister(dependencyCollector{checks: a.checks()}, memoryLimitCollector{fsys: os.DirFS("/")})
 	return a, nil
 }
 
