@@ -110,7 +110,13 @@ func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	return a.Run(ctx, nil)
+	var ops net.Listener
+	if cfg.MetricsAddr != "" {
+		if ops, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("METRICS_ADDR=%q: %w", cfg.MetricsAddr, err)
+		}
+	}
+	return a.RunWorker(ctx, ops)
 }
 
 // workerQueues is the --queues flag of clinic worker.

@@ -1,13 +1,19 @@
 package app_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"clinic/internal/app"
 	"clinic/internal/app/apptest"
 	"clinic/internal/platform/db/dbtest"
 	"clinic/internal/platform/testenv"
@@ -60,4 +66,48 @@ func TestMemoryLimitIsExposed(t *testing.T) {
 		}
 	}
 	t.Fatal("clinic_memory_limit_bytes is not registered (this test runs on Linux)")
+}
+
+func TestWorkerServesOnlyTheOperationsEndpoints(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t, dbtest.SQLiteURL(t), map[string]string{"WORKERS": "2"})
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.RunWorker(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+
+	get := func(path string) (int, string) {
+		res, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, string(b)
+	}
+	status, body := get("/metrics")
+	require.Equal(t, http.StatusOK, status)
+	for _, name := range []string{"clinic_queue_jobs{", "clinic_dependency_up{", "process_cpu_seconds_total ", "go_sched_gomaxprocs_threads "} {
+		require.Contains(t, body, "\n"+name)
+	}
+	status, _ = get("/healthz")
+	require.Equal(t, http.StatusOK, status)
+	status, body = get("/readyz")
+	require.Equal(t, http.StatusOK, status, body)
+	status, _ = get("/api/v1/me")
+	require.Equal(t, http.StatusNotFound, status, "a worker serves no API")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunWorker did not return within 30s of its context's end")
+	}
+	_, err = http.Get(base + "/healthz")
+	require.Error(t, err, "the endpoints are closed with the worker")
 }

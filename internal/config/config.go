@@ -96,6 +96,9 @@ type Config struct {
 	// WorkerQueues are the job queues this process's workers run (names of
 	// Queues); nil: all of them.
 	WorkerQueues []string
+	// MetricsAddr is where clinic worker serves /metrics, /healthz and
+	// /readyz (METRICS_ADDR); empty: nowhere.
+	MetricsAddr string
 
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
@@ -367,6 +370,15 @@ var Vars = []Var{
 		q, err := ParseQueues(v)
 		c.WorkerQueues = q
 		return err
+	}},
+	{Name: "METRICS_ADDR", Default: "", Help: "Address `clinic worker` serves GET /metrics, /healthz and /readyz on (e.g. :9100), so Prometheus scrapes workers too. Empty: none (`clinic serve` serves them on ADDR).", set: func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := splitHostPort(v); err != nil {
+				return err
+			}
+		}
+		c.MetricsAddr = v
+		return nil
 	}},
 }
 

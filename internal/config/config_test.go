@@ -76,6 +76,7 @@ func TestInvalidValuesNameVariableAndValue(t *testing.T) {
 		{"smtp url with an unknown tls", map[string]string{"SMTP_URL": "smtp://mail.example?tls=maybe"}, []string{"SMTP_URL=(secret)", "tls="}},
 		{"bad mail from", map[string]string{"MAIL_FROM": "clinic"}, []string{`MAIL_FROM="clinic"`, "address"}},
 		{"unknown worker queue", map[string]string{"WORKER_QUEUES": "ocr,email"}, []string{`WORKER_QUEUES="ocr,email"`, `unknown queue "email"`, "reminders, ocr, maintenance"}},
+		{"bad metrics address", map[string]string{"METRICS_ADDR": "9100"}, []string{`METRICS_ADDR="9100"`}},
 		{"two errors at once", map[string]string{"WORKERS": "x", "MAX_BODY_BYTES": "0"}, []string{`WORKERS="x"`, `MAX_BODY_BYTES="0"`}},
 	}
 	for _, tt := range tests {
