@@ -271,9 +271,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	switch {
 	case o.enqueueOnly:
 		log.Info(fmt.Sprintf("jobs: %s queue, enqueue only (the server works the jobs)", a.DB.Dialect))
-	case cfg.JobWorkers > 0 && !maintains(cfg):
-		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true,
-			"queues", queueNames(queues), "maintenance", "off: another process must run the maintenance queue")
+	case cfg.JobWorkers > 0 && len(cfg.WorkerQueues) > 0:
+		log.Info(fmt.Sprintf("jobs: %s queue, workers in this process for %s only", a.DB.Dialect, strings.Join(cfg.WorkerQueues, ",")), "durable", true,
+			"river_queues", queueNames(queues), "maintenance", maintenanceNote(cfg))
 	case cfg.JobWorkers > 0:
 		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true, "queues", queueNames(queues))
 	default:

@@ -48,6 +48,15 @@ func maintains(cfg config.Config) bool {
 	return cfg.JobWorkers > 0 && cfg.RunsQueue(config.QueueMaintenance)
 }
 
+// maintenanceNote says, for the start-up log, whether this process may
+// lead River's upkeep.
+func maintenanceNote(cfg config.Config) string {
+	if maintains(cfg) {
+		return "on (this process may lead retries, scheduled and periodic jobs)"
+	}
+	return "off: a process that runs the maintenance queue must lead retries, scheduled and periodic jobs"
+}
+
 // queueNames lists River's queues of queues, sorted, for the start-up log.
 func queueNames(queues map[string]int) string {
 	return strings.Join(slices.Sorted(maps.Keys(queues)), ",")

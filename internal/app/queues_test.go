@@ -69,10 +69,10 @@ func TestWorkerQueuesRunOnlyTheirJobs(t *testing.T) {
 			return in, &logs
 		}
 		ocr, ocrLogs := start("ocr-worker", "ocr")
-		started := ocrLogs.Find(t, "jobs: "+string(ocr.DB.Dialect)+" queue, 10 workers in this process")
+		started := ocrLogs.Find(t, "jobs: "+string(ocr.DB.Dialect)+" queue, workers in this process for ocr only")
 		require.Len(t, started, 1, "logs: %v", ocrLogs.Records(t))
-		require.Equal(t, "ocr", started[0]["queues"])
-		require.Contains(t, started[0]["maintenance"], "another process must run the maintenance queue")
+		require.Equal(t, "ocr", started[0]["river_queues"])
+		require.Contains(t, started[0]["maintenance"], "off: a process that runs the maintenance queue must lead")
 
 		ctx := context.Background()
 		insert := func(queue string, n int) []int64 {
