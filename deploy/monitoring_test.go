@@ -132,7 +132,10 @@ func TestAlertTestsCoverTheGuidesSigns(t *testing.T) {
 
 // panel is a Grafana panel; a row holds panels when collapsed.
 type panel struct {
-	ID         int    `json:"id"`
+	ID      int `json:"id"`
+	GridPos struct {
+		X, Y, W, H int
+	} `json:"gridPos"`
 	Type       string `json:"type"`
 	Title      string `json:"title"`
 	Datasource *struct {
@@ -174,10 +177,15 @@ func loadDashboard(t *testing.T) (dashboard, []query) {
 	require.NotEmpty(t, d.Title)
 	require.NotEmpty(t, d.UID)
 	var qs []query
+	ids := map[int]bool{}
 	var walk func(ps []panel)
 	walk = func(ps []panel) {
 		for _, p := range ps {
 			walk(p.Panels)
+			require.False(t, ids[p.ID], "panel id %d is used twice", p.ID)
+			ids[p.ID] = true
+			g := p.GridPos
+			require.True(t, g.W > 0 && g.H > 0 && g.X >= 0 && g.X+g.W <= 24, "panel %q lies outside Grafana's 24 columns: %+v", p.Title, g)
 			if p.Type == "row" {
 				continue
 			}
