@@ -1,10 +1,12 @@
 // Command clinic runs the clinic-management server.
 //
-// Usage: clinic [serve|worker|migrate up|migrate status|demo|backup|restore|version|help]
+// Usage: clinic [serve|worker [--queues=…]|migrate up|migrate status|demo|load|backup|restore|version|help]
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,10 +56,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+	var queues workerQueues
+	if cmd == "worker" {
+		if err := queues.parse(args, stdout); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
 
 	cfg, err := config.Load()
 	if err != nil {
 		return err
+	}
+	if queues.set {
+		cfg.WorkerQueues = queues.names
 	}
 	log := app.NewLogger(cfg, stderr)
 
@@ -103,7 +117,68 @@ func work(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	return a.Run(ctx, nil)
+	var ops net.Listener
+	if cfg.MetricsAddr != "" {
+		if ops, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("METRICS_ADDR=%q: %w", cfg.MetricsAddr, err)
+		}
+	}
+	return a.RunWorker(ctx, ops)
+}
+
+// workerQueues is the --queues flag of clinic worker.
+type workerQueues struct {
+	names []string
+	set   bool
+}
+
+// parse reads clinic worker's flags from args. --help prints the worker's
+// usage on stdout and returns flag.ErrHelp; a bad flag is an error.
+func (q *workerQueues) parse(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("clinic worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the errors are returned, the usage printed below
+	fs.Func("queues", "comma-separated job queues to run: "+strings.Join(config.Queues, ", ")+" (default all, or WORKER_QUEUES)", func(s string) error {
+		names, err := config.ParseQueues(s)
+		q.names, q.set = names, true
+		return err
+	})
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		workerUsage(stdout, fs)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("clinic worker: %w (clinic worker --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("clinic worker: unexpected argument %q (queues go in --queues=…)", fs.Arg(0))
+	}
+	return nil
+}
+
+func workerUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `Usage:
+  clinic worker [--queues=NAME,…]
+
+Runs background job workers only (no web server), for separate worker servers
+sharing a PostgreSQL queue. Each queue is one kind of work that can scale on
+machines of its own; the default runs them all:
+
+`)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, name := range config.Queues {
+		fmt.Fprintf(tw, "  %s\t%s\n", name, config.QueueHelp[name])
+	}
+	_ = tw.Flush()
+	fmt.Fprint(w, `
+One process of the deployment (a clinic serve with workers, or a clinic worker)
+must run maintenance: it leads the retries and scheduled jobs of every queue.
+
+Flags:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }
 
 func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
@@ -199,7 +274,8 @@ Usage:
 
 Commands:
   serve            Run the web server and, unless WORKERS=0, background job workers (default).
-  worker           Run only background job workers (for separate worker servers).
+  worker           Run only background job workers (for separate worker servers);
+                   --queues=reminders,ocr,maintenance picks some (clinic worker --help).
   migrate up       Apply pending database migrations (serve does this by itself).
   migrate status   List migrations and when each was applied.
   demo             Create a demo clinic with professionals, patients and a living agenda; print its login.

@@ -87,3 +87,59 @@ func TestDemoMessageSaysHowToStartTheServerOnTheSameDatabase(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkerQueuesFlag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string
+		wantSet bool
+		wantErr string
+	}{
+		{"no flag runs every queue (or WORKER_QUEUES)", nil, nil, false, ""},
+		{"one queue", []string{"--queues=ocr"}, []string{"ocr"}, true, ""},
+		{"several, as separate argument", []string{"-queues", "reminders,maintenance"}, []string{"reminders", "maintenance"}, true, ""},
+		{"empty means all", []string{"--queues="}, nil, true, ""},
+		{"unknown queue names the valid ones", []string{"--queues=ocr,email"}, nil, false, `unknown queue "email" (want reminders, ocr, maintenance)`},
+		{"River's own queue name is not a worker queue", []string{"--queues=messages"}, nil, false, `unknown queue "messages"`},
+		{"unknown flag", []string{"--queue=ocr"}, nil, false, "flag provided but not defined: -queue"},
+		{"stray argument", []string{"ocr"}, nil, false, `unexpected argument "ocr"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var q workerQueues
+			var out bytes.Buffer
+			err := q.parse(tt.args, &out)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, q.names)
+			require.Equal(t, tt.wantSet, q.set)
+			require.Empty(t, out.String())
+		})
+	}
+}
+
+func TestWorkerHelpListsTheQueues(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"worker", "--help"}, &out, &errOut))
+	for _, q := range config.Queues {
+		require.Contains(t, out.String(), "  "+q+"  ")
+		require.Contains(t, out.String(), config.QueueHelp[q])
+	}
+	require.Contains(t, out.String(), "--queues=")
+	require.Empty(t, errOut.String())
+}
+
+func TestWorkerRefusesAnUnknownQueueBeforeStarting(t *testing.T) {
+	t.Setenv("DATABASE_URL", "sqlite:"+t.TempDir()+"/c.db")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"worker", "--queues=reminders,sms"}, &out, &out)
+	require.ErrorContains(t, err, `unknown queue "sms" (want reminders, ocr, maintenance)`)
+	require.NotContains(t, out.String(), "jobs:", "nothing started")
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -260,13 +261,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, register := range o.workers {
 		register(workers)
 	}
+	queues, err := riverQueues(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.Queue, err = queue.New(a.DB, queue.Config{
-		RunWorkers:   cfg.JobWorkers > 0,
-		Queues:       withOCRQueue(cfg, map[string]int{river.QueueDefault: max(cfg.JobWorkers, 1), reminder.QueueMessages: max(cfg.MessageWorkers, 1)}),
-		MaxAttempts:  cfg.JobMaxAttempts,
-		JobTimeout:   cfg.JobTimeout,
-		RescueAfter:  cfg.JobRescueAfter,
-		PeriodicJobs: periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval), backupJob(cfg)),
+		RunWorkers:    cfg.JobWorkers > 0,
+		Queues:        queues,
+		MaxAttempts:   cfg.JobMaxAttempts,
+		JobTimeout:    cfg.JobTimeout,
+		RescueAfter:   cfg.JobRescueAfter,
+		PeriodicJobs:  periodic(cfg, sessionCleanupJob(10*time.Minute), reminder.DispatchJob(cfg.MessageDispatchInterval), backupJob(cfg)),
+		NoMaintenance: cfg.JobWorkers > 0 && !maintains(cfg),
 	}, workers, a.Registry, log)
 	if err != nil {
 		return nil, err
@@ -274,8 +280,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	switch {
 	case o.enqueueOnly:
 		log.Info(fmt.Sprintf("jobs: %s queue, enqueue only (the server works the jobs)", a.DB.Dialect))
+	case cfg.JobWorkers > 0 && len(cfg.WorkerQueues) > 0:
+		log.Info(fmt.Sprintf("jobs: %s queue, workers in this process for %s only", a.DB.Dialect, strings.Join(cfg.WorkerQueues, ",")), "durable", true,
+			"river_queues", queueNames(queues), "maintenance", maintenanceNote(cfg))
 	case cfg.JobWorkers > 0:
-		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true)
+		log.Info(fmt.Sprintf("jobs: %s queue, %d workers in this process", a.DB.Dialect, cfg.JobWorkers), "durable", true, "queues", queueNames(queues))
 	default:
 		log.Info(fmt.Sprintf("jobs: %s queue, no workers in this process (WORKERS=0; run `clinic worker`)", a.DB.Dialect))
 	}
@@ -388,6 +397,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if a.Handler, err = a.handler(); err != nil {
 		return nil, err
 	}
+	// Monitoring (metrics.go): the dependencies' health and the memory limit.
+	a.Registry.MustRegister(dependencyCollector{checks: a.checks()}, memoryLimitCollector{fsys: os.DirFS("/")})
 	return a, nil
 }
 
@@ -512,10 +523,10 @@ func (a *App) Close() error {
 // jobs returns the job enqueuer for services (the durable queue).
 func (a *App) jobs() appointment.Enqueuer { return a.Queue }
 
-// periodic returns the periodic jobs when this process runs workers (nil
-// jobs, those turned off, left out).
+// periodic returns the periodic jobs when this process runs the
+// maintenance queue's workers (nil jobs, those turned off, left out).
 func periodic(cfg config.Config, jobs ...*river.PeriodicJob) []*river.PeriodicJob {
-	if cfg.JobWorkers == 0 {
+	if !maintains(cfg) {
 		return nil
 	}
 	var on []*river.PeriodicJob

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -28,6 +29,8 @@ func newDocuments(ctx context.Context, cfg config.Config, log *slog.Logger, a *A
 		log.Info(on + ", enqueue only (the server reads the documents)")
 	case cfg.JobWorkers == 0:
 		log.Info(on + ", no OCR workers in this process (WORKERS=0; run `clinic worker`)")
+	case !cfg.RunsQueue(config.QueueOCR):
+		log.Info(on+", no OCR workers in this process (its worker queues leave ocr to other processes)", "queues", strings.Join(cfg.WorkerQueues, ","))
 	case cfg.OCRWorkers == 0:
 		log.Info(on + ", no OCR workers in this process (OCR_WORKERS=0: other processes read the documents)")
 	default:
@@ -44,15 +47,6 @@ func newDocuments(ctx context.Context, cfg config.Config, log *slog.Logger, a *A
 	})
 	return document.NewService(a.DB, a.Files, a.Patients, a.Queue, engine, document.Config{MaxBytes: cfg.UploadMaxBytes},
 		document.WithLogger(log), encounters)
-}
-
-// withOCRQueue adds the OCR queue to a process that reads documents
-// (OCR_WORKERS above 0).
-func withOCRQueue(cfg config.Config, queues map[string]int) map[string]int {
-	if cfg.OCRWorkers > 0 {
-		queues[document.QueueOCR] = cfg.OCRWorkers
-	}
-	return queues
 }
 
 // lateDocuments registers the OCR worker before the document service

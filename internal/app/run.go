@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"clinic/internal/config"
@@ -91,4 +94,39 @@ func MigrateStatus(ctx context.Context, cfg config.Config) ([]MigrationRow, erro
 		rows = append(rows, MigrationRow{Version: fmt.Sprintf("river-%03d", s.Version), Name: "river " + s.Name, AppliedAt: at})
 	}
 	return rows, nil
+}
+
+// RunWorker runs the job workers like Run without HTTP, and, when ops is not
+// nil, serves the operations endpoints (GET /metrics, /healthz, /readyz) on
+// it until ctx is done, so that Prometheus scrapes the worker too.
+func (a *App) RunWorker(ctx context.Context, ops net.Listener) error {
+	if ops == nil {
+		return a.Run(ctx, nil)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/metrics", "/healthz", "/readyz":
+				a.API.ServeHTTP(w, r)
+			default:
+				http.NotFound(w, r)
+			}
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ops) }()
+	a.Log.Info("worker: operations endpoints listening", "addr", ops.Addr().String(), "paths", "/metrics /healthz /readyz")
+	err := a.Run(ctx, nil)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+		err = fmt.Errorf("worker: operations endpoints: shutdown: %w", serr)
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = fmt.Errorf("worker: operations endpoints: %w", serr)
+	}
+	return err
 }

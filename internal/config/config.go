@@ -108,6 +108,12 @@ type Config struct {
 	BackupInterval time.Duration
 	// BackupKeep is how many periodic backups are kept (0: all).
 	BackupKeep int
+	// WorkerQueues are the job queues this process's workers run (names of
+	// Queues); nil: all of them.
+	WorkerQueues []string
+	// MetricsAddr is where clinic worker serves /metrics, /healthz and
+	// /readyz (METRICS_ADDR); empty: nowhere.
+	MetricsAddr string
 
 	// fromFile lists the secret variables read from NAME_FILE.
 	fromFile []string
@@ -416,6 +422,20 @@ var Vars = []Var{
 			return errors.New("want a whole number, 0 or more")
 		}
 		c.BackupKeep = n
+		return nil
+	}},
+	{Name: "WORKER_QUEUES", Default: "", Help: "Job queues this process's workers run, comma-separated: reminders, ocr, maintenance (`clinic worker --queues` overrides it). Empty: all. One process of the deployment must run maintenance.", set: func(c *Config, v string) error {
+		q, err := ParseQueues(v)
+		c.WorkerQueues = q
+		return err
+	}},
+	{Name: "METRICS_ADDR", Default: "", Help: "Address `clinic worker` serves GET /metrics, /healthz and /readyz on (e.g. :9100), so Prometheus scrapes workers too. Empty: none (`clinic serve` serves them on ADDR).", set: func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := splitHostPort(v); err != nil {
+				return err
+			}
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 }

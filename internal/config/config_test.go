@@ -75,6 +75,8 @@ func TestInvalidValuesNameVariableAndValue(t *testing.T) {
 		{"smtp url of another scheme", map[string]string{"SMTP_URL": "http://mail.example"}, []string{"SMTP_URL=(secret)", "smtp://"}},
 		{"smtp url with an unknown tls", map[string]string{"SMTP_URL": "smtp://mail.example?tls=maybe"}, []string{"SMTP_URL=(secret)", "tls="}},
 		{"bad mail from", map[string]string{"MAIL_FROM": "clinic"}, []string{`MAIL_FROM="clinic"`, "address"}},
+		{"unknown worker queue", map[string]string{"WORKER_QUEUES": "ocr,email"}, []string{`WORKER_QUEUES="ocr,email"`, `unknown queue "email"`, "reminders, ocr, maintenance"}},
+		{"bad metrics address", map[string]string{"METRICS_ADDR": "9100"}, []string{`METRICS_ADDR="9100"`}},
 		{"two errors at once", map[string]string{"WORKERS": "x", "MAX_BODY_BYTES": "0"}, []string{`WORKERS="x"`, `MAX_BODY_BYTES="0"`}},
 	}
 	for _, tt := range tests {
@@ -281,5 +283,47 @@ func TestDatabaseReplicas(t *testing.T) {
 			require.Equal(t, tc.want, c.DatabaseReplicaURLs)
 			require.Equal(t, 2*time.Second, c.DatabaseReplicaMaxLag)
 		})
+	}
+}
+func TestParseQueues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"  ", nil, ""},
+		{"ocr", []string{"ocr"}, ""},
+		{"reminders, ocr", []string{"reminders", "ocr"}, ""},
+		{"maintenance,ocr,maintenance", []string{"maintenance", "ocr"}, ""},
+		{"reminders,ocr,maintenance", []string{"reminders", "ocr", "maintenance"}, ""},
+		{"messages", nil, `unknown queue "messages" (want reminders, ocr, maintenance)`},
+		{"OCR", nil, `unknown queue "OCR"`},
+		{"ocr,,reminders", nil, "empty queue name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := config.ParseQueues(tt.in)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestWorkerQueuesSelectsQueues(t *testing.T) {
+	t.Parallel()
+	all, err := config.LoadFrom(env(nil))
+	require.NoError(t, err)
+	some, err := config.LoadFrom(env(map[string]string{"WORKER_QUEUES": "ocr"}))
+	require.NoError(t, err)
+	for _, q := range config.Queues {
+		require.True(t, all.RunsQueue(q), "by default a process runs %s", q)
+		require.Equal(t, q == config.QueueOCR, some.RunsQueue(q), "WORKER_QUEUES=ocr and queue %s", q)
 	}
 }

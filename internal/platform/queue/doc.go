@@ -12,7 +12,9 @@
 // on LISTEN/NOTIFY. Several processes (clinic serve, clinic worker) may work
 // the same PostgreSQL queue; one of them is elected leader and runs River's
 // maintenance: rescuing jobs stuck in running after a worker died, scheduling
-// retries, enqueuing periodic jobs and deleting old finished jobs.
+// retries, enqueuing periodic jobs and deleting old finished jobs. A process
+// may work only some queues (Config.Queues) and stay out of the election
+// (Config.NoMaintenance), as long as one process of the deployment takes part.
 //
 // River's tables are created by Migrate, not by db.Migrate: every process that
 // runs workers or inserts jobs must call Migrate (or clinic migrate) first.

@@ -75,6 +75,13 @@ type Config struct {
 	// PeriodicJobs are enqueued on their schedule by the leader among the
 	// processes running workers (only when RunWorkers is set).
 	PeriodicJobs []*river.PeriodicJob
+	// NoMaintenance keeps this process out of River's leader election: it
+	// works its Queues but never runs River's maintenance (making scheduled
+	// and retryable jobs available, rescuing jobs of dead workers, deleting
+	// old jobs) nor enqueues periodic jobs, so PeriodicJobs must be empty.
+	// At least one other process working the same database must run without
+	// it, or those never happen.
+	NoMaintenance bool
 }
 
 // WithDefaults returns a copy of c with every zero field set to its default.
@@ -131,6 +138,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("queue: config: MaxRetryBackoff (%s) must not be less than RetryBackoff (%s)", c.MaxRetryBackoff, c.RetryBackoff)
 	case !c.RunWorkers && len(c.PeriodicJobs) > 0:
 		return errors.New("queue: config: PeriodicJobs need RunWorkers")
+	case c.NoMaintenance && len(c.PeriodicJobs) > 0:
+		return errors.New("queue: config: PeriodicJobs need the leader's maintenance, which NoMaintenance turns off")
 	}
 	return nil
 }
@@ -219,6 +228,7 @@ func (q *Queue) workingConfig(base *river.Config) *river.Config {
 		c.Queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
 	c.PeriodicJobs = q.cfg.PeriodicJobs
+	c.LeaderElectionDisabled = q.cfg.NoMaintenance
 	return &c
 }
 

@@ -54,6 +54,10 @@ func TestConfigValidateNamesTheInvalidField(t *testing.T) {
 			c.RunWorkers = false
 			c.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour), nil, nil)}
 		}, "PeriodicJobs"},
+		{"periodic jobs without maintenance", func(c *queue.Config) {
+			c.NoMaintenance = true
+			c.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour), nil, nil)}
+		}, "NoMaintenance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

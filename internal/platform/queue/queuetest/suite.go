@@ -420,6 +420,34 @@ func Run(t *testing.T, newDB func(t *testing.T) *db.DB) {
 		require.Equal(t, []string{"tick", "tick"}, waitNotes(t, ran, 2)[:2])
 	})
 
+	t.Run("QueueWithoutMaintenanceWorksJobsAndLeavesScheduledOnesToTheLeader", func(t *testing.T) {
+		t.Parallel()
+		d := newDB(t)
+		ctx := context.Background()
+		ran := &notes{}
+		cfg := FastConfig()
+		cfg.NoMaintenance = true
+		q := Start(t, d, cfg, recording(ran), nil)
+
+		_, err := q.Insert(ctx, noteArgs{Note: "now"}, queue.WithClinic(nil, clinicA))
+		require.NoError(t, err)
+		at := time.Now().Add(time.Second)
+		res, err := q.Insert(ctx, noteArgs{Note: "later"}, queue.WithClinic(&river.InsertOpts{ScheduledAt: at}, clinicA))
+		require.NoError(t, err)
+		require.Equal(t, []string{"now"}, waitNotes(t, ran, 1), "an available job runs without a leader")
+
+		// A leader would make the job available within one round of River's
+		// job scheduler (5s) after its time; without one it stays scheduled.
+		time.Sleep(time.Until(at) + 6*time.Second)
+		job, err := q.Get(ctx, clinicA, res.Job.ID)
+		require.NoError(t, err)
+		require.Equal(t, "scheduled", job.State, "no process ran River's maintenance")
+
+		Start(t, d, FastConfig(), recording(ran), nil)
+		WaitForState(t, q, clinicA, res.Job.ID, "completed")
+		require.Equal(t, []string{"now", "later"}, ran.get())
+	})
+
 	t.Run("StopWaitsForARunningJobThatFinishesInTime", func(t *testing.T) {
 		t.Parallel()
 		d := newDB(t)
