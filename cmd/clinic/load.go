@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		seed          = fs.Uint64("rand-seed", 1, "seed of the random draws (endpoints, clinics, users, patients): the same seed draws the same sequence")
 		asJSON        = fs.Bool("json", false, "print the report as JSON")
 		histogram     = fs.String("histogram", "", "write a latency histogram of the run to this .svg file")
+		ratesFlag     = fs.String("rates", "", "capacity search: comma-separated open-loop rates (req/s), each run for -duration from the lowest up, stopping after the first beyond -p99 or with errors; prints the highest that passed")
+		p99Bound      = fs.Duration("p99", 200*time.Millisecond, "capacity search: the p99 latency a rate must stay under")
+		settle        = fs.Duration("settle", 5*time.Second, "capacity search: pause between two rates")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -70,6 +74,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *reuse && *statePath == "" {
 		return fmt.Errorf("load: -reuse needs -state")
+	}
+	rates, err := parseRates(*ratesFlag)
+	if err != nil {
+		return err
+	}
+	if rates != nil && *mode != string(loadgen.Open) {
+		return fmt.Errorf("load: -rates searches the open loop's capacity: it cannot go with -mode %s", *mode)
 	}
 	opts := loadgen.Options{BaseURL: strings.TrimSuffix(*baseURL, "/"), Mode: loadgen.Mode(*mode), Rate: *rate, Concurrency: *concurrency,
 		Duration: *duration, Timeout: *timeout, Mix: mix, Seed: *seed}.WithDefaults()
@@ -101,6 +112,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
+	if rates != nil {
+		return searchCapacity(ctx, st, opts, rates, *p99Bound, *settle, *statePath, *histogram, *asJSON, stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "load: running the mix for %s…\n", opts.Duration)
 	rep, err := loadgen.Run(ctx, st, opts)
 	if err != nil {
@@ -132,4 +146,52 @@ func writeHistogram(path string, rep *loadgen.Report) error {
 		return fmt.Errorf("load: histogram: %w", err)
 	}
 	return f.Close()
+}
+
+// searchCapacity is `clinic load -rates`: a run per rate, the table of the
+// steps and the capacity found; the histogram is of the highest rate that
+// passed (else of the first).
+func searchCapacity(ctx context.Context, st *loadgen.State, opts loadgen.Options, rates []int, bound, settle time.Duration,
+	statePath, histogram string, asJSON bool, stdout, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "load: capacity search over %v req/s, %s each, p99 bound %s…\n", rates, opts.Duration, bound)
+	c, err := loadgen.FindCapacity(ctx, st, opts, rates, bound, settle, stderr)
+	if err != nil {
+		return err
+	}
+	if statePath != "" {
+		if err := loadgen.SaveState(statePath, st); err != nil {
+			return err
+		}
+	}
+	if histogram != "" && len(c.Steps) > 0 {
+		shown := c.Steps[0]
+		for _, s := range c.Steps {
+			if s.Pass {
+				shown = s
+			}
+		}
+		if err := writeHistogram(histogram, shown.Report); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		return c.WriteJSON(stdout)
+	}
+	return c.WriteTable(stdout)
+}
+
+// parseRates reads -rates: nil when empty.
+func parseRates(v string) ([]int, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var rates []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("load: -rates %q: want comma-separated whole numbers of requests per second, each at least 1", v)
+		}
+		rates = append(rates, n)
+	}
+	return rates, nil
 }

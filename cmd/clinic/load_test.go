@@ -28,6 +28,9 @@ func TestLoadChecksItsFlagsBeforeSeeding(t *testing.T) {
 		{[]string{"-rate", "0"}, "rate must be at least 1/s"},
 		{[]string{"-mode", "closed", "-concurrency", "0"}, "concurrency must be at least 1"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-rates", "50,fast"}, "-rates \"50,fast\": want comma-separated whole numbers"},
+		{[]string{"-rates", "0"}, "each at least 1"},
+		{[]string{"-rates", "50,100", "-mode", "closed"}, "-rates searches the open loop's capacity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantErr, func(t *testing.T) {
