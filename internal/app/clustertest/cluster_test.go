@@ -508,12 +508,18 @@ func TestClusterBehavesAsOne(t *testing.T) {
 				})
 			}
 			// Kill one server once the run is well under way.
-			for oks.Load() < goroutines*perG/4 {
-				time.Sleep(10 * time.Millisecond)
+			loadDone := make(chan struct{})
+			go func() { wg.Wait(); close(loadDone) }()
+			for under := true; under && oks.Load() < goroutines*perG/4; {
+				select {
+				case <-loadDone:
+					under = false
+				case <-time.After(10 * time.Millisecond):
+				}
 			}
 			c.Kill(t, killed.Name)
 			killedYet.Store(true)
-			wg.Wait()
+			<-loadDone
 			require.Regexp(t, killed.Name+` .* down\n`, c.Status(t))
 
 			var acked []outcome
