@@ -49,9 +49,11 @@ usage() {
   sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
-# free_port prints a TCP port on 127.0.0.1 that nothing listens on and that
-# this run has not handed out yet.
+# free_port sets PORT to a TCP port on 127.0.0.1 that nothing listens on and
+# that this run has not handed out yet (it runs in this shell, not in $(…),
+# so that TAKEN keeps what it handed out).
 TAKEN=" "
+PORT=""
 free_port() {
   local p
   for _ in $(seq 1 200); do
@@ -59,7 +61,7 @@ free_port() {
     case "$TAKEN" in *" $p "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       TAKEN="$TAKEN$p "
-      echo "$p"
+      PORT=$p
       return 0
     fi
   done
@@ -214,8 +216,8 @@ up() {
   export SECRET_KEY=${SECRET_KEY:-$(random_hex 32)}
   export FILES_URL=${FILES_URL:-file://$DIR/files}
   export TRUST_PROXY=true
-  local lb_port
-  lb_port=$(free_port)
+  free_port
+  local lb_port=$PORT
   local url="http://127.0.0.1:$lb_port"
   export BASE_URL=${BASE_URL:-$url}
   printf 'CLUSTER_URL=%q\nDATABASE_URL=%q\nREDIS_URL=%q\nREDIS_PREFIX=%q\n' \
@@ -225,7 +227,8 @@ up() {
 
   local addrs=() i pid port
   for i in $(seq 1 "$SERVERS"); do
-    port=$(free_port)
+    free_port
+    port=$PORT
     ADDR="127.0.0.1:$port" WORKERS=0 nohup "$DIR/clinic" serve </dev/null >"$DIR/logs/server$i.log" 2>&1 &
     pid=$!
     echo "server$i $pid 127.0.0.1:$port" >>"$DIR/pids"
