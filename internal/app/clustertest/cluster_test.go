@@ -1,6 +1,7 @@
 package clustertest_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -364,6 +365,57 @@ func TestClusterBehavesAsOne(t *testing.T) {
 		var page appointment.Page
 		res.Decode(t, &page)
 		require.Len(t, page.Items, 1, "the agenda has the one booking")
+	})
+
+	t.Run("the live agenda through nginx hears a booking made on another server", func(t *testing.T) {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", c.URL+"/clinics/"+f.clinicID+"/live", nil)
+		require.NoError(t, err)
+		req.Header.Set("Cookie", "clinic_session="+f.token)
+		req.Header.Set("Accept", "text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, "text/event-stream", res.Header.Get("Content-Type"))
+		lines := make(chan string, 64)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(res.Body)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
+		// next returns the first line (unbuffered by nginx) that has want.
+		next := func(want string) {
+			t.Helper()
+			deadline := time.After(15 * time.Second)
+			for {
+				select {
+				case line, ok := <-lines:
+					require.True(t, ok, "the stream ended before %q", want)
+					if strings.Contains(line, want) {
+						return
+					}
+				case <-deadline:
+					t.Fatalf("no %q on the live stream within 15s", want)
+				}
+			}
+		}
+		next("event: ready")
+		var other clustertest.Proc
+		for _, s := range c.Servers() {
+			if s.Addr != res.Header.Get("X-Upstream") {
+				other = s
+				break
+			}
+		}
+		require.NotEmpty(t, other.Addr, "the stream came from %q", res.Header.Get("X-Upstream"))
+		prof := f.professional(t, "Dra. Live")
+		patientID := f.patient(t, "Live Patient")
+		booked := f.direct(t, other).Do("POST", f.path("/appointments"), map[string]any{"patient_id": patientID, "professional_id": prof,
+			"starts_at": time.Now().Add(120 * time.Hour).Truncate(time.Hour).Format(time.RFC3339), "duration_minutes": 30, "override_working_hours": true})
+		require.Equal(t, http.StatusCreated, booked.Status, "%s", booked.Body)
+		next(booked.JSON(t)["id"].(string))
 	})
 
 	// Messaging on: WhatsApp at the stub, a reminder 10 minutes before, the
