@@ -432,10 +432,15 @@ func TestClusterBehavesAsOne(t *testing.T) {
 		const n = 10
 		// Each appointment starts 10 minutes and a few seconds from now,
 		// with its own professional: its reminder is due within seconds.
-		start := time.Now().Add(10*time.Minute + 10*time.Second).Truncate(time.Second)
+		var profs, patients []string
+		for i := range n {
+			profs = append(profs, f.professional(t, fmt.Sprintf("Dr. Reminder %d", i)))
+			patients = append(patients, f.patient(t, fmt.Sprintf("Reminded %d", i)))
+		}
+		start := time.Now().Add(10*time.Minute + 12*time.Second).Truncate(time.Second)
 		var appts []string
 		for i := range n {
-			appts = append(appts, f.book(t, f.professional(t, fmt.Sprintf("Dr. Reminder %d", i)), f.patient(t, fmt.Sprintf("Reminded %d", i)), start))
+			appts = append(appts, f.book(t, profs[i], patients[i], start))
 		}
 		msgs := f.settled(t, 60*time.Second, appts, reminder.KindBooked, reminder.KindReminder)
 		require.Len(t, msgs, 2*n, "a booking word and a reminder per appointment")
@@ -463,7 +468,7 @@ func TestClusterBehavesAsOne(t *testing.T) {
 			}()
 			// WhatsApp answers slowly: sends are running when the worker
 			// dies, and more are queued.
-			const delay = 2 * time.Second
+			const delay = 3 * time.Second
 			wa.AnswerAll(notifytest.Reply{Delay: delay})
 			before := wa.Count()
 			prof := f.professional(t, "Dr. Killed Worker")
