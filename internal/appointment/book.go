@@ -400,6 +400,17 @@ func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, serie
 	now := db.Time(s.now())
 	list := make([]Appointment, len(b.slots))
 	var writes db.Batch
+	if s.db.Dialect == db.Postgres {
+		// Bookings of one professional queue here, each then finding the
+		// one before it committed (a plain exclusion violation): left to
+		// the exclusion constraint, concurrent inserts of one slot wait for
+		// each other's rows, and a burst of them is a chain of deadlocks
+		// that PostgreSQL breaks one per deadlock_timeout (100 bookings of
+		// one slot timed out behind it).
+		if _, err := writes.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "appointment:"+b.professionalID); err != nil {
+			return nil, err
+		}
+	}
 	for i, sl := range b.slots {
 		a := Appointment{ID: kernel.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
 			ProfessionalID: b.professionalID, ProfessionalName: b.refs.professionalName, RoomID: b.roomID, RoomName: b.refs.roomName,

@@ -68,3 +68,10 @@ func RandomName(prefix string) string {
 	_, _ = rand.Read(b)
 	return prefix + hex.EncodeToString(b)
 }
+
+// Nginx returns TEST_NGINX, the path of the nginx binary (Debian package
+// nginx) for the tests that put it in front of several servers.
+func Nginx(t testing.TB) string {
+	t.Helper()
+	return Require(t, "TEST_NGINX", "nginx")
+}
