@@ -57,7 +57,10 @@ PORT=""
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    # below the kernel's ephemeral range (ip_local_port_range, 32768 and
+    # up on Linux), where outgoing connections take their ports: a port
+    # free now there may be a client's by the time the server binds it
+    p=$((20000 + RANDOM % 12000))
     case "$TAKEN" in *" $p "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       TAKEN="$TAKEN$p "
