@@ -105,6 +105,7 @@ type replicaSet struct {
 	primary  *DB
 	replicas []*replica
 	maxLag   time.Duration
+	database string // the primary's current_database()
 	next     atomic.Uint32
 	stop     context.CancelFunc
 	done     chan struct{}
@@ -126,6 +127,9 @@ func openReplicas(primary *DB, urls []string, maxLag time.Duration, opts Options
 		maxLag = DefaultReplicaMaxLag
 	}
 	rs := &replicaSet{primary: primary, maxLag: maxLag, done: make(chan struct{})}
+	// The primary's database name, which each replica's must match (empty
+	// when it cannot be read now: the replicas are then not checked).
+	_ = primary.Pool.QueryRow(context.Background(), `SELECT current_database()`).Scan(&rs.database)
 	for _, raw := range urls {
 		cfg, err := poolConfig(raw, opts)
 		if err != nil {
@@ -200,9 +204,16 @@ func (rs *replicaSet) pollReplica(ctx context.Context, r *replica) {
 	}
 	var inRecovery bool
 	var replay sql.NullString
-	err := r.db.Pool.QueryRow(ctx, `SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text`).Scan(&inRecovery, &replay)
+	var database string
+	err := r.db.Pool.QueryRow(ctx, `SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, current_database()`).Scan(&inRecovery, &replay, &database)
 	if err == nil && (!inRecovery || !replay.Valid) {
 		err = errors.New("not a streaming replica (pg_is_in_recovery() is false)")
+	}
+	if err == nil && rs.database != "" && database != rs.database {
+		// A streaming replica holds every database of its primary under
+		// the same names: another name is a misconfigured URL, whose
+		// reads would find other tables (or none).
+		err = fmt.Errorf("its database is %q, not the primary's %q: DATABASE_REPLICA_URLS must name the same database", database, rs.database)
 	}
 	var lsn LSN
 	if err == nil {

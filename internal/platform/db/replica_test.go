@@ -192,6 +192,29 @@ func TestReplicaDownReadsElsewhere(t *testing.T) {
 	})
 }
 
+// A replica URL naming another database of the replica (a slip in
+// DATABASE_REPLICA_URLS) would find other tables, or none: it is never used,
+// and its status says why.
+func TestReplicaOfAnotherDatabaseIsNotUsed(t *testing.T) {
+	t.Parallel()
+	primaryURL := dbtest.PostgresURL(t)
+	u, err := url.Parse(dbtest.ReplicaURL(t, primaryURL))
+	require.NoError(t, err)
+	u.Path = "/postgres"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := db.Open(ctx, primaryURL, db.Options{MaxConns: 2, ReplicaURLs: []string{u.String()}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	for range 10 {
+		require.False(t, onReplica(t, d, ctx), "reads went to a replica of another database")
+	}
+	st := d.Replicas()
+	require.Len(t, st, 1)
+	require.False(t, st[0].Up)
+	require.ErrorContains(t, st[0].Err, `its database is "postgres"`)
+}
+
 func TestReplicasNeedPostgreSQL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
