@@ -68,8 +68,9 @@ new_db() {
 
 serve_one() { # $1: DATABASE_URL ("" for SQLite)
   local port=18400
+  # exec: the pid kept is the server's own, so that cleanup stops it
   (cd "$OUT" && DATABASE_URL="$1" ADDR="127.0.0.1:$port" FILES_URL="file://$OUT/files" \
-    "$OUT/clinic" serve >"$OUT/serve.log" 2>&1) &
+    exec "$OUT/clinic" serve >"$OUT/serve.log" 2>&1) &
   pids+=($!)
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null && return; sleep 0.2; done

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -399,28 +401,21 @@ func (s *Service) book(ctx context.Context, p kernel.Principal, b booking, serie
 	}
 	now := db.Time(s.now())
 	list := make([]Appointment, len(b.slots))
-	var writes db.Batch
-	if s.db.Dialect == db.Postgres {
-		// Bookings of one professional queue here, each then finding the
-		// one before it committed (a plain exclusion violation): left to
-		// the exclusion constraint, concurrent inserts of one slot wait for
-		// each other's rows, and a burst of them is a chain of deadlocks
-		// that PostgreSQL breaks one per deadlock_timeout (100 bookings of
-		// one slot timed out behind it).
-		if _, err := writes.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "appointment:"+b.professionalID); err != nil {
-			return nil, err
-		}
-	}
 	for i, sl := range b.slots {
-		a := Appointment{ID: kernel.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
+		list[i] = Appointment{ID: kernel.NewID(), ClinicID: b.clinicID, PatientID: b.patientID, PatientName: b.refs.patientName,
 			ProfessionalID: b.professionalID, ProfessionalName: b.refs.professionalName, RoomID: b.roomID, RoomName: b.refs.roomName,
 			StartsAt: db.Time(sl.start), EndsAt: db.Time(sl.end), Procedure: b.procedure, ProcedureID: b.procedureID,
 			ProcedureColor: b.refs.procedureColor, Notes: &b.notes,
 			Status: StatusScheduled, SeriesID: seriesID, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 		if !b.roomGiven && rooms != nil {
-			a.RoomID, a.RoomName = rooms[i].id, rooms[i].name
+			list[i].RoomID, list[i].RoomName = rooms[i].id, rooms[i].name
 		}
-		list[i] = a
+	}
+	var writes db.Batch
+	if err := s.lockSlots(ctx, &writes, list); err != nil {
+		return nil, err
+	}
+	for i := range list {
 		if err := writeCreated(ctx, &writes, &list[i], p.UserID, now); err != nil {
 			return nil, err
 		}
@@ -593,4 +588,48 @@ func (s *Service) slotFreed(ctx context.Context, tx *sql.Tx, a Appointment) erro
 		return fmt.Errorf("appointment: enqueue slot freed: %w", err)
 	}
 	return nil
+}
+
+// slotLockStep is the width of the time buckets lockSlots locks.
+const slotLockStep = 15 * time.Minute
+
+// lockSlots queues, first in a PostgreSQL write batch, a transaction-scoped
+// advisory lock per professional (and room) and 15-minute bucket that each
+// of list's appointments covers, in one global order. Two overlapping
+// appointments of one professional or room share a bucket, so their writes
+// queue here and the second finds the first committed (a plain exclusion
+// violation); left to the exclusion constraints alone, concurrent inserts of
+// one slot wait for each other's rows, and a burst of them is a chain of
+// deadlocks that PostgreSQL breaks one per deadlock_timeout (100 bookings of
+// one slot timed out behind it). Bookings that do not overlap take
+// different locks and do not wait for each other. SQLite has one writer at
+// a time already: nothing to do.
+func (s *Service) lockSlots(ctx context.Context, w *db.Batch, list []Appointment) error {
+	if s.db.Dialect != db.Postgres {
+		return nil
+	}
+	var keys []int64
+	for _, a := range list {
+		for t := a.StartsAt.Truncate(slotLockStep); t.Before(a.EndsAt); t = t.Add(slotLockStep) {
+			bucket := strconv.FormatInt(t.Unix()/int64(slotLockStep/time.Second), 36)
+			keys = append(keys, lockKey("appointment:pro:"+a.ProfessionalID+":"+bucket))
+			if a.RoomID != "" {
+				keys = append(keys, lockKey("appointment:room:"+a.RoomID+":"+bucket))
+			}
+		}
+	}
+	slices.Sort(keys)
+	// One statement whatever the number of locks, taken in the array's
+	// (sorted) order.
+	if _, err := w.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) WITH ORDINALITY AS l(k, n) ORDER BY n`, slices.Compact(keys)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// lockKey is the advisory lock of a name: its 64-bit FNV-1a hash.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return int64(h.Sum64())
 }

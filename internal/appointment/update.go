@@ -219,6 +219,12 @@ func (s *Service) Update(ctx context.Context, p kernel.Principal, id string, upd
 		}
 		a.UpdatedAt = now
 		var w db.Batch
+		if moved {
+			// Moves into one slot queue like bookings (see lockSlots).
+			if err := s.lockSlots(ctx, &w, []Appointment{a}); err != nil {
+				return err
+			}
+		}
 		if _, err := w.ExecContext(ctx, `UPDATE appointments SET starts_at = $1, ends_at = $2, professional_id = $3, room_id = $4,
 			procedure = $5, procedure_id = $6, notes = $7, updated_at = $8 WHERE id = $9 AND clinic_id = $10`,
 			db.Time(a.StartsAt), db.Time(a.EndsAt), a.ProfessionalID, nullable(a.RoomID), a.Procedure, nullable(a.ProcedureID),
