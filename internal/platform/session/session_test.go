@@ -144,10 +144,7 @@ func redisPrefix(tb testing.TB) string {
 		defer rdb.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
+		_, _ = redistest.DeletePrefix(ctx, rdb, prefix)
 	})
 	return prefix
 }
